@@ -1,0 +1,89 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+)
+
+// NewEvent is one event a workflow wants recorded.
+type NewEvent struct {
+	Type     string            `json:"type"`
+	Data     json.RawMessage   `json:"data"`
+	Metadata helpdesk.Metadata `json:"metadata"`
+}
+
+// AppendInput asks to append events to a stream at an expected revision.
+type AppendInput struct {
+	Stream string `json:"stream"`
+	// ExpectedRevision is the revision of the stream's last event, or -1
+	// when the stream must not exist yet.
+	ExpectedRevision int64      `json:"expectedRevision"`
+	Events           []NewEvent `json:"events"`
+}
+
+// AppendOutput tells where the events landed.
+type AppendOutput struct {
+	LastRevision int64  `json:"lastRevision"`
+	Position     uint64 `json:"position"`
+}
+
+// Error types of failed appends, as seen by workflows.
+const (
+	ErrTypeWrongExpectedRevision = "WrongExpectedRevision"
+	ErrTypeIDConflict            = "EventIDConflict"
+	ErrTypeInvalidEvent          = "InvalidEvent"
+)
+
+// AppendEvents appends events with deterministic IDs derived from this
+// activity execution, so a retry after a lost acknowledgement appends the
+// same IDs at the same revision and the store writes nothing twice.
+func (a *Activities) AppendEvents(ctx context.Context, in AppendInput) (AppendOutput, error) {
+	info := activity.GetInfo(ctx)
+	events := make([]eventstore.EventData, len(in.Events))
+	for i, e := range in.Events {
+		meta, err := json.Marshal(e.Metadata)
+		if err != nil {
+			return AppendOutput{}, temporal.NewNonRetryableApplicationError("encode metadata", ErrTypeInvalidEvent, err)
+		}
+		events[i] = eventstore.EventData{
+			ID:       eventstore.DeterministicID(info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, i),
+			Type:     e.Type,
+			Data:     e.Data,
+			Metadata: meta,
+		}
+	}
+	res, err := a.store.Append(ctx, in.Stream, expected(in.ExpectedRevision), events...)
+	if err != nil {
+		return AppendOutput{}, classify(err)
+	}
+	return AppendOutput{LastRevision: int64(res.NextExpected.Revision()), Position: res.Position}, nil
+}
+
+func expected(rev int64) eventstore.ExpectedRevision {
+	if rev < 0 {
+		return eventstore.NoStream()
+	}
+	return eventstore.Exact(uint64(rev))
+}
+
+// classify makes the store's permanent failures non-retryable; anything
+// else (I/O, timeouts) is retried by Temporal.
+func classify(err error) error {
+	switch {
+	case errors.Is(err, eventstore.ErrWrongExpectedRevision):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeWrongExpectedRevision, err)
+	case errors.Is(err, eventstore.ErrIDConflict):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeIDConflict, err)
+	case errors.Is(err, eventstore.ErrInvalidEvent):
+		return temporal.NewNonRetryableApplicationError(err.Error(), ErrTypeInvalidEvent, err)
+	}
+	return fmt.Errorf("append: %w", err)
+}

@@ -1,0 +1,113 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+)
+
+// AllocateReferenceInput names the case that needs a human reference.
+type AllocateReferenceInput struct {
+	CaseID   string            `json:"caseId"`
+	Year     int               `json:"year"`
+	Metadata helpdesk.Metadata `json:"metadata"`
+}
+
+// AllocateReference gives a case the next reference of its year
+// (BH-2026-000042). The reference stream of the year is the counter: its
+// n-th event allocates number n, and optimistic concurrency makes two
+// allocations of the same number impossible, across processes too.
+func (a *Activities) AllocateReference(ctx context.Context, in AllocateReferenceInput) (string, error) {
+	info := activity.GetInfo(ctx)
+	id := eventstore.DeterministicID(info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, 0)
+	stream := helpdesk.ReferenceStream(in.Year)
+	meta, err := json.Marshal(in.Metadata)
+	if err != nil {
+		return "", fmt.Errorf("encode metadata: %w", err)
+	}
+	for {
+		last, err := a.referenceTail(ctx, stream)
+		if err != nil {
+			return "", err
+		}
+		n := uint64(last + 2) // revision last+1 holds number last+2
+		ref := helpdesk.FormatReference(in.Year, n)
+		data, err := json.Marshal(helpdesk.ReferenceAllocated{CaseID: in.CaseID, Reference: ref})
+		if err != nil {
+			return "", fmt.Errorf("encode reference: %w", err)
+		}
+		_, err = a.store.Append(ctx, stream, expected(last),
+			eventstore.EventData{ID: id, Type: helpdesk.ReferenceAllocated{}.EventType(), Data: data, Metadata: meta})
+		switch {
+		case err == nil:
+			a.setReferenceTail(stream, last+1)
+			return ref, nil
+		case errors.Is(err, eventstore.ErrWrongExpectedRevision):
+			// Someone else took the number: the next round reads forward
+			// from the cached tail to the real one and tries the next number.
+		case errors.Is(err, eventstore.ErrIDConflict):
+			// An earlier attempt of this activity already allocated one.
+			return a.findAllocated(ctx, stream, id)
+		default:
+			return "", fmt.Errorf("allocate reference: %w", err)
+		}
+	}
+}
+
+// referenceTail returns the last revision of a reference stream (-1 when
+// empty), reading forward from the cached tail.
+func (a *Activities) referenceTail(ctx context.Context, stream string) (int64, error) {
+	a.mu.Lock()
+	last, ok := a.refTail[stream]
+	a.mu.Unlock()
+	if !ok {
+		last = -1
+	}
+	for {
+		evs, err := a.store.ReadStream(ctx, stream, uint64(last+1), 1000)
+		if errors.Is(err, eventstore.ErrStreamNotFound) {
+			return last, nil
+		}
+		if err != nil {
+			return 0, fmt.Errorf("read %s: %w", stream, err)
+		}
+		if len(evs) == 0 {
+			break
+		}
+		last = int64(evs[len(evs)-1].Revision)
+	}
+	a.setReferenceTail(stream, last)
+	return last, nil
+}
+
+func (a *Activities) setReferenceTail(stream string, last int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if cur, ok := a.refTail[stream]; !ok || last > cur {
+		a.refTail[stream] = last
+	}
+}
+
+func (a *Activities) findAllocated(ctx context.Context, stream string, id uuid.UUID) (string, error) {
+	evs, err := a.store.ReadStream(ctx, stream, 0, 0)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", stream, err)
+	}
+	for _, e := range evs {
+		if e.ID == id {
+			var ra helpdesk.ReferenceAllocated
+			if err := json.Unmarshal(e.Data, &ra); err != nil {
+				return "", fmt.Errorf("decode reference: %w", err)
+			}
+			return ra.Reference, nil
+		}
+	}
+	return "", fmt.Errorf("allocate reference: event %x reported as reused but not found in %s", id, stream)
+}

@@ -1,0 +1,303 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/google/uuid"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
+)
+
+// idempotencyNamespace derives case IDs from Idempotency-Key headers.
+var idempotencyNamespace = uuid.MustParse("0b7e7c52-3f0e-5c7a-8f64-7f3c1d0e9a21")
+
+// stepTimeout bounds how long a request waits for its workflow.
+const stepTimeout = 30 * time.Second
+
+func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
+	user := userFrom(r.Context())
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		writeProblem(w, problem(r, http.StatusRequestEntityTooLarge, "", "forespørselen er større enn 1 MiB", "the request body is larger than 1 MiB"))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	var req helpdesk.OpenRequest
+	if p := decode(w, r, &req, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	actor := user.Actor()
+	if err := req.Normalize(actor); err != nil {
+		writeProblem(w, stepProblem(r, err))
+		return
+	}
+	if req.OnBehalfOf != "" {
+		if _, ok := s.dir.User(req.OnBehalfOf); !ok {
+			writeProblem(w, problem(r, http.StatusBadRequest, "onBehalfOf", "ukjent bruker", "unknown user"))
+			return
+		}
+	}
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:])
+	caseID := uuid.New()
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		if len(key) > 200 {
+			writeProblem(w, problem(r, http.StatusBadRequest, "Idempotency-Key", "Idempotency-Key er for lang (maks 200 tegn)", "Idempotency-Key is too long (max 200 characters)"))
+			return
+		}
+		caseID = uuid.NewSHA1(idempotencyNamespace, []byte(user.Username+"\x00"+key))
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
+	defer cancel()
+	in := workflows.CaseInput{CaseID: caseID.String(), Request: req, Actor: actor, RequestHash: hash, CorrelationID: correlationID(r)}
+	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(in.CaseID),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, workflows.CaseWorkflowName, in)
+	h, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateName:   workflows.UpdateOpened,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	var view workflows.CaseView
+	if err == nil {
+		err = h.Get(ctx, &view)
+	}
+	if err != nil {
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			// The same key was used for a case that has already finished.
+			c, lerr := s.loadCase(ctx, caseID.String())
+			if lerr == nil {
+				writeJSON(w, http.StatusCreated, c)
+				return
+			}
+		}
+		s.workflowFailure(w, r, err)
+		return
+	}
+	if view.RequestHash != hash {
+		writeProblem(w, problem(r, http.StatusConflict, "Idempotency-Key",
+			"Idempotency-Key er allerede brukt med et annet innhold", "Idempotency-Key was already used with a different body"))
+		return
+	}
+	w.Header().Set("Location", "/api/v1/cases/"+view.Case.Reference)
+	writeJSON(w, http.StatusCreated, view.Case)
+}
+
+func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
+	c, p := s.visibleCase(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	writeJSON(w, http.StatusOK, c)
+}
+
+// steps maps the path element of a step to its workflow update.
+var steps = map[string]string{
+	"claim":   workflows.UpdateClaim,
+	"resolve": workflows.UpdateResolve,
+	"confirm": workflows.UpdateConfirm,
+}
+
+// stepBody is the union of what the steps accept; each step checks that
+// only its own fields are given.
+type stepBody struct {
+	Resolution *string `json:"resolution"`
+}
+
+func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
+	update, ok := steps[r.PathValue("step")]
+	if !ok {
+		writeProblem(w, problem(r, http.StatusNotFound, "", "ukjent steg", "no such step"))
+		return
+	}
+	var body stepBody
+	if p := decode(w, r, &body, true); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	if body.Resolution != nil && update != workflows.UpdateResolve {
+		writeProblem(w, problem(r, http.StatusBadRequest, "resolution", `ukjent felt "resolution"`, `unknown field "resolution"`))
+		return
+	}
+	c, p := s.visibleCase(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	in := workflows.StepInput{Actor: userFrom(r.Context()).Actor(), CorrelationID: correlationID(r)}
+	if body.Resolution != nil {
+		in.Resolution = *body.Resolution
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
+	defer cancel()
+	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.WorkflowID(c.ID),
+		UpdateName:   update,
+		Args:         []any{in},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var view workflows.CaseView
+	if err == nil {
+		err = h.Get(ctx, &view)
+	}
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			// The workflow has finished: nothing more can happen to the case.
+			writeProblem(w, problem(r, http.StatusConflict, "", "saken er avsluttet, og steget er ikke tillatt", "the case is finished; the step is not allowed"))
+			return
+		}
+		s.workflowFailure(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view.Case)
+}
+
+// workflowFailure answers a failed workflow call: a domain refusal keeps
+// its status, anything else is a 503 or 500 without internals.
+func (s *Server) workflowFailure(w http.ResponseWriter, r *http.Request, err error) {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		var d workflows.ErrorDetails
+		if appErr.HasDetails() && appErr.Details(&d) == nil && d.Code != "" {
+			writeProblem(w, stepProblem(r, &helpdesk.StepError{Code: d.Code, Field: d.Field, Message: d.Message, English: d.English}))
+			return
+		}
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		writeProblem(w, problem(r, http.StatusServiceUnavailable, "", "saksmotoren svarte ikke i tide; prøv igjen", "the case engine did not answer in time; try again"))
+		return
+	}
+	s.log.Error("workflow call failed", "path", r.URL.Path, "error", err)
+	writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+}
+
+// stepProblem maps a domain refusal to its HTTP problem.
+func stepProblem(r *http.Request, err error) *Problem {
+	se, ok := helpdesk.AsStepError(err)
+	if !ok {
+		return problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred")
+	}
+	status := map[helpdesk.ErrorCode]int{
+		helpdesk.CodeConflict:  http.StatusConflict,
+		helpdesk.CodeForbidden: http.StatusForbidden,
+		helpdesk.CodeInvalid:   http.StatusBadRequest,
+	}[se.Code]
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	return problem(r, status, se.Field, se.Message, se.English)
+}
+
+// visibleCase resolves {ref} and checks the caller may see the case; a
+// case the caller may not see answers 404, as if it did not exist.
+func (s *Server) visibleCase(r *http.Request) (helpdesk.Case, *Problem) {
+	notFound := problem(r, http.StatusNotFound, "", "saken finnes ikke", "no such case")
+	id, err := s.resolveRef(r.Context(), r.PathValue("ref"))
+	if err != nil {
+		if errors.Is(err, errNoCase) {
+			return helpdesk.Case{}, notFound
+		}
+		s.log.Error("resolve reference", "ref", r.PathValue("ref"), "error", err)
+		return helpdesk.Case{}, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred")
+	}
+	c, err := s.loadCase(r.Context(), id)
+	if err != nil {
+		if errors.Is(err, errNoCase) {
+			return helpdesk.Case{}, notFound
+		}
+		s.log.Error("load case", "case", id, "error", err)
+		return helpdesk.Case{}, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred")
+	}
+	if !userFrom(r.Context()).Actor().CanSee(c) {
+		return helpdesk.Case{}, notFound
+	}
+	return c, nil
+}
+
+var errNoCase = errors.New("no such case")
+
+// resolveRef turns a UUID or a BH-reference into a case ID. A reference is
+// looked up in its year's reference stream: number n is revision n-1.
+func (s *Server) resolveRef(ctx context.Context, ref string) (string, error) {
+	if id, err := uuid.Parse(ref); err == nil {
+		return id.String(), nil
+	}
+	year, n, ok := helpdesk.ParseReference(ref)
+	if !ok {
+		return "", errNoCase
+	}
+	evs, err := s.store.ReadStream(ctx, helpdesk.ReferenceStream(year), n-1, 1)
+	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(evs) == 0) {
+		return "", errNoCase
+	}
+	if err != nil {
+		return "", err
+	}
+	var ra helpdesk.ReferenceAllocated
+	if err := json.Unmarshal(evs[0].Data, &ra); err != nil {
+		return "", err
+	}
+	return ra.CaseID, nil
+}
+
+// loadCase folds a case from its stream: the record is the truth, and an
+// append happens before the workflow moves on, so this is never stale.
+func (s *Server) loadCase(ctx context.Context, id string) (helpdesk.Case, error) {
+	evs, err := s.store.ReadStream(ctx, helpdesk.Stream(id), 0, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return helpdesk.Case{}, errNoCase
+	}
+	if err != nil {
+		return helpdesk.Case{}, err
+	}
+	return fold(evs)
+}
+
+func fold(evs []eventstore.RecordedEvent) (helpdesk.Case, error) {
+	c := helpdesk.NewCase()
+	for _, e := range evs {
+		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
+		if err != nil {
+			return c, err
+		}
+		var m helpdesk.Metadata
+		if err := json.Unmarshal(e.Metadata, &m); err != nil {
+			return c, err
+		}
+		c.Apply(ev, m, int64(e.Revision))
+	}
+	if c.ID == "" {
+		return c, errNoCase
+	}
+	return c, nil
+}
+
+func correlationID(r *http.Request) string {
+	if id := r.Header.Get("X-Correlation-ID"); id != "" && len(id) <= 100 {
+		return id
+	}
+	return uuid.NewString()
+}

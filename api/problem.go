@@ -1,0 +1,98 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+)
+
+// Problem is an RFC 9457 problem detail.
+type Problem struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail,omitempty"`
+	// Field names the offending input field of a 400.
+	Field string `json:"field,omitempty"`
+}
+
+func (p *Problem) Error() string { return fmt.Sprintf("%d %s: %s", p.Status, p.Title, p.Detail) }
+
+// problem builds a problem whose detail is in the caller's language.
+func problem(r *http.Request, status int, field, no, en string) *Problem {
+	detail := no
+	if english(r) {
+		detail = en
+	}
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Detail: detail, Field: field}
+}
+
+// english reports whether the caller prefers English to bokmål.
+func english(r *http.Request) bool {
+	al := strings.ToLower(r.Header.Get("Accept-Language"))
+	return strings.HasPrefix(al, "en")
+}
+
+func writeProblem(w http.ResponseWriter, p *Problem) {
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// maxBody is the largest request body accepted (API.md: 413 above 1 MiB).
+const maxBody = 1 << 20
+
+// decode reads a JSON body strictly: JSON only, at most 1 MiB, no unknown
+// fields, no trailing data. An empty body decodes as {} when allowEmpty.
+func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) *Problem {
+	if r.ContentLength == 0 && allowEmpty && r.Header.Get("Content-Type") == "" {
+		return nil
+	}
+	ct := r.Header.Get("Content-Type")
+	if mt := strings.TrimSpace(strings.Split(ct, ";")[0]); !strings.EqualFold(mt, "application/json") {
+		return problem(r, http.StatusUnsupportedMediaType, "", "forespørselen må være JSON (Content-Type: application/json)", "the request body must be JSON (Content-Type: application/json)")
+	}
+	body := http.MaxBytesReader(w, r.Body, maxBody)
+	dec := json.NewDecoder(body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, extra := dec.Token(); extra != io.EOF {
+			return problem(r, http.StatusBadRequest, "", "forespørselen har data etter JSON-objektet", "unexpected data after the JSON object")
+		}
+		return nil
+	}
+	var maxErr *http.MaxBytesError
+	var typeErr *json.UnmarshalTypeError
+	var synErr *json.SyntaxError
+	switch {
+	case errors.As(err, &maxErr):
+		return problem(r, http.StatusRequestEntityTooLarge, "", "forespørselen er større enn 1 MiB", "the request body is larger than 1 MiB")
+	case errors.Is(err, io.EOF):
+		if allowEmpty {
+			return nil
+		}
+		return problem(r, http.StatusBadRequest, "", "forespørselen mangler innhold", "the request body is empty")
+	case errors.As(err, &typeErr):
+		return problem(r, http.StatusBadRequest, typeErr.Field,
+			fmt.Sprintf("feltet %q har feil type", typeErr.Field), fmt.Sprintf("field %q has the wrong type", typeErr.Field))
+	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return problem(r, http.StatusBadRequest, "", "forespørselen er ikke gyldig JSON", "the request body is not valid JSON")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return problem(r, http.StatusBadRequest, field,
+			fmt.Sprintf("ukjent felt %q", field), fmt.Sprintf("unknown field %q", field))
+	}
+	return problem(r, http.StatusBadRequest, "", "forespørselen kunne ikke leses", "the request body could not be read")
+}

@@ -1,0 +1,132 @@
+// Package api is Brukerhjelp's HTTP API (API.md). Handlers hold only
+// clients: Temporal to start and steer case workflows, the event store to
+// read the record. They never decide domain rules themselves.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+)
+
+// Config holds what the API depends on.
+type Config struct {
+	Temporal  client.Client
+	Store     eventstore.Store
+	Directory *directory.Directory
+	Auth      Authenticator
+	// Ready reports whether every part the API needs is up (GET /readyz).
+	Ready  func(ctx context.Context) error
+	Logger *slog.Logger
+}
+
+// Server serves the HTTP API.
+type Server struct {
+	temporal client.Client
+	store    eventstore.Store
+	dir      *directory.Directory
+	auth     Authenticator
+	ready    func(ctx context.Context) error
+	log      *slog.Logger
+	mux      *http.ServeMux
+}
+
+// New builds the API; every dependency but Ready and Logger is required.
+func New(cfg Config) (*Server, error) {
+	if cfg.Temporal == nil || cfg.Store == nil || cfg.Directory == nil || cfg.Auth == nil {
+		return nil, errors.New("api: temporal client, event store, directory and authenticator are required")
+	}
+	if cfg.Ready == nil {
+		cfg.Ready = func(context.Context) error { return nil }
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	m := http.NewServeMux()
+	m.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	m.HandleFunc("GET /readyz", s.handleReady)
+	m.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(openAPI)
+	})
+	m.HandleFunc("GET /api/v1/me", s.authenticated(s.handleMe))
+	m.HandleFunc("POST /api/v1/cases", s.authenticated(s.handleCreateCase))
+	m.HandleFunc("GET /api/v1/cases/{ref}", s.authenticated(s.handleGetCase))
+	m.HandleFunc("POST /api/v1/cases/{ref}/{step}", s.authenticated(s.handleStep))
+	m.HandleFunc("GET /api/v1/cases/{ref}/history", s.authenticated(s.handleHistory))
+	m.HandleFunc("GET /api/v1/cases/{ref}/verify", s.authenticated(s.handleVerifyCase))
+	m.HandleFunc("GET /api/v1/audit/verify", s.authenticated(s.handleVerifyAll))
+	m.HandleFunc("/api/", s.authenticated(func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, problem(r, http.StatusNotFound, "", "ukjent adresse", "no such endpoint"))
+	}))
+	s.mux = m
+}
+
+// ServeHTTP implements http.Handler: security headers, panic recovery and
+// the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cache-Control", "no-store")
+	defer func() {
+		if v := recover(); v != nil {
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", v)
+			writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	u := userFrom(r.Context())
+	writeJSON(w, http.StatusOK, struct {
+		Username    string   `json:"username"`
+		DisplayName string   `json:"displayName"`
+		Email       string   `json:"email"`
+		Roles       []string `json:"roles"`
+		Unit        string   `json:"unit"`
+		Groups      []string `json:"groups"`
+	}{u.Username, u.DisplayName, u.Email, roleNames(u), u.Unit, u.Groups})
+}
+
+func roleNames(u directory.User) []string {
+	out := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		out[i] = string(r)
+	}
+	return out
+}
+
+//go:embed openapi.json
+var openAPI []byte

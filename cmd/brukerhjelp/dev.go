@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+
+	"github.com/brukerhjelp/brukerhjelp/activities"
+	"github.com/brukerhjelp/brukerhjelp/api"
+	"github.com/brukerhjelp/brukerhjelp/internal/devserver"
+	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/worker"
+)
+
+type devFlags struct {
+	dataDir      string
+	httpAddr     string
+	temporalPort int
+	uiPort       int
+	smtpAddr     string
+	directory    string
+}
+
+func parseDevFlags(args []string) (devFlags, error) {
+	var f devFlags
+	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.StringVar(&f.dataDir, "data-dir", "./data", "all state; the same dir after a restart continues every case")
+	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP API address")
+	fs.IntVar(&f.temporalPort, "temporal-port", 7233, "embedded Temporal frontend gRPC port on 127.0.0.1")
+	fs.IntVar(&f.uiPort, "temporal-ui-port", 8233, "Temporal Web UI port on 127.0.0.1; 0 disables it")
+	fs.StringVar(&f.smtpAddr, "smtp-addr", "127.0.0.1:2525", `inbound mail address; "off" disables it`)
+	fs.StringVar(&f.directory, "directory", "", "YAML file with users, units and groups (default: the built-in demo organisation)")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if f.temporalPort <= 0 || f.temporalPort > 65535 {
+		return f, fmt.Errorf("--temporal-port: %d is not a port", f.temporalPort)
+	}
+	if f.uiPort < 0 || f.uiPort > 65535 {
+		return f, fmt.Errorf("--temporal-ui-port: %d is not a port", f.uiPort)
+	}
+	if _, _, err := net.SplitHostPort(f.httpAddr); err != nil {
+		return f, fmt.Errorf("--http-addr: %w", err)
+	}
+	if f.smtpAddr != "off" {
+		if _, _, err := net.SplitHostPort(f.smtpAddr); err != nil {
+			return f, fmt.Errorf("--smtp-addr: %w", err)
+		}
+	}
+	return f, nil
+}
+
+// runDev runs the whole product in one process until ctx is cancelled.
+func runDev(ctx context.Context, args []string) error {
+	f, err := parseDevFlags(args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+
+	dir := directory.Demo()
+	if f.directory != "" {
+		if dir, err = directory.Load(f.directory); err != nil {
+			return fmt.Errorf("--directory: %w", err)
+		}
+	}
+	if err := os.MkdirAll(filepath.Join(f.dataDir, "outbox"), 0o750); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	// Claim the HTTP address before anything slow starts, so a port in use
+	// fails at once.
+	httpLn, err := net.Listen("tcp", f.httpAddr)
+	if err != nil {
+		return fmt.Errorf("--http-addr: %w", err)
+	}
+	defer httpLn.Close()
+
+	store, err := sqlitestore.Open(filepath.Join(f.dataDir, "events.db"))
+	if err != nil {
+		return fmt.Errorf("event store: %w", err)
+	}
+	defer store.Close()
+
+	rm, err := readmodel.Open(filepath.Join(f.dataDir, "readmodel.db"))
+	if err != nil {
+		return fmt.Errorf("read model: %w", err)
+	}
+	defer rm.Close()
+
+	ts, err := devserver.Start(ctx, devserver.Options{
+		DatabaseFile: filepath.Join(f.dataDir, "temporal.db"),
+		FrontendPort: f.temporalPort,
+		UIPort:       f.uiPort,
+		Logger:       log,
+	})
+	if err != nil {
+		return fmt.Errorf("temporal: %w", err)
+	}
+	defer ts.Stop()
+
+	tc, err := client.DialContext(ctx, client.Options{
+		HostPort:  ts.FrontendAddress(),
+		Namespace: ts.Namespace(),
+		Logger:    sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
+	})
+	if err != nil {
+		return fmt.Errorf("temporal client: %w", err)
+	}
+	defer tc.Close()
+
+	acts, err := activities.New(store)
+	if err != nil {
+		return err
+	}
+	w, err := worker.New(tc, acts)
+	if err != nil {
+		return err
+	}
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	var workerUp atomic.Bool
+	workerUp.Store(true)
+	defer func() { workerUp.Store(false); w.Stop() }()
+
+	srv, err := api.New(api.Config{
+		Temporal:  tc,
+		Store:     store,
+		Directory: dir,
+		Auth:      api.DevTokens{Directory: dir},
+		Logger:    log,
+		Ready: func(ctx context.Context) error {
+			if _, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+				return fmt.Errorf("temporal: %w", err)
+			}
+			if _, err := store.ReadAll(ctx, 0, 1, eventstore.Filter{}); err != nil {
+				return fmt.Errorf("event store: %w", err)
+			}
+			if err := rm.Ping(ctx); err != nil {
+				return fmt.Errorf("read model: %w", err)
+			}
+			if !workerUp.Load() {
+				return errors.New("worker: stopped")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- hs.Serve(httpLn) }()
+
+	if f.smtpAddr != "off" {
+		log.Warn("innkommende e-post er ikke tilgjengelig ennå / inbound SMTP is not available yet", "smtp-addr", f.smtpAddr)
+	}
+	printReady(os.Stdout, "http://"+httpLn.Addr().String(), ts.UIAddress(), dir)
+
+	select {
+	case <-ctx.Done():
+		log.Info("stopper / shutting down")
+	case err := <-serveErr:
+		return fmt.Errorf("http: %w", err)
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return hs.Shutdown(shutdownCtx)
+}
+
+func printReady(out *os.File, base, uiAddr string, dir *directory.Directory) {
+	fmt.Fprintf(out, "Brukerhjelp er klar / ready: %s\n", base)
+	if uiAddr != "" {
+		fmt.Fprintf(out, "Temporal Web UI: http://%s\n", uiAddr)
+	}
+	fmt.Fprintln(out, "Prøv som / try as:")
+	for _, u := range dir.Users() {
+		fmt.Fprintf(out, "  curl -s -H 'Authorization: Bearer dev:%s' %s/api/v1/me\n", u.Username, base)
+	}
+}

@@ -1,0 +1,46 @@
+// Command brukerhjelp is the composition root of Brukerhjelp: it wires the
+// stores, Temporal, the worker and the HTTP API for each way of running.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `brukerhjelp — IT-brukerhjelp for offentlig sektor
+
+Bruk / usage:
+  brukerhjelp dev [flagg]   hele løsningen innebygd i én prosess / the whole embedded stack
+  brukerhjelp help          denne teksten / this text
+
+Kjør "brukerhjelp dev -h" for flaggene / for the flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+func run(ctx context.Context, args []string) int {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "dev":
+		if err := runDev(ctx, args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "brukerhjelp dev:", err)
+			return 1
+		}
+		return 0
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return 0
+	}
+	fmt.Fprintf(os.Stderr, "brukerhjelp: ukjent kommando %q / unknown command\n\n%s", args[0], usage)
+	return 2
+}

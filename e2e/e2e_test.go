@@ -1,0 +1,399 @@
+// Package e2e drives the real `brukerhjelp dev` binary over HTTP: the whole
+// embedded stack, including kill -9 and a restart on the same data dir.
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/sdk/client"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "brukerhjelp-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "brukerhjelp")
+	build := exec.Command("go", "build", "-o", binary, "./cmd/brukerhjelp")
+	build.Dir = ".."
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build brukerhjelp:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// stack is one running `brukerhjelp dev` process.
+type stack struct {
+	t            *testing.T
+	cmd          *exec.Cmd
+	base         string
+	temporalAddr string
+	mu           sync.Mutex
+	out          bytes.Buffer
+}
+
+func (s *stack) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.Write(p)
+}
+
+func (s *stack) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+type ports struct{ http, temporal int }
+
+func startDev(t *testing.T, dataDir string, p ports) *stack {
+	t.Helper()
+	s := &stack{t: t, base: fmt.Sprintf("http://127.0.0.1:%d", p.http), temporalAddr: fmt.Sprintf("127.0.0.1:%d", p.temporal)}
+	s.cmd = exec.Command(binary, "dev",
+		"--data-dir", dataDir,
+		"--http-addr", fmt.Sprintf("127.0.0.1:%d", p.http),
+		"--temporal-port", fmt.Sprint(p.temporal),
+		"--temporal-ui-port", "0",
+		"--smtp-addr", "off")
+	s.cmd.Stdout, s.cmd.Stderr = s, s
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.kill() })
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		if s.cmd.ProcessState != nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("brukerhjelp dev did not become ready; output:\n%s", s.output())
+	return nil
+}
+
+// kill stops the process the hard way, like a power cut: SIGKILL.
+func (s *stack) kill() {
+	if s.cmd.Process != nil && s.cmd.ProcessState == nil {
+		_ = s.cmd.Process.Signal(syscall.SIGKILL)
+		_ = s.cmd.Wait()
+	}
+}
+
+// stop asks the process to stop (SIGTERM) and waits for a clean exit.
+func (s *stack) stop() error {
+	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(30 * time.Second):
+		s.kill()
+		return fmt.Errorf("did not stop within 30s after SIGTERM")
+	}
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r response) decode(t *testing.T, v any) {
+	t.Helper()
+	if err := json.Unmarshal(r.body, v); err != nil {
+		t.Fatalf("decode %s: %v", r.body, err)
+	}
+}
+
+func (s *stack) do(t *testing.T, method, path, user string, body any, headers ...string) response {
+	t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if user != "" {
+		req.Header.Set("Authorization", "Bearer dev:"+user)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+func (s *stack) expect(t *testing.T, want int, method, path, user string, body any, headers ...string) response {
+	t.Helper()
+	r := s.do(t, method, path, user, body, headers...)
+	if r.status != want {
+		t.Fatalf("%s %s as %q: got %d %s, want %d", method, path, user, r.status, r.body, want)
+	}
+	return r
+}
+
+type caseJSON struct {
+	ID        string    `json:"id"`
+	Reference string    `json:"reference"`
+	Kind      string    `json:"kind"`
+	Status    string    `json:"status"`
+	Title     string    `json:"title"`
+	Priority  string    `json:"priority"`
+	Reporter  string    `json:"reporter"`
+	Assignee  string    `json:"assignee"`
+	Group     string    `json:"group"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Revision  int       `json:"revision"`
+}
+
+type eventJSON struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Revision   int             `json:"revision"`
+	OccurredAt time.Time       `json:"occurredAt"`
+	Actor      string          `json:"actor"`
+	Data       json.RawMessage `json:"data"`
+	Hash       string          `json:"hash"`
+	PrevHash   string          `json:"prevHash"`
+}
+
+type problemJSON struct {
+	Type   string `json:"type"`
+	Title  string `json:"title"`
+	Status int    `json:"status"`
+	Detail string `json:"detail"`
+	Field  string `json:"field"`
+}
+
+func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
+	dataDir := t.TempDir()
+	p := ports{http: freePort(t), temporal: freePort(t)}
+	s := startDev(t, dataDir, p)
+
+	if out := s.output(); !strings.Contains(out, "curl -s -H 'Authorization: Bearer dev:ola' "+s.base+"/api/v1/me") {
+		t.Errorf("ready output lacks the curl line for ola:\n%s", out)
+	}
+	var me struct {
+		Username string   `json:"username"`
+		Email    string   `json:"email"`
+		Roles    []string `json:"roles"`
+		Unit     string   `json:"unit"`
+		Groups   []string `json:"groups"`
+	}
+	s.expect(t, 200, "GET", "/api/v1/me", "per", nil).decode(t, &me)
+	if me.Username != "per" || me.Email != "per@fylke.example" || !strings.Contains(strings.Join(me.Roles, ","), "caseworker") || strings.Join(me.Groups, ",") != "brukerhjelp" {
+		t.Errorf("me = %+v", me)
+	}
+	s.expect(t, 401, "GET", "/api/v1/me", "", nil)
+
+	report := map[string]any{"kind": "incident", "title": "Får ikke logget inn", "description": "Passordet mitt virker ikke etter bytte.", "priority": "high"}
+	var created caseJSON
+	r := s.expect(t, 201, "POST", "/api/v1/cases", "ola", report, "Idempotency-Key", "k-1")
+	r.decode(t, &created)
+	year := time.Now().In(mustOslo(t)).Year()
+	if created.Reference != fmt.Sprintf("BH-%d-000001", year) || created.Status != "new" || created.Reporter != "ola" ||
+		created.Kind != "incident" || created.Priority != "high" || created.Group != "brukerhjelp" || created.Revision != 0 {
+		t.Errorf("created = %+v", created)
+	}
+	if r.header.Get("Content-Type") != "application/json" {
+		t.Errorf("content type %q", r.header.Get("Content-Type"))
+	}
+	var again caseJSON
+	s.expect(t, 201, "POST", "/api/v1/cases", "ola", report, "Idempotency-Key", "k-1").decode(t, &again)
+	if again.ID != created.ID {
+		t.Errorf("same Idempotency-Key made a second case: %s vs %s", again.ID, created.ID)
+	}
+	s.expect(t, 409, "POST", "/api/v1/cases", "ola", map[string]any{"kind": "incident", "title": "annet", "description": "annet"}, "Idempotency-Key", "k-1")
+
+	// Bad input: named field, problem+json, nothing created.
+	var prob problemJSON
+	r = s.expect(t, 400, "POST", "/api/v1/cases", "ola", `{"kind":"incident","title":"x","description":"y","colour":"red"}`)
+	r.decode(t, &prob)
+	if prob.Field != "colour" || r.header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("unknown field problem = %+v (%s)", prob, r.header.Get("Content-Type"))
+	}
+	s.expect(t, 400, "POST", "/api/v1/cases", "ola", `{"kind":"incident","title":"x","description":"y","priority":"urgent"}`).decode(t, &prob)
+	if prob.Field != "priority" {
+		t.Errorf("bad enum problem = %+v", prob)
+	}
+	s.expect(t, 400, "POST", "/api/v1/cases", "ola", `{"kind":"incident","description":"y"}`).decode(t, &prob)
+	if prob.Field != "title" {
+		t.Errorf("missing title problem = %+v", prob)
+	}
+
+	// Other people's cases are invisible; caseworkers see everything.
+	s.expect(t, 404, "GET", "/api/v1/cases/"+created.Reference, "eva", nil)
+	s.expect(t, 200, "GET", "/api/v1/cases/"+created.ID, "lise", nil)
+
+	var claimed caseJSON
+	s.expect(t, 200, "POST", "/api/v1/cases/"+created.Reference+"/claim", "per", nil).decode(t, &claimed)
+	if claimed.Assignee != "per" || claimed.Status != "in-progress" || claimed.Revision != 1 {
+		t.Errorf("claimed = %+v", claimed)
+	}
+	s.expect(t, 409, "POST", "/api/v1/cases/"+created.Reference+"/claim", "lise", nil)
+	s.expect(t, 403, "POST", "/api/v1/cases/"+created.Reference+"/resolve", "lise", map[string]string{"resolution": "?"})
+	s.expect(t, 409, "POST", "/api/v1/cases/"+created.Reference+"/confirm", "ola", nil)
+
+	// Power cut: the workflow is waiting for a human step.
+	s.kill()
+	s = startDev(t, dataDir, p)
+
+	var got caseJSON
+	s.expect(t, 200, "GET", "/api/v1/cases/"+created.Reference, "ola", nil).decode(t, &got)
+	if got.Assignee != "per" || got.Status != "in-progress" {
+		t.Errorf("after restart = %+v", got)
+	}
+	var resolved, closed caseJSON
+	s.expect(t, 200, "POST", "/api/v1/cases/"+created.Reference+"/resolve", "per", map[string]string{"resolution": "Tilbakestilte passordet."}).decode(t, &resolved)
+	if resolved.Status != "resolved" {
+		t.Errorf("resolved = %+v", resolved)
+	}
+	s.expect(t, 200, "POST", "/api/v1/cases/"+created.Reference+"/confirm", "ola", nil).decode(t, &closed)
+	if closed.Status != "closed" || closed.Revision != 3 {
+		t.Errorf("closed = %+v", closed)
+	}
+	s.expect(t, 409, "POST", "/api/v1/cases/"+created.Reference+"/claim", "lise", nil)
+
+	var history []eventJSON
+	s.expect(t, 200, "GET", "/api/v1/cases/"+created.Reference+"/history", "ola", nil).decode(t, &history)
+	var types []string
+	ids := map[string]bool{}
+	for i, e := range history {
+		types = append(types, e.Type)
+		if ids[e.ID] {
+			t.Errorf("event %s recorded twice", e.ID)
+		}
+		ids[e.ID] = true
+		if e.Revision != i || e.Hash == "" {
+			t.Errorf("event %d: revision %d hash %q", i, e.Revision, e.Hash)
+		}
+		if i > 0 && e.PrevHash != history[i-1].Hash {
+			t.Errorf("event %d: prevHash %q does not chain to %q", i, e.PrevHash, history[i-1].Hash)
+		}
+	}
+	if got, want := strings.Join(types, ","), "CaseOpened,CaseClaimed,CaseResolved,CaseClosed"; got != want {
+		t.Errorf("history types = %s, want %s", got, want)
+	}
+	if history[1].Actor != "per" {
+		t.Errorf("claim actor = %q, want per", history[1].Actor)
+	}
+	var verify struct {
+		OK     bool `json:"ok"`
+		Events int  `json:"events"`
+	}
+	s.expect(t, 200, "GET", "/api/v1/cases/"+created.Reference+"/verify", "siri", nil).decode(t, &verify)
+	if !verify.OK || verify.Events != 4 {
+		t.Errorf("verify = %+v, want ok with 4 events", verify)
+	}
+	s.expect(t, 403, "GET", "/api/v1/audit/verify", "ola", nil)
+	s.expect(t, 200, "GET", "/api/v1/audit/verify", "siri", nil).decode(t, &verify)
+	if !verify.OK {
+		t.Errorf("audit verify = %+v", verify)
+	}
+
+	if path := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); path != "" {
+		recordHistory(t, s.temporalAddr, "case-"+created.ID, path)
+	}
+	if err := s.stop(); err != nil {
+		t.Errorf("SIGTERM: %v\n%s", err, s.output())
+	}
+}
+
+// recordHistory saves a workflow's history as JSON for the replay test.
+func recordHistory(t *testing.T, addr, workflowID, path string) {
+	c, err := client.Dial(client.Options{HostPort: addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	it := c.GetWorkflowHistory(context.Background(), workflowID, "", false, 0)
+	var h historypb.History
+	for it.HasNext() {
+		e, err := it.Next()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Events = append(h.Events, e)
+	}
+	out, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("recorded %d history events to %s", len(h.Events), path)
+}
+
+func mustOslo(t *testing.T) *time.Location {
+	loc, err := time.LoadLocation("Europe/Oslo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}

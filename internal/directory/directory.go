@@ -1,0 +1,141 @@
+// Package directory knows the organisation: users, their roles, units and
+// caseworker groups. Dev mode uses the built-in demo organisation; a YAML
+// file can replace it.
+package directory
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+)
+
+// MailDomain is the demo organisation's mail domain.
+const MailDomain = "fylke.example"
+
+// HelpDeskAddress is where users write to the help desk.
+const HelpDeskAddress = "brukerhjelp@" + MailDomain
+
+// User is a person in the directory.
+type User struct {
+	Username    string          `json:"username" yaml:"username"`
+	DisplayName string          `json:"displayName" yaml:"displayName"`
+	Email       string          `json:"email" yaml:"email"`
+	Roles       []helpdesk.Role `json:"roles" yaml:"roles"`
+	Unit        string          `json:"unit" yaml:"unit"`
+	Groups      []string        `json:"groups" yaml:"groups"`
+	// Leads lists the units the user manages.
+	Leads []string `json:"leads,omitempty" yaml:"leads"`
+	// Language is the preferred language of what the user reads: "nb" or "en".
+	Language string `json:"language,omitempty" yaml:"language"`
+}
+
+// Actor is the user as the domain sees it when they act.
+func (u User) Actor() helpdesk.Actor {
+	return helpdesk.Actor{Username: u.Username, Roles: slices.Clone(u.Roles), Groups: slices.Clone(u.Groups)}
+}
+
+// Unit is an organisational unit.
+type Unit struct {
+	ID   string `json:"id" yaml:"id"`
+	Name string `json:"name" yaml:"name"`
+}
+
+// Directory is a read-only snapshot of the organisation.
+type Directory struct {
+	users map[string]User
+	units map[string]Unit
+	order []string
+}
+
+// File is the YAML layout of a directory file.
+type File struct {
+	Units []Unit `yaml:"units"`
+	Users []User `yaml:"users"`
+}
+
+// New builds a directory and checks it is consistent.
+func New(f File) (*Directory, error) {
+	d := &Directory{users: map[string]User{}, units: map[string]Unit{}}
+	for _, u := range f.Units {
+		if u.ID == "" {
+			return nil, errors.New("directory: a unit has no id")
+		}
+		d.units[u.ID] = u
+	}
+	for _, u := range f.Users {
+		if u.Username == "" {
+			return nil, errors.New("directory: a user has no username")
+		}
+		if _, dup := d.users[u.Username]; dup {
+			return nil, fmt.Errorf("directory: user %q appears twice", u.Username)
+		}
+		if u.Email == "" {
+			u.Email = u.Username + "@" + MailDomain
+		}
+		if u.DisplayName == "" {
+			u.DisplayName = u.Username
+		}
+		if u.Language == "" {
+			u.Language = "nb"
+		}
+		if u.Groups == nil {
+			u.Groups = []string{}
+		}
+		for _, unit := range append([]string{u.Unit}, u.Leads...) {
+			if _, ok := d.units[unit]; unit != "" && !ok {
+				return nil, fmt.Errorf("directory: user %q names unknown unit %q", u.Username, unit)
+			}
+		}
+		d.users[u.Username] = u
+		d.order = append(d.order, u.Username)
+	}
+	sort.Strings(d.order)
+	return d, nil
+}
+
+// Load reads a directory from a YAML file.
+func Load(path string) (*Directory, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("directory: %w", err)
+	}
+	var f File
+	dec := yaml.NewDecoder(strings.NewReader(string(b)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("directory: %s: %w", path, err)
+	}
+	return New(f)
+}
+
+// User looks a user up by username.
+func (d *Directory) User(username string) (User, bool) {
+	u, ok := d.users[username]
+	return u, ok
+}
+
+// ByEmail looks a user up by e-mail address, case-insensitively.
+func (d *Directory) ByEmail(addr string) (User, bool) {
+	for _, name := range d.order {
+		if strings.EqualFold(d.users[name].Email, addr) {
+			return d.users[name], true
+		}
+	}
+	return User{}, false
+}
+
+// Users lists every user, sorted by username.
+func (d *Directory) Users() []User {
+	out := make([]User, 0, len(d.order))
+	for _, name := range d.order {
+		out = append(out, d.users[name])
+	}
+	return out
+}

@@ -1,0 +1,47 @@
+// Package worker registers Brukerhjelp's workflows and activities on a
+// Temporal worker. Both `brukerhjelp dev` and `brukerhjelp worker` use it, so
+// what runs embedded is exactly what runs in production.
+package worker
+
+import (
+	"errors"
+
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/brukerhjelp/brukerhjelp/activities"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
+)
+
+// WorkflowRegistry is what workers, test environments and replayers share.
+type WorkflowRegistry interface {
+	RegisterWorkflowWithOptions(w any, options workflow.RegisterOptions)
+}
+
+// RegisterWorkflows adds every workflow under its stable name: the name is
+// what running histories refer to, so it never follows a Go rename.
+func RegisterWorkflows(r WorkflowRegistry) {
+	r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: workflows.CaseWorkflowName})
+}
+
+// Register adds every workflow and activity to r (a worker or a test
+// environment).
+func Register(r interface {
+	WorkflowRegistry
+	RegisterActivity(a any)
+}, acts *activities.Activities) {
+	RegisterWorkflows(r)
+	r.RegisterActivity(acts)
+}
+
+// New builds a worker on the Brukerhjelp task queue; start it with Start
+// and stop it with Stop.
+func New(c client.Client, acts *activities.Activities) (sdkworker.Worker, error) {
+	if c == nil || acts == nil {
+		return nil, errors.New("worker: nil client or activities")
+	}
+	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	Register(w, acts)
+	return w, nil
+}
