@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -127,7 +128,8 @@ type stepBody struct {
 }
 
 func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
-	update, ok := steps[r.PathValue("step")]
+	step := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
+	update, ok := steps[step]
 	if !ok {
 		writeProblem(w, problem(r, http.StatusNotFound, "", "ukjent steg", "no such step"))
 		return
