@@ -33,9 +33,12 @@ func (a *Activities) AllocateReference(ctx context.Context, in AllocateReference
 		return "", fmt.Errorf("encode metadata: %w", err)
 	}
 	for {
-		last, err := a.referenceTail(ctx, stream)
+		last, mine, err := a.referenceTail(ctx, stream, id)
 		if err != nil {
 			return "", err
+		}
+		if mine != "" {
+			return mine, nil
 		}
 		n := uint64(last + 2) // revision last+1 holds number last+2
 		ref := helpdesk.FormatReference(in.Year, n)
@@ -62,8 +65,9 @@ func (a *Activities) AllocateReference(ctx context.Context, in AllocateReference
 }
 
 // referenceTail returns the last revision of a reference stream (-1 when
-// empty), reading forward from the cached tail.
-func (a *Activities) referenceTail(ctx context.Context, stream string) (int64, error) {
+// empty), reading forward from the cached tail. If it passes the event this
+// activity appended in an earlier attempt, it returns that reference.
+func (a *Activities) referenceTail(ctx context.Context, stream string, id uuid.UUID) (last int64, mine string, err error) {
 	a.mu.Lock()
 	last, ok := a.refTail[stream]
 	a.mu.Unlock()
@@ -73,18 +77,32 @@ func (a *Activities) referenceTail(ctx context.Context, stream string) (int64, e
 	for {
 		evs, err := a.store.ReadStream(ctx, stream, uint64(last+1), 1000)
 		if errors.Is(err, eventstore.ErrStreamNotFound) {
-			return last, nil
+			return last, "", nil
 		}
 		if err != nil {
-			return 0, fmt.Errorf("read %s: %w", stream, err)
+			return 0, "", fmt.Errorf("read %s: %w", stream, err)
 		}
 		if len(evs) == 0 {
 			break
 		}
+		for _, e := range evs {
+			if e.ID == id {
+				ref, err := decodeReference(e)
+				return 0, ref, err
+			}
+		}
 		last = int64(evs[len(evs)-1].Revision)
 	}
 	a.setReferenceTail(stream, last)
-	return last, nil
+	return last, "", nil
+}
+
+func decodeReference(e eventstore.RecordedEvent) (string, error) {
+	var ra helpdesk.ReferenceAllocated
+	if err := json.Unmarshal(e.Data, &ra); err != nil {
+		return "", fmt.Errorf("decode reference: %w", err)
+	}
+	return ra.Reference, nil
 }
 
 func (a *Activities) setReferenceTail(stream string, last int64) {
@@ -102,11 +120,7 @@ func (a *Activities) findAllocated(ctx context.Context, stream string, id uuid.U
 	}
 	for _, e := range evs {
 		if e.ID == id {
-			var ra helpdesk.ReferenceAllocated
-			if err := json.Unmarshal(e.Data, &ra); err != nil {
-				return "", fmt.Errorf("decode reference: %w", err)
-			}
-			return ra.Reference, nil
+			return decodeReference(e)
 		}
 	}
 	return "", fmt.Errorf("allocate reference: event %x reported as reused but not found in %s", id, stream)

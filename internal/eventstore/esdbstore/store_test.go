@@ -1,0 +1,115 @@
+package esdbstore
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+)
+
+// These tests need no server; the conformance suite covers the rest when
+// BRUKERHJELP_ESDB_URL is set.
+
+func TestMetadataEnvelopeKeepsBytes(t *testing.T) {
+	const h, p = "aa11", "bb22"
+	for _, meta := range []string{
+		"",
+		`{"actor":"kari"}`,
+		` { "actor" : "kari",  "n": [1, 2] } `, // spacing that encoding/json would drop
+		`"just a string"`,
+		`{"hash":"not ours","m":{"}":"\""}}`,
+	} {
+		env := wrapMetadata(h, p, []byte(meta))
+		gotH, gotP, gotM := unwrapMetadata(env)
+		if gotH != h || gotP != p || string(gotM) != meta {
+			t.Errorf("unwrap(wrap(%q)) = %q, %q, %q; want %q, %q, %q", meta, gotH, gotP, gotM, h, p, meta)
+		}
+	}
+	if gotH, gotP, _ := unwrapMetadata(wrapMetadata(h, "", nil)); gotH != h || gotP != "" {
+		t.Errorf("first event of a stream: unwrap = %q, %q; want %q, empty", gotH, gotP, h)
+	}
+	// Re-encoded by another tool: still readable.
+	if gotH, gotP, gotM := unwrapMetadata([]byte(`{"prevHash": "bb22", "m": {"a":1}, "hash": "aa11"}`)); gotH != h || gotP != p || string(gotM) != `{"a":1}` {
+		t.Errorf("unwrap of a re-encoded envelope = %q, %q, %q", gotH, gotP, gotM)
+	}
+	// Not ours: no hashes, metadata as is.
+	if gotH, _, gotM := unwrapMetadata([]byte(`{"actor":"x"}`)); gotH != "" || string(gotM) != `{"actor":"x"}` {
+		t.Errorf("unwrap of foreign metadata = %q, %q", gotH, gotM)
+	}
+}
+
+func TestOpenSchemes(t *testing.T) {
+	for _, cs := range []string{
+		"esdb://localhost:2113?tls=false",
+		"kurrentdb://localhost:2113?tls=false",
+		"KurrentDB://admin:changeit@localhost:2113?tls=false",
+		"kurrentdb+discover://cluster.example:2113",
+	} {
+		s, err := Open(cs)
+		if err != nil {
+			t.Errorf("Open(%q) = %v, want success", cs, err)
+			continue
+		}
+		s.Close()
+	}
+	for _, cs := range []string{"http://localhost:2113", "postgres://x", ""} {
+		if s, err := Open(cs); err == nil {
+			s.Close()
+			t.Errorf("Open(%q) = nil error, want an error", cs)
+		}
+	}
+}
+
+func TestExpectedRevisionMapping(t *testing.T) {
+	if got, ok := toESDB(eventstore.NoStream()).(esdb.NoStream); !ok {
+		t.Errorf("toESDB(NoStream) = %#v, want esdb.NoStream{}", got)
+	}
+	if got := toESDB(eventstore.Exact(7)); got != esdb.Revision(7) {
+		t.Errorf("toESDB(Exact(7)) = %#v, want esdb.Revision(7)", got)
+	}
+}
+
+func TestErrorMapping(t *testing.T) {
+	cause := errors.New("from the server")
+	for _, tc := range []struct {
+		code esdb.ErrorCode
+		want error
+	}{
+		{esdb.ErrorCodeWrongExpectedVersion, eventstore.ErrWrongExpectedRevision},
+		{esdb.ErrorCodeResourceNotFound, eventstore.ErrStreamNotFound},
+		{esdb.ErrorCodeDeadlineExceeded, context.DeadlineExceeded},
+		{esdb.ErrorCodeConnectionClosed, eventstore.ErrClosed},
+		{esdb.ErrorCodeUnknown, cause},
+	} {
+		if got := mapCode(context.Background(), "op", tc.code, cause); !errors.Is(got, tc.want) {
+			t.Errorf("mapCode(%d) = %v, want %v", tc.code, got, tc.want)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if got := mapErr(ctx, "op", cause); !errors.Is(got, context.Canceled) {
+		t.Errorf("mapErr with a cancelled ctx = %v, want context.Canceled", got)
+	}
+}
+
+func TestAt(t *testing.T) {
+	head := &eventstore.RecordedEvent{Revision: 3}
+	for _, tc := range []struct {
+		exp  eventstore.ExpectedRevision
+		head *eventstore.RecordedEvent
+		want bool
+	}{
+		{eventstore.NoStream(), nil, true},
+		{eventstore.NoStream(), head, false},
+		{eventstore.Exact(0), nil, false},
+		{eventstore.Exact(3), head, true},
+		{eventstore.Exact(2), head, false},
+		{eventstore.Exact(4), head, false},
+	} {
+		if got := at(tc.exp, tc.head); got != tc.want {
+			t.Errorf("at(%s, head %v) = %v, want %v", tc.exp, tc.head != nil, got, tc.want)
+		}
+	}
+}
