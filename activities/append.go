@@ -47,6 +47,13 @@ const (
 // same IDs at the same revision and the store writes nothing twice.
 func (a *Activities) AppendEvents(ctx context.Context, in AppendInput) (AppendOutput, error) {
 	info := activity.GetInfo(ctx)
+	return a.appendEvents(ctx, in, execution{info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID})
+}
+
+// execution identifies one activity execution; all its attempts share it.
+type execution struct{ workflowID, runID, activityID string }
+
+func (a *Activities) appendEvents(ctx context.Context, in AppendInput, x execution) (AppendOutput, error) {
 	events := make([]eventstore.EventData, len(in.Events))
 	for i, e := range in.Events {
 		meta, err := json.Marshal(e.Metadata)
@@ -54,7 +61,7 @@ func (a *Activities) AppendEvents(ctx context.Context, in AppendInput) (AppendOu
 			return AppendOutput{}, temporal.NewNonRetryableApplicationError("encode metadata", ErrTypeInvalidEvent, err)
 		}
 		events[i] = eventstore.EventData{
-			ID:       eventstore.DeterministicID(info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, i),
+			ID:       eventstore.DeterministicID(x.workflowID, x.runID, x.activityID, i),
 			Type:     e.Type,
 			Data:     e.Data,
 			Metadata: meta,

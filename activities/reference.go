@@ -27,6 +27,12 @@ type AllocateReferenceInput struct {
 func (a *Activities) AllocateReference(ctx context.Context, in AllocateReferenceInput) (string, error) {
 	info := activity.GetInfo(ctx)
 	id := eventstore.DeterministicID(info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, 0)
+	return a.allocateReference(ctx, id, in)
+}
+
+// allocateReference appends event id to the year's reference stream at its
+// head, retrying on conflict, and returns the reference it stands for.
+func (a *Activities) allocateReference(ctx context.Context, id uuid.UUID, in AllocateReferenceInput) (string, error) {
 	stream := helpdesk.ReferenceStream(in.Year)
 	meta, err := json.Marshal(in.Metadata)
 	if err != nil {
