@@ -1,0 +1,293 @@
+package devserver
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	"go.temporal.io/server/common/membership/static"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
+	"go.temporal.io/server/common/primitives/timestamp"
+	sqliteschema "go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+const (
+	clusterName = "active"
+	storeName   = "sqlite-default"
+
+	// namespaceRetention keeps closed workflows' histories (and so what the
+	// Web UI can show) for a week instead of Temporal's default day. The
+	// event store is the record; this is for looking into recent work.
+	namespaceRetention = 7 * 24 * time.Hour
+
+	// busyTimeoutMillis lets a connection wait for a lock held by another
+	// connection (our schema check, a sqlite3 shell or backup looking in)
+	// instead of failing at once with SQLITE_BUSY.
+	busyTimeoutMillis = 10000
+
+	// lastSchemaObject is the last object the v1.32.1 schema files create
+	// (schema/sqlite/v3/visibility/schema.sql). Its absence in a non-empty
+	// file means a first start was interrupted half-way.
+	lastSchemaObject = "executions_visibility_au"
+)
+
+// maxConns for a file database. The SQLite plugin would allow more with
+// journal_mode=wal, but it opens deferred transactions, and when two of
+// them read and then both want to write, SQLite fails one at once with
+// SQLITE_BUSY_SNAPSHOT ("database is locked (517)"; busy_timeout does not
+// apply). Temporal retries, but a failed shard write makes history reload
+// the shard ("shard status unknown"). Measured on 2 cores, 200 concurrent
+// one-timer workflows: 1 connection 26-40 workflows/s and no errors; 2 or
+// 4 connections no faster (25-33/s) with 34-45 lock errors per run. The
+// Temporal CLI dev server leaves it at the plugin's default of 1, too. A
+// variable so the throughput test can compare.
+var maxConns = 1
+
+func newTemporal(opts Options, frontendAddr string, ports []int, sqlConf *config.SQL, logger temporalLogger) (temporal.Server, error) {
+	// Internal services listen on the loopback ports picked by the caller.
+	// Static hosts replace ringpop: every service knows every other's
+	// address up front, so there is no gossip, no membership ports and no
+	// join wait.
+	historyAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[0]))
+	matchingAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[1]))
+	workerAddr := net.JoinHostPort("127.0.0.1", strconv.Itoa(ports[2]))
+	hosts := map[primitives.ServiceName]static.Hosts{
+		primitives.FrontendService: static.SingleLocalHost(frontendAddr),
+		primitives.HistoryService:  static.SingleLocalHost(historyAddr),
+		primitives.MatchingService: static.SingleLocalHost(matchingAddr),
+		primitives.WorkerService:   static.SingleLocalHost(workerAddr),
+	}
+
+	conf := &config.Config{}
+	// Global.Metrics stays nil: Temporal then uses a no-op metrics handler
+	// and opens no Prometheus port. PProf.Port 0 keeps pprof off.
+	conf.Persistence.DefaultStore = storeName
+	conf.Persistence.VisibilityStore = storeName
+	// One shard is plenty for one machine; it can never change for a file.
+	conf.Persistence.NumHistoryShards = 1
+	conf.Persistence.DataStores = map[string]config.DataStore{storeName: {SQL: sqlConf}}
+	conf.ClusterMetadata = &cluster.Config{
+		EnableGlobalNamespace:    false,
+		FailoverVersionIncrement: 10,
+		MasterClusterName:        clusterName,
+		CurrentClusterName:       clusterName,
+		ClusterInformation: map[string]cluster.ClusterInformation{
+			clusterName: {
+				Enabled:                true,
+				InitialFailoverVersion: 1,
+				RPCAddress:             frontendAddr,
+			},
+		},
+	}
+	conf.DCRedirectionPolicy.Policy = "noop"
+	// No HTTPPort for the frontend: its HTTP API (and Nexus over HTTP)
+	// stays off. SDK clients, workers and the Web UI all speak gRPC.
+	conf.Services = map[string]config.Service{
+		string(primitives.FrontendService): {RPC: config.RPC{BindOnIP: opts.IP, GRPCPort: opts.FrontendPort}},
+		string(primitives.HistoryService):  {RPC: config.RPC{BindOnIP: "127.0.0.1", GRPCPort: ports[0]}},
+		string(primitives.MatchingService): {RPC: config.RPC{BindOnIP: "127.0.0.1", GRPCPort: ports[1]}},
+		string(primitives.WorkerService):   {RPC: config.RPC{BindOnIP: "127.0.0.1", GRPCPort: ports[2]}},
+	}
+	conf.Archival.History.State = "disabled"
+	conf.Archival.Visibility.State = "disabled"
+	conf.NamespaceDefaults.Archival.History.State = "disabled"
+	conf.NamespaceDefaults.Archival.Visibility.State = "disabled"
+	// The worker service (system workflows: scheduler, batcher, ...) is a
+	// client of the frontend like any other.
+	conf.PublicClient.HostPort = frontendAddr
+
+	ts, err := temporal.NewServer(
+		temporal.WithConfig(conf),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithStaticHosts(hosts),
+		temporal.WithLogger(logger),
+		temporal.WithDynamicConfigClient(dynamicConfig()),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("create temporal server: %w", err)
+	}
+	return ts, nil
+}
+
+// dynamicConfig is what a single-user dev server wants. Keys come from the
+// typed settings, not strings, so a key that a Temporal upgrade renames or
+// removes breaks the build instead of being silently ignored.
+func dynamicConfig() dynamicconfig.StaticClient {
+	return dynamicconfig.StaticClient{
+		// Workflow Updates, including waiting for "Accepted" only. Both are on
+		// by default in v1.32.1; set so a changed default cannot surprise us.
+		// (Update-with-start is ExecuteMultiOperation, which v1.32.1 no longer
+		// gates: there is no frontend.enableExecuteMultiOperation key.)
+		dynamicconfig.FrontendEnableUpdateWorkflowExecution.Key():              true,
+		dynamicconfig.FrontendEnableUpdateWorkflowExecutionAsyncAccepted.Key(): true,
+
+		// As the CLI dev server: a search attribute registered at run time is
+		// usable at once instead of after the cache expires ...
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
+		// ... which costs a persistence read per use, so raise the
+		// persistence rate limits accordingly (CLI values).
+		dynamicconfig.FrontendPersistenceMaxQPS.Key(): 10000,
+		dynamicconfig.HistoryPersistenceMaxQPS.Key():  45000,
+		// The Web UI lists and counts workflows on every page; the default
+		// visibility rate limit (10/s) makes it stutter.
+		dynamicconfig.FrontendMaxNamespaceVisibilityRPSPerInstance.Key():        100,
+		dynamicconfig.FrontendMaxNamespaceVisibilityBurstRatioPerInstance.Key(): 1,
+		// Namespace changes (e.g. retention) show up within a second.
+		dynamicconfig.NamespaceCacheRefreshInterval.Key(): time.Second,
+		// One matching node: partitions would only add forwarding hops
+		// between a task and the worker polling for it.
+		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
+		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+	}
+}
+
+// prepareDatabase returns the SQL config for opts.DatabaseFile, creating
+// the schema in a new file and the namespace if it is missing.
+func prepareDatabase(opts Options) (*config.SQL, error) {
+	conf := &config.SQL{PluginName: sqliteplugin.PluginName}
+	if opts.DatabaseFile == "" {
+		// The plugin creates the schema itself for an in-memory database.
+		// The name must be unique per server: the plugin pools connections
+		// by DSN for the life of the process.
+		conf.DatabaseName = "devserver-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+		conf.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
+		conf.MaxConns = 1
+		conf.MaxIdleConns = 1
+	} else {
+		path, err := filepath.Abs(opts.DatabaseFile)
+		if err != nil {
+			return nil, fmt.Errorf("temporal database %q: %w", opts.DatabaseFile, err)
+		}
+		if _, err := os.Stat(filepath.Dir(path)); err != nil {
+			return nil, fmt.Errorf("temporal database directory for %s: %w", path, err)
+		}
+		// The plugin pastes the name into "file:<name>?..." unescaped.
+		conf.DatabaseName = uriPath(path)
+		// Keys other than SQLite URI parameters become PRAGMAs: the plugin
+		// turns "journal_mode": "wal" into _pragma=journal_mode=wal (and
+		// only that exact key counts as WAL for its MaxConns check).
+		// "_journal_mode" would become an unknown PRAGMA, which SQLite
+		// silently ignores. WAL: a commit is one append, readers (an
+		// inspecting sqlite3 shell, a backup) do not block the server, and
+		// a kill -9 is recovered on the next open.
+		conf.ConnectAttributes = map[string]string{
+			"mode":         "rwc",
+			"journal_mode": "wal",
+			// NORMAL with WAL never corrupts and loses nothing on a process
+			// crash (kill -9); only a power cut can lose the last commits.
+			"synchronous":  "NORMAL",
+			"busy_timeout": strconv.Itoa(busyTimeoutMillis),
+		}
+		conf.MaxConns = maxConns
+		conf.MaxIdleConns = maxConns
+
+		state, err := schemaState(path)
+		if err != nil {
+			return nil, err
+		}
+		switch state {
+		case schemaMissing:
+			if err := sqliteschema.SetupSchema(conf); err != nil {
+				return nil, fmt.Errorf("create temporal schema in %s: %w", path, err)
+			}
+		case schemaPartial:
+			return nil, fmt.Errorf("temporal database %s has an incomplete schema (was its first start interrupted?); delete it to start afresh", path)
+		}
+	}
+
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
+	if err != nil {
+		return nil, fmt.Errorf("namespace %q: %w", opts.Namespace, err)
+	}
+	ns.Detail.Config.Retention = timestamp.DurationPtr(namespaceRetention)
+	// A no-op when the namespace exists, so a restart keeps its ID and data.
+	if err := sqliteschema.CreateNamespaces(conf, ns); err != nil {
+		return nil, fmt.Errorf("create namespace %q: %w", opts.Namespace, err)
+	}
+	return conf, nil
+}
+
+// uriPath escapes what would end the path part of a SQLite "file:" URI
+// early: a data dir named "cases#2" must not silently become "cases".
+func uriPath(path string) string {
+	return strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+}
+
+type schemaStatus int
+
+const (
+	schemaMissing schemaStatus = iota
+	schemaPartial
+	schemaComplete
+)
+
+// schemaState looks into the file with a plain connection of its own, so
+// the Temporal plugin's process-wide connection pool stays out of it.
+func schemaState(path string) (schemaStatus, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return schemaMissing, nil
+	} else if err != nil {
+		return 0, fmt.Errorf("temporal database %s: %w", path, err)
+	}
+	// The "sqlite" driver is modernc.org/sqlite, registered by the plugin.
+	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?mode=rw&_pragma=busy_timeout%3D"+strconv.Itoa(busyTimeoutMillis))
+	if err != nil {
+		return 0, fmt.Errorf("open temporal database %s: %w", path, err)
+	}
+	defer func() { _ = db.Close() }()
+	var objects, last int
+	err = db.QueryRow(`SELECT count(*), count(CASE WHEN name = ? THEN 1 END) FROM sqlite_master`, lastSchemaObject).
+		Scan(&objects, &last)
+	if err != nil {
+		return 0, fmt.Errorf("read schema of temporal database %s: %w", path, err)
+	}
+	switch {
+	case objects == 0:
+		return schemaMissing, nil
+	case last == 0:
+		return schemaPartial, nil
+	default:
+		return schemaComplete, nil
+	}
+}
+
+// freePorts asks the kernel for n distinct free loopback ports, none of
+// them in exclude. All listeners stay open until the end so the ports
+// differ; they are closed again for Temporal to bind, which leaves a small
+// race with other processes.
+func freePorts(n int, exclude ...int) ([]int, error) {
+	ports := make([]int, 0, n)
+	listeners := make([]net.Listener, 0, n)
+	defer func() {
+		for _, ln := range listeners {
+			_ = ln.Close()
+		}
+	}()
+	for len(ports) < n {
+		if len(listeners) > n+len(exclude) {
+			return nil, errors.New("kernel keeps handing out excluded ports")
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		listeners = append(listeners, ln)
+		if port := ln.Addr().(*net.TCPAddr).Port; !slices.Contains(exclude, port) {
+			ports = append(ports, port)
+		}
+	}
+	return ports, nil
+}

@@ -1,0 +1,492 @@
+package devserver_test
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/devserver"
+)
+
+const taskQueue = "devserver-test"
+
+// waitForSignal sleeps on a durable timer, then waits for the "go" signal.
+// Its "set" update lets the test check that Workflow Updates are enabled.
+func waitForSignal(ctx workflow.Context, sleep time.Duration) (string, error) {
+	var note string
+	err := workflow.SetUpdateHandlerWithOptions(ctx, "set",
+		func(ctx workflow.Context, v string) (string, error) {
+			note = v
+			return "set:" + v, nil
+		},
+		workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context, v string) error {
+			if v == "" {
+				return errors.New("empty value")
+			}
+			return nil
+		}},
+	)
+	if err != nil {
+		return "", err
+	}
+	if err := workflow.Sleep(ctx, sleep); err != nil {
+		return "", err
+	}
+	var got string
+	workflow.GetSignalChannel(ctx, "go").Receive(ctx, &got)
+	return fmt.Sprintf("got:%s note:%s", got, note), nil
+}
+
+func TestRestartContinuesWorkflows(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	// '#' and '?' end the path of a SQLite URI unless escaped.
+	dataDir := filepath.Join(t.TempDir(), "data#1?x")
+	if err := os.Mkdir(dataDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dbFile := filepath.Join(dataDir, "temporal.db")
+	opts := devserver.Options{
+		DatabaseFile: dbFile,
+		FrontendPort: freePort(t),
+		UIPort:       freePort(t),
+		Namespace:    "brukerhjelp-test",
+		Logger:       testLogger(),
+		LogLevel:     logLevel(),
+	}
+
+	// First start: a new file.
+	began := time.Now()
+	srv, err := devserver.Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("cold start: %v", err)
+	}
+	t.Cleanup(srv.Stop) // a no-op after the explicit Stop below
+	t.Logf("cold start (new file): %v", time.Since(began))
+	if got, want := srv.FrontendAddress(), fmt.Sprintf("127.0.0.1:%d", opts.FrontendPort); got != want {
+		t.Errorf("FrontendAddress() = %q, want %q", got, want)
+	}
+	if srv.Namespace() != opts.Namespace {
+		t.Errorf("Namespace() = %q, want %q", srv.Namespace(), opts.Namespace)
+	}
+	checkUI(t, srv, opts.UIPort)
+	checkWAL(t, dbFile)
+
+	c, w := connect(t, srv)
+	// A runs to completion: timer, signal, update.
+	runA, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "wf-a", TaskQueue: taskQueue}, waitForSignal, 200*time.Millisecond)
+	if err != nil {
+		t.Fatalf("start wf-a: %v", err)
+	}
+	upd, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: "wf-a", UpdateName: "set", Args: []any{"note-a"}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err != nil {
+		t.Fatalf("update wf-a: %v", err)
+	}
+	var updResult string
+	if err := upd.Get(ctx, &updResult); err != nil || updResult != "set:note-a" {
+		t.Fatalf("update wf-a result = %q, %v", updResult, err)
+	}
+	// A rejected update is reported by the handle, not by UpdateWorkflow.
+	rejected, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: "wf-a", UpdateName: "set", Args: []any{""}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = rejected.Get(ctx, nil)
+	}
+	if err == nil || !strings.Contains(err.Error(), "empty value") {
+		t.Errorf("update with empty value: err = %v, want the validator's rejection", err)
+	}
+	if err := c.SignalWorkflow(ctx, "wf-a", "", "go", "a"); err != nil {
+		t.Fatalf("signal wf-a: %v", err)
+	}
+	var resultA string
+	if err := runA.Get(ctx, &resultA); err != nil || resultA != "got:a note:note-a" {
+		t.Fatalf("wf-a result = %q, %v", resultA, err)
+	}
+
+	// B is started with update-with-start and left on a timer that fires
+	// only after the restart, then waits for a signal.
+	startOp := c.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID: "wf-b", TaskQueue: taskQueue, WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_FAIL,
+	}, waitForSignal, 3*time.Second)
+	updB, err := c.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: startOp,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateName: "set", Args: []any{"note-b"}, WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err != nil {
+		t.Fatalf("update-with-start wf-b: %v", err)
+	}
+	if err := updB.Get(ctx, &updResult); err != nil || updResult != "set:note-b" {
+		t.Fatalf("update-with-start wf-b result = %q, %v", updResult, err)
+	}
+	runB, err := startOp.Get(ctx)
+	if err != nil {
+		t.Fatalf("wf-b start: %v", err)
+	}
+	w.Stop()
+	c.Close()
+
+	began = time.Now()
+	srv.Stop()
+	t.Logf("stop: %v", time.Since(began))
+	srv.Stop() // idempotent
+
+	// Second start: the same file. A new frontend port, because Temporal
+	// never stops some of its system workers (see Server.Stop), and the
+	// first server's would otherwise poll the second one.
+	opts.FrontendPort = freePort(t)
+	began = time.Now()
+	srv, err = devserver.Start(ctx, opts)
+	if err != nil {
+		t.Fatalf("warm start: %v", err)
+	}
+	t.Logf("warm start (existing file): %v", time.Since(began))
+	t.Cleanup(srv.Stop) // after the worker's cleanup: cleanups run last-in first-out
+	checkUI(t, srv, opts.UIPort)
+
+	c, _ = connect(t, srv)
+	events := historyEvents(ctx, t, c, "wf-a", runA.GetRunID())
+	for _, want := range []enumspb.EventType{
+		enumspb.EVENT_TYPE_TIMER_FIRED,
+		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED,
+		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED,
+		enumspb.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
+	} {
+		if !events[want] {
+			t.Errorf("wf-a history after restart lacks %v", want)
+		}
+	}
+
+	if err := c.SignalWorkflow(ctx, "wf-b", runB.GetRunID(), "go", "b"); err != nil {
+		t.Fatalf("signal wf-b after restart: %v", err)
+	}
+	var resultB string
+	if err := c.GetWorkflow(ctx, "wf-b", runB.GetRunID()).Get(ctx, &resultB); err != nil || resultB != "got:b note:note-b" {
+		t.Fatalf("wf-b result after restart = %q, %v", resultB, err)
+	}
+	if events := historyEvents(ctx, t, c, "wf-b", runB.GetRunID()); !events[enumspb.EVENT_TYPE_TIMER_FIRED] {
+		t.Error("wf-b history lacks the timer that fired after the restart")
+	}
+}
+
+// TestSurvivesKill9 runs a server in a child process, leaves a workflow
+// waiting for a signal, kills the child with SIGKILL and continues the
+// workflow on a server started on the same file.
+func TestSurvivesKill9(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dbFile := filepath.Join(t.TempDir(), "temporal.db")
+
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestKill9Child$", "-test.v")
+	cmd.Env = append(os.Environ(), "DEVSERVER_CHILD_DB="+dbFile, fmt.Sprintf("DEVSERVER_CHILD_PORT=%d", freePort(t)))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := false
+	for sc := bufio.NewScanner(out); sc.Scan(); {
+		if sc.Text() == childReady {
+			ready = true
+			break
+		}
+	}
+	_ = cmd.Process.Kill() // SIGKILL: no deferred cleanup, no checkpoint
+	_ = cmd.Wait()
+	if !ready {
+		t.Fatal("child process did not get its workflow going")
+	}
+
+	began := time.Now()
+	srv, err := devserver.Start(ctx, devserver.Options{
+		DatabaseFile: dbFile, FrontendPort: freePort(t), Logger: testLogger(), LogLevel: logLevel(),
+	})
+	if err != nil {
+		t.Fatalf("start after kill -9: %v", err)
+	}
+	t.Logf("start after kill -9 (WAL recovery): %v", time.Since(began))
+	t.Cleanup(srv.Stop)
+	c, _ := connect(t, srv)
+	if err := c.SignalWorkflow(ctx, "wf-k", "", "go", "k"); err != nil {
+		t.Fatalf("signal after kill -9: %v", err)
+	}
+	var got string
+	if err := c.GetWorkflow(ctx, "wf-k", "").Get(ctx, &got); err != nil || got != "got:k note:note-k" {
+		t.Fatalf("wf-k result after kill -9 = %q, %v", got, err)
+	}
+}
+
+const childReady = "DEVSERVER-CHILD-READY"
+
+// TestKill9Child is TestSurvivesKill9's child process; it does nothing
+// when run directly.
+func TestKill9Child(t *testing.T) {
+	dbFile := os.Getenv("DEVSERVER_CHILD_DB")
+	if dbFile == "" {
+		t.Skip("only runs as TestSurvivesKill9's child process")
+	}
+	var port int
+	if _, err := fmt.Sscan(os.Getenv("DEVSERVER_CHILD_PORT"), &port); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	srv, err := devserver.Start(ctx, devserver.Options{DatabaseFile: dbFile, FrontendPort: port, Logger: testLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := connect(t, srv)
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "wf-k", TaskQueue: taskQueue}, waitForSignal, 100*time.Millisecond); err != nil {
+		t.Fatal(err)
+	}
+	// A completed update proves a workflow task ran and was persisted.
+	upd, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID: "wf-k", UpdateName: "set", Args: []any{"note-k"}, WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	if err == nil {
+		err = upd.Get(ctx, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(childReady)
+	select {} // until SIGKILL
+}
+
+func TestInMemoryAndUIPortTaken(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+
+	began := time.Now()
+	srv, err := devserver.Start(ctx, devserver.Options{
+		FrontendPort: freePort(t),
+		UIPort:       busy.Addr().(*net.TCPAddr).Port,
+		Logger:       testLogger(),
+	})
+	if err != nil {
+		t.Fatalf("start in memory: %v", err)
+	}
+	t.Logf("in-memory start: %v", time.Since(began))
+	t.Cleanup(srv.Stop)
+	if srv.UIAddress() != "" {
+		t.Errorf("UIAddress() = %q with the UI port taken, want \"\"", srv.UIAddress())
+	}
+	if srv.Namespace() != "default" {
+		t.Errorf("Namespace() = %q, want default", srv.Namespace())
+	}
+
+	c, _ := connect(t, srv)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{TaskQueue: taskQueue}, waitForSignal, time.Millisecond)
+	if err != nil {
+		t.Fatalf("start workflow: %v", err)
+	}
+	if err := c.SignalWorkflow(ctx, run.GetID(), run.GetRunID(), "go", "m"); err != nil {
+		t.Fatalf("signal: %v", err)
+	}
+	var got string
+	if err := run.Get(ctx, &got); err != nil || got != "got:m note:" {
+		t.Fatalf("result = %q, %v", got, err)
+	}
+}
+
+func TestStartMissingDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "does-not-exist")
+	_, err := devserver.Start(context.Background(), devserver.Options{
+		DatabaseFile: filepath.Join(dir, "temporal.db"),
+		FrontendPort: freePort(t),
+		Logger:       testLogger(),
+	})
+	if err == nil {
+		t.Fatal("Start with a missing data dir succeeded")
+	}
+	if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("error = %q, want a not-exist error naming %s", err, dir)
+	}
+	t.Logf("error: %v", err)
+}
+
+func TestStartIncompleteSchema(t *testing.T) {
+	dbFile := filepath.Join(t.TempDir(), "temporal.db")
+	db, err := sql.Open("sqlite", "file:"+dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec("CREATE TABLE namespaces(id INT)"); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	_, err = devserver.Start(context.Background(), devserver.Options{
+		DatabaseFile: dbFile, FrontendPort: freePort(t), Logger: testLogger(),
+	})
+	if err == nil || !strings.Contains(err.Error(), "incomplete schema") {
+		t.Fatalf("Start on a half-created database: err = %v, want \"incomplete schema\"", err)
+	}
+	t.Logf("error: %v", err)
+}
+
+func TestStartFrontendPortTaken(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, err = devserver.Start(context.Background(), devserver.Options{
+		DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"),
+		FrontendPort: busy.Addr().(*net.TCPAddr).Port,
+		Logger:       testLogger(),
+	})
+	if err == nil || !strings.Contains(err.Error(), "not available") {
+		t.Fatalf("Start on a taken frontend port: err = %v, want \"not available\"", err)
+	}
+	t.Logf("error: %v", err)
+}
+
+func TestOptionsValidation(t *testing.T) {
+	for name, opts := range map[string]devserver.Options{
+		"no logger":    {FrontendPort: 7233},
+		"no port":      {Logger: testLogger()},
+		"same ports":   {Logger: testLogger(), FrontendPort: 7233, UIPort: 7233},
+		"not an ip":    {Logger: testLogger(), FrontendPort: 7233, IP: "localhost"},
+		"port too big": {Logger: testLogger(), FrontendPort: 70000},
+	} {
+		if _, err := devserver.Start(context.Background(), opts); err == nil {
+			t.Errorf("%s: Start succeeded", name)
+		}
+	}
+}
+
+func connect(t *testing.T, srv *devserver.Server) (client.Client, worker.Worker) {
+	t.Helper()
+	c, err := client.Dial(client.Options{
+		HostPort:  srv.FrontendAddress(),
+		Namespace: srv.Namespace(),
+		Logger:    sdklog.NewStructuredLogger(testLogger()),
+	})
+	if err != nil {
+		t.Fatalf("dial %s: %v", srv.FrontendAddress(), err)
+	}
+	w := worker.New(c, taskQueue, worker.Options{})
+	w.RegisterWorkflow(waitForSignal)
+	if err := w.Start(); err != nil {
+		t.Fatalf("start worker: %v", err)
+	}
+	var once sync.Once
+	t.Cleanup(func() { once.Do(func() { w.Stop(); c.Close() }) })
+	return c, stopOnce{w, &once, c}
+}
+
+// stopOnce lets a test stop its worker early without the cleanup stopping
+// it twice.
+type stopOnce struct {
+	worker.Worker
+	once *sync.Once
+	c    client.Client
+}
+
+func (s stopOnce) Stop() { s.once.Do(func() { s.Worker.Stop(); s.c.Close() }) }
+
+func historyEvents(ctx context.Context, t *testing.T, c client.Client, id, runID string) map[enumspb.EventType]bool {
+	t.Helper()
+	seen := map[enumspb.EventType]bool{}
+	it := c.GetWorkflowHistory(ctx, id, runID, false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+	for it.HasNext() {
+		ev, err := it.Next()
+		if err != nil {
+			t.Fatalf("history of %s: %v", id, err)
+		}
+		seen[ev.GetEventType()] = true
+	}
+	return seen
+}
+
+func checkUI(t *testing.T, srv *devserver.Server, port int) {
+	t.Helper()
+	if got, want := srv.UIAddress(), fmt.Sprintf("127.0.0.1:%d", port); got != want {
+		t.Fatalf("UIAddress() = %q, want %q", got, want)
+	}
+	for _, path := range []string{"/", "/api/v1/settings", "/api/v1/namespaces/" + srv.Namespace() + "/workflows"} {
+		resp, err := http.Get("http://" + srv.UIAddress() + path)
+		if err != nil {
+			t.Fatalf("GET %s: %v", path, err)
+		}
+		_ = resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %s, want 200", path, resp.Status)
+		}
+	}
+}
+
+// checkWAL reads the journal mode from the file itself: WAL is a property
+// of the database file once set.
+func checkWAL(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path + "-wal"); err != nil {
+		t.Errorf("no write-ahead log next to the database: %v", err)
+	}
+	uri := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite", "file:"+uri+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var mode string
+	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		t.Errorf("journal_mode = %q, want wal", mode)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// testLogger shows warnings and errors in the test output; set
+// DEVSERVER_TEST_LOG=debug to see everything Temporal says.
+func testLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: logLevel()}))
+}
+
+func logLevel() slog.Level {
+	if os.Getenv("DEVSERVER_TEST_LOG") == "debug" {
+		return slog.LevelDebug
+	}
+	return slog.LevelWarn
+}
