@@ -34,8 +34,13 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}
+	actor := userFrom(r.Context()).Actor()
+	seesInternal := actor.Has(helpdesk.RoleCaseworker) || actor.Has(helpdesk.RoleAuditor)
 	out := make([]historyEvent, 0, len(evs))
 	for _, e := range evs {
+		if !seesInternal && isInternal(e.Type, e.Data) {
+			continue
+		}
 		var m helpdesk.Metadata
 		_ = json.Unmarshal(e.Metadata, &m)
 		data := json.RawMessage(e.Data)
@@ -79,4 +84,13 @@ func (s *Server) handleVerifyAll(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
+}
+
+// isInternal reports whether an event is for caseworkers' eyes only.
+func isInternal(eventType string, data []byte) bool {
+	if eventType != (helpdesk.CommentAdded{}).EventType() {
+		return false
+	}
+	var c helpdesk.CommentAdded
+	return json.Unmarshal(data, &c) != nil || c.Internal
 }

@@ -65,7 +65,8 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
 	defer cancel()
-	in := workflows.CaseInput{CaseID: caseID.String(), Request: req, Actor: actor, RequestHash: hash, CorrelationID: correlationID(r)}
+	in := workflows.CaseInput{CaseID: caseID.String(), Request: req, Actor: actor, RequestHash: hash,
+		CorrelationID: correlationID(r), Policy: s.policy}
 	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(in.CaseID),
 		TaskQueue:                workflows.TaskQueue,
@@ -88,8 +89,8 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 		if errors.As(err, &started) {
 			// The same key was used for a case that has already finished.
 			c, lerr := s.loadCase(ctx, caseID.String())
-			if lerr == nil {
-				writeJSON(w, http.StatusCreated, c)
+			if lerr == nil && actor.CanSee(c) {
+				writeJSON(w, http.StatusCreated, c.VisibleTo(actor))
 				return
 			}
 		}
@@ -102,7 +103,7 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/cases/"+view.Case.Reference)
-	writeJSON(w, http.StatusCreated, view.Case)
+	writeJSON(w, http.StatusCreated, view.Case.VisibleTo(actor))
 }
 
 func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
@@ -111,36 +112,94 @@ func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 		return
 	}
-	writeJSON(w, http.StatusOK, c)
+	writeJSON(w, http.StatusOK, c.VisibleTo(userFrom(r.Context()).Actor()))
 }
 
-// steps maps the path element of a step to its workflow update.
-var steps = map[string]string{
-	"claim":   workflows.UpdateClaim,
-	"resolve": workflows.UpdateResolve,
-	"confirm": workflows.UpdateConfirm,
+// stepSpec is one case step: its workflow update and how its body is read.
+type stepSpec struct {
+	update string
+	// body decodes the step's own fields (unknown fields are refused) into
+	// the update input; nil means the step takes no body.
+	body func(w http.ResponseWriter, r *http.Request, in *workflows.StepInput) *Problem
 }
 
-// stepBody is the union of what the steps accept; each step checks that
-// only its own fields are given.
-type stepBody struct {
-	Resolution *string `json:"resolution"`
+func bodyOf[T any](fill func(T, *workflows.StepInput)) func(http.ResponseWriter, *http.Request, *workflows.StepInput) *Problem {
+	return func(w http.ResponseWriter, r *http.Request, in *workflows.StepInput) *Problem {
+		var b T
+		if p := decode(w, r, &b, false); p != nil {
+			return p
+		}
+		fill(b, in)
+		return nil
+	}
+}
+
+// steps maps the last path element of POST /cases/{ref}/<step>.
+var steps = map[string]stepSpec{
+	"claim": {update: workflows.UpdateClaim},
+	"assign": {update: workflows.UpdateAssign, body: bodyOf(func(b struct {
+		Assignee string `json:"assignee"`
+		Group    string `json:"group"`
+	}, in *workflows.StepInput) {
+		in.Assignee, in.Group = b.Assignee, b.Group
+	})},
+	"comment": {update: workflows.UpdateComment, body: bodyOf(func(b struct {
+		Body     string `json:"body"`
+		Internal bool   `json:"internal"`
+	}, in *workflows.StepInput) {
+		in.Body, in.Internal = b.Body, b.Internal
+	})},
+	"request-info": {update: workflows.UpdateRequestInfo, body: bodyOf(func(b struct {
+		Question string `json:"question"`
+	}, in *workflows.StepInput) {
+		in.Question = b.Question
+	})},
+	"reply": {update: workflows.UpdateReply, body: bodyOf(func(b struct {
+		Body string `json:"body"`
+	}, in *workflows.StepInput) {
+		in.Body = b.Body
+	})},
+	"resolve": {update: workflows.UpdateResolve, body: bodyOf(func(b struct {
+		Resolution string `json:"resolution"`
+	}, in *workflows.StepInput) {
+		in.Resolution = b.Resolution
+	})},
+	"confirm": {update: workflows.UpdateConfirm},
+	"reopen": {update: workflows.UpdateReopen, body: bodyOf(func(b struct {
+		Reason string `json:"reason"`
+	}, in *workflows.StepInput) {
+		in.Reason = b.Reason
+	})},
+	"cancel": {update: workflows.UpdateCancel, body: bodyOf(func(b struct {
+		Reason string `json:"reason"`
+	}, in *workflows.StepInput) {
+		in.Reason = b.Reason
+	})},
 }
 
 func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
-	step := r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]
-	update, ok := steps[step]
+	spec, ok := steps[r.URL.Path[strings.LastIndexByte(r.URL.Path, '/')+1:]]
 	if !ok {
 		writeProblem(w, problem(r, http.StatusNotFound, "", "ukjent steg", "no such step"))
 		return
 	}
-	var body stepBody
-	if p := decode(w, r, &body, true); p != nil {
-		writeProblem(w, p)
-		return
+	user := userFrom(r.Context())
+	in := workflows.StepInput{Actor: user.Actor(), CorrelationID: correlationID(r)}
+	if spec.body != nil {
+		if p := spec.body(w, r, &in); p != nil {
+			writeProblem(w, p)
+			return
+		}
+	} else {
+		// Steps without fields accept no body or an empty object.
+		var none struct{}
+		if p := decode(w, r, &none, true); p != nil {
+			writeProblem(w, p)
+			return
+		}
 	}
-	if body.Resolution != nil && update != workflows.UpdateResolve {
-		writeProblem(w, problem(r, http.StatusBadRequest, "resolution", `ukjent felt "resolution"`, `unknown field "resolution"`))
+	if p := s.checkAssignment(r, in); p != nil {
+		writeProblem(w, p)
 		return
 	}
 	c, p := s.visibleCase(r)
@@ -148,15 +207,11 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 		return
 	}
-	in := workflows.StepInput{Actor: userFrom(r.Context()).Actor(), CorrelationID: correlationID(r)}
-	if body.Resolution != nil {
-		in.Resolution = *body.Resolution
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
 	defer cancel()
 	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID:   workflows.WorkflowID(c.ID),
-		UpdateName:   update,
+		UpdateName:   spec.update,
 		Args:         []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
@@ -174,7 +229,22 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
 		s.workflowFailure(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view.Case)
+	writeJSON(w, http.StatusOK, view.Case.VisibleTo(user.Actor()))
+}
+
+// checkAssignment refuses assignment to someone who is not a caseworker or
+// to a group that does not exist; the workflow cannot know the directory.
+func (s *Server) checkAssignment(r *http.Request, in workflows.StepInput) *Problem {
+	if in.Assignee != "" {
+		u, ok := s.dir.User(in.Assignee)
+		if !ok || !u.Actor().Has(helpdesk.RoleCaseworker) {
+			return problem(r, http.StatusBadRequest, "assignee", "assignee må være en saksbehandler", "assignee must be a caseworker")
+		}
+	}
+	if in.Group != "" && !s.dir.HasGroup(in.Group) {
+		return problem(r, http.StatusBadRequest, "group", "ukjent gruppe", "unknown group")
+	}
+	return nil
 }
 
 // workflowFailure answers a failed workflow call: a domain refusal keeps

@@ -15,6 +15,7 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
 // Config holds what the API depends on.
@@ -26,6 +27,8 @@ type Config struct {
 	// Ready reports whether every part the API needs is up (GET /readyz).
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
+	// Policy is what new cases run under; zero means the defaults.
+	Policy *workflows.CasePolicy
 }
 
 // Server serves the HTTP API.
@@ -36,6 +39,7 @@ type Server struct {
 	auth     Authenticator
 	ready    func(ctx context.Context) error
 	log      *slog.Logger
+	policy   workflows.CasePolicy
 	mux      *http.ServeMux
 }
 
@@ -50,7 +54,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger}
+	policy := workflows.DefaultCasePolicy()
+	if cfg.Policy != nil {
+		policy = *cfg.Policy
+	}
+	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger, policy: policy}
 	s.routes()
 	return s, nil
 }
@@ -76,9 +84,16 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/cases", false, s.handleCreateCase},
 		{"GET", "/api/v1/cases/{ref}", false, s.handleGetCase},
 		{"POST", "/api/v1/cases/{ref}/claim", false, s.handleStep},
+		{"POST", "/api/v1/cases/{ref}/assign", false, s.handleStep},
+		{"POST", "/api/v1/cases/{ref}/comment", false, s.handleStep},
+		{"POST", "/api/v1/cases/{ref}/request-info", false, s.handleStep},
+		{"POST", "/api/v1/cases/{ref}/reply", false, s.handleStep},
 		{"POST", "/api/v1/cases/{ref}/resolve", false, s.handleStep},
 		{"POST", "/api/v1/cases/{ref}/confirm", false, s.handleStep},
+		{"POST", "/api/v1/cases/{ref}/reopen", false, s.handleStep},
+		{"POST", "/api/v1/cases/{ref}/cancel", false, s.handleStep},
 		{"GET", "/api/v1/cases/{ref}/history", false, s.handleHistory},
+		{"GET", "/api/v1/cases/{ref}/sla", false, s.handleSLA},
 		{"GET", "/api/v1/cases/{ref}/verify", false, s.handleVerifyCase},
 		{"GET", "/api/v1/audit/verify", false, s.handleVerifyAll},
 	}

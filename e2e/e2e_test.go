@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -92,7 +93,12 @@ func startDev(t *testing.T, dataDir string, p ports) *stack {
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { s.kill() })
+	t.Cleanup(func() {
+		s.kill()
+		if t.Failed() {
+			t.Logf("brukerhjelp dev output:\n%s", s.output())
+		}
+	})
 	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		resp, err := http.Get(s.base + "/readyz")
@@ -209,6 +215,11 @@ type caseJSON struct {
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
 	Revision  int       `json:"revision"`
+	SLA       *struct {
+		ResponseDue   *time.Time `json:"responseDue"`
+		ResolutionDue *time.Time `json:"resolutionDue"`
+		Paused        bool       `json:"paused"`
+	} `json:"sla"`
 }
 
 type eventJSON struct {
@@ -235,7 +246,12 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	p := ports{http: freePort(t), temporal: freePort(t)}
 	s := startDev(t, dataDir, p)
 
-	if out := s.output(); !strings.Contains(out, "curl -s -H 'Authorization: Bearer dev:ola' "+s.base+"/api/v1/me") {
+	// The banner follows readiness by a moment.
+	banner := "curl -s -H 'Authorization: Bearer dev:ola' " + s.base + "/api/v1/me"
+	for i := 0; i < 50 && !strings.Contains(s.output(), banner); i++ {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if out := s.output(); !strings.Contains(out, banner) {
 		t.Errorf("ready output lacks the curl line for ola:\n%s", out)
 	}
 	var me struct {
@@ -257,7 +273,8 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	r.decode(t, &created)
 	year := time.Now().In(mustOslo(t)).Year()
 	if created.Reference != fmt.Sprintf("BH-%d-000001", year) || created.Status != "new" || created.Reporter != "ola" ||
-		created.Kind != "incident" || created.Priority != "high" || created.Group != "brukerhjelp" || created.Revision != 0 {
+		created.Kind != "incident" || created.Priority != "high" || created.Group != "brukerhjelp" || created.Revision != 1 ||
+		created.SLA == nil || created.SLA.ResponseDue == nil || created.SLA.ResolutionDue == nil {
 		t.Errorf("created = %+v", created)
 	}
 	if r.header.Get("Content-Type") != "application/json" {
@@ -292,7 +309,7 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 
 	var claimed caseJSON
 	s.expect(t, 200, "POST", "/api/v1/cases/"+created.Reference+"/claim", "per", nil).decode(t, &claimed)
-	if claimed.Assignee != "per" || claimed.Status != "in-progress" || claimed.Revision != 1 {
+	if claimed.Assignee != "per" || claimed.Status != "in-progress" || claimed.Revision != 3 {
 		t.Errorf("claimed = %+v", claimed)
 	}
 	s.expect(t, 409, "POST", "/api/v1/cases/"+created.Reference+"/claim", "lise", nil)
@@ -308,13 +325,40 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	if got.Assignee != "per" || got.Status != "in-progress" {
 		t.Errorf("after restart = %+v", got)
 	}
+	// A question to the reporter pauses the SLA; the answer resumes it.
+	var waiting caseJSON
+	s.expect(t, 200, "POST", "/api/v1/cases/"+created.Reference+"/request-info", "per", map[string]string{"question": "Hvilken PC gjelder det?"}).decode(t, &waiting)
+	if waiting.Status != "waiting-for-user" || waiting.SLA == nil || !waiting.SLA.Paused {
+		t.Errorf("after request-info = %+v", waiting)
+	}
+	s.expect(t, 404, "POST", "/api/v1/cases/"+created.Reference+"/reply", "eva", map[string]string{"body": "?"})
+	s.expect(t, 403, "POST", "/api/v1/cases/"+created.Reference+"/reply", "lise", map[string]string{"body": "?"})
+	s.expect(t, 200, "POST", "/api/v1/cases/"+created.Reference+"/reply", "ola", map[string]string{"body": "Den bærbare."})
+	var sla struct {
+		Priority   string                   `json:"priority"`
+		UsedHours  float64                  `json:"usedHours"`
+		Paused     bool                     `json:"paused"`
+		Intervals  []struct{ State string } `json:"intervals"`
+		Milestones []struct{ Type string }  `json:"milestones"`
+	}
+	s.expect(t, 200, "GET", "/api/v1/cases/"+created.Reference+"/sla", "ola", nil).decode(t, &sla)
+	var states []string
+	for _, iv := range sla.Intervals {
+		if len(states) == 0 || states[len(states)-1] != iv.State {
+			states = append(states, iv.State)
+		}
+	}
+	if sla.Priority != "high" || sla.Paused || !slices.Contains(states, "paused") || len(sla.Milestones) == 0 || sla.Milestones[0].Type != "responded" {
+		t.Errorf("sla explanation = %+v (states %v)", sla, states)
+	}
+
 	var resolved, closed caseJSON
 	s.expect(t, 200, "POST", "/api/v1/cases/"+created.Reference+"/resolve", "per", map[string]string{"resolution": "Tilbakestilte passordet."}).decode(t, &resolved)
 	if resolved.Status != "resolved" {
 		t.Errorf("resolved = %+v", resolved)
 	}
 	s.expect(t, 200, "POST", "/api/v1/cases/"+created.Reference+"/confirm", "ola", nil).decode(t, &closed)
-	if closed.Status != "closed" || closed.Revision != 3 {
+	if closed.Status != "closed" || closed.Revision != 10 {
 		t.Errorf("closed = %+v", closed)
 	}
 	s.expect(t, 409, "POST", "/api/v1/cases/"+created.Reference+"/claim", "lise", nil)
@@ -336,19 +380,20 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 			t.Errorf("event %d: prevHash %q does not chain to %q", i, e.PrevHash, history[i-1].Hash)
 		}
 	}
-	if got, want := strings.Join(types, ","), "CaseOpened,CaseClaimed,CaseResolved,CaseClosed"; got != want {
+	want := "CaseOpened,SLAStarted,CaseClaimed,SLAResponded,InfoRequested,SLAPaused,UserReplied,SLAResumed,CaseResolved,SLAStopped,CaseClosed"
+	if got := strings.Join(types, ","); got != want {
 		t.Errorf("history types = %s, want %s", got, want)
 	}
-	if history[1].Actor != "per" {
-		t.Errorf("claim actor = %q, want per", history[1].Actor)
+	if history[2].Actor != "per" {
+		t.Errorf("claim actor = %q, want per", history[2].Actor)
 	}
 	var verify struct {
 		OK     bool `json:"ok"`
 		Events int  `json:"events"`
 	}
 	s.expect(t, 200, "GET", "/api/v1/cases/"+created.Reference+"/verify", "siri", nil).decode(t, &verify)
-	if !verify.OK || verify.Events != 4 {
-		t.Errorf("verify = %+v, want ok with 4 events", verify)
+	if !verify.OK || verify.Events != len(history) {
+		t.Errorf("verify = %+v, want ok with %d events", verify, len(history))
 	}
 	s.expect(t, 403, "GET", "/api/v1/audit/verify", "ola", nil)
 	s.expect(t, 200, "GET", "/api/v1/audit/verify", "siri", nil).decode(t, &verify)

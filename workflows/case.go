@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -10,6 +9,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/brukerhjelp/brukerhjelp/activities"
+	"github.com/brukerhjelp/brukerhjelp/internal/calendar"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
@@ -22,11 +22,17 @@ const CaseWorkflowName = "CaseWorkflow"
 
 // Names of the case workflow's updates and queries.
 const (
-	UpdateOpened  = "opened" // waits until the case is recorded, returns it
-	UpdateClaim   = "claim"
-	UpdateResolve = "resolve"
-	UpdateConfirm = "confirm"
-	QueryCase     = "case"
+	UpdateOpened      = "opened" // waits until the case is recorded, returns it
+	UpdateClaim       = "claim"
+	UpdateAssign      = "assign"
+	UpdateComment     = "comment"
+	UpdateRequestInfo = "request-info"
+	UpdateReply       = "reply"
+	UpdateResolve     = "resolve"
+	UpdateConfirm     = "confirm"
+	UpdateReopen      = "reopen"
+	UpdateCancel      = "cancel"
+	QueryCase         = "case"
 )
 
 // ErrorDetails travels with a refused step so the API can answer in the
@@ -45,15 +51,40 @@ type CaseInput struct {
 	Actor   helpdesk.Actor       `json:"actor"`
 	// RequestHash identifies the request body, so an Idempotency-Key reused
 	// with another body is told apart from a retry.
-	RequestHash   string `json:"requestHash,omitempty"`
-	CorrelationID string `json:"correlationId,omitempty"`
+	RequestHash   string     `json:"requestHash,omitempty"`
+	CorrelationID string     `json:"correlationId,omitempty"`
+	Policy        CasePolicy `json:"policy"`
 }
 
 // StepInput is the body of every step update: who acts, and what they say.
 type StepInput struct {
 	Actor         helpdesk.Actor `json:"actor"`
 	Resolution    string         `json:"resolution,omitempty"`
+	Assignee      string         `json:"assignee,omitempty"`
+	Group         string         `json:"group,omitempty"`
+	Body          string         `json:"body,omitempty"`
+	Internal      bool           `json:"internal,omitempty"`
+	Question      string         `json:"question,omitempty"`
+	Reason        string         `json:"reason,omitempty"`
 	CorrelationID string         `json:"correlationId,omitempty"`
+}
+
+// CasePolicy is the configuration a case runs under, captured when it is
+// opened so that replaying its history never depends on today's settings.
+type CasePolicy struct {
+	SLA      helpdesk.SLAPolicy `json:"sla"`
+	Calendar calendar.Config    `json:"calendar"`
+	// Service days of silence before the reporter is reminded of a
+	// question, and before the case closes for want of a reply.
+	ReminderDays  int `json:"reminderDays"`
+	AutoCloseDays int `json:"autoCloseDays"`
+	// Service days after resolution in which the reporter may reopen.
+	ReopenDays int `json:"reopenDays"`
+}
+
+// DefaultCasePolicy is the help desk's standard configuration.
+func DefaultCasePolicy() CasePolicy {
+	return CasePolicy{SLA: helpdesk.DefaultSLAPolicy(), ReminderDays: 3, AutoCloseDays: 10, ReopenDays: 5}
 }
 
 // CaseView is what the case workflow answers to updates and queries.
@@ -67,9 +98,24 @@ func WorkflowID(caseID string) string { return "case-" + caseID }
 
 var a *activities.Activities
 
-// CaseWorkflow runs one incident or guidance case from report to closing.
+// systemActor records what the workflow does by itself (timers).
+var systemActor = helpdesk.Actor{Username: "brukerhjelp"}
+
+// serviceCalendar is the calendar arithmetic the case workflow needs.
+type serviceCalendar interface {
+	helpdesk.ServiceCalendar
+	AddDays(start time.Time, n int) time.Time
+}
+
+// CaseWorkflow runs one incident or guidance case from report to closing:
+// it records every step, keeps the SLA clocks, reminds, and closes the case
+// by itself when a window runs out.
 func CaseWorkflow(ctx workflow.Context, in CaseInput) (helpdesk.Case, error) {
-	w := &caseRun{in: in, state: helpdesk.NewCase()}
+	cal, err := calendar.New(in.Policy.Calendar)
+	if err != nil {
+		return helpdesk.Case{}, temporal.NewNonRetryableApplicationError("invalid calendar", "InvalidPolicy", err)
+	}
+	w := &caseRun{in: in, cal: cal, state: helpdesk.NewCase()}
 	w.mu = workflow.NewMutex(ctx)
 	if err := w.register(ctx); err != nil {
 		return w.state, err
@@ -79,14 +125,16 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (helpdesk.Case, error) {
 		_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 		return w.state, err
 	}
-	err := workflow.Await(ctx, func() bool {
-		return w.state.Status == helpdesk.StatusClosed && workflow.AllHandlersFinished(ctx)
-	})
+	if err := w.runTimers(ctx); err != nil {
+		return w.state, err
+	}
+	err = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	return w.state, err
 }
 
 type caseRun struct {
 	in      CaseInput
+	cal     serviceCalendar
 	state   helpdesk.Case
 	opened  bool
 	openErr error
@@ -94,6 +142,9 @@ type caseRun struct {
 }
 
 func (w *caseRun) view() CaseView { return CaseView{Case: w.state, RequestHash: w.in.RequestHash} }
+
+// decider is one human step: the domain decides it on the current case.
+type decider func(c helpdesk.Case, s StepInput) (helpdesk.Event, error)
 
 func (w *caseRun) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryCase, func() (CaseView, error) { return w.view(), nil }); err != nil {
@@ -113,11 +164,21 @@ func (w *caseRun) register(ctx workflow.Context) error {
 	}
 	steps := []struct {
 		name   string
-		decide func(helpdesk.Case, StepInput) (helpdesk.Event, error)
+		decide decider
 	}{
 		{UpdateClaim, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Claim(s.Actor) }},
+		{UpdateAssign, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
+			return c.Assign(s.Actor, s.Assignee, s.Group)
+		}},
+		{UpdateComment, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
+			return c.Comment(s.Actor, fmt.Sprintf("c%d", c.Revision+1), s.Body, s.Internal)
+		}},
+		{UpdateRequestInfo, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.RequestInfo(s.Actor, s.Question) }},
+		{UpdateReply, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Reply(s.Actor, s.Body) }},
 		{UpdateResolve, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Resolve(s.Actor, s.Resolution) }},
 		{UpdateConfirm, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Confirm(s.Actor) }},
+		{UpdateReopen, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Reopen(s.Actor, s.Reason) }},
+		{UpdateCancel, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Cancel(s.Actor, s.Reason) }},
 	}
 	for _, s := range steps {
 		if err := w.registerStep(ctx, s.name, s.decide); err != nil {
@@ -131,7 +192,7 @@ func (w *caseRun) register(ctx workflow.Context) error {
 // step that is not allowed now without touching history; the handler
 // decides again under the mutex, because another update may have changed
 // the case while this one waited (two caseworkers claiming at once).
-func (w *caseRun) registerStep(ctx workflow.Context, name string, decide func(helpdesk.Case, StepInput) (helpdesk.Event, error)) error {
+func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider) error {
 	return workflow.SetUpdateHandlerWithOptions(ctx, name,
 		func(ctx workflow.Context, s StepInput) (CaseView, error) {
 			if err := w.mu.Lock(ctx); err != nil {
@@ -142,7 +203,7 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide func(he
 			if err != nil {
 				return CaseView{}, refusal(err)
 			}
-			if err := w.record(ctx, s.Actor.Username, s.CorrelationID, ev); err != nil {
+			if err := w.record(ctx, s.Actor, s.CorrelationID, ev); err != nil {
 				return CaseView{}, err
 			}
 			return w.view(), nil
@@ -184,8 +245,11 @@ func (w *caseRun) open(ctx workflow.Context) error {
 	if err != nil {
 		return fmt.Errorf("allocate reference: %w", err)
 	}
-	opened := helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor)
-	if err := w.record(ctx, w.in.Actor.Username, w.in.CorrelationID, opened); err != nil {
+	events := []helpdesk.Event{helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor)}
+	if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
+		events = append(events, started)
+	}
+	if err := w.append(ctx, w.in.Actor.Username, w.in.CorrelationID, events); err != nil {
 		return err
 	}
 	w.opened = true
@@ -208,28 +272,98 @@ var appendOptions = workflow.ActivityOptions{
 	},
 }
 
-// record appends one event to the case's stream at the revision the
-// workflow knows, then folds it into the state.
-func (w *caseRun) record(ctx workflow.Context, actor, correlationID string, ev helpdesk.Event) error {
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", ev.EventType(), err)
-	}
+// record appends a step's event together with what the SLA makes of it.
+func (w *caseRun) record(ctx workflow.Context, actor helpdesk.Actor, correlationID string, ev helpdesk.Event) error {
+	events := append([]helpdesk.Event{ev}, w.state.SLAReactions(ev, actor, workflow.Now(ctx), w.cal)...)
+	return w.append(ctx, actor.Username, correlationID, events)
+}
+
+// append writes events to the case's stream at the revision the workflow
+// knows (it is the stream's only writer), then folds them into the state.
+func (w *caseRun) append(ctx workflow.Context, actor, correlationID string, events []helpdesk.Event) error {
 	meta := helpdesk.Metadata{Actor: actor, OccurredAt: workflow.Now(ctx), CorrelationID: correlationID}
-	in := activities.AppendInput{
-		Stream:           helpdesk.Stream(w.in.CaseID),
-		ExpectedRevision: w.state.Revision,
-		Events:           []activities.NewEvent{{Type: ev.EventType(), Data: data, Metadata: meta}},
+	in := activities.AppendInput{Stream: helpdesk.Stream(w.in.CaseID), ExpectedRevision: w.state.Revision}
+	for _, ev := range events {
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", ev.EventType(), err)
+		}
+		in.Events = append(in.Events, activities.NewEvent{Type: ev.EventType(), Data: data, Metadata: meta})
 	}
 	var out activities.AppendOutput
 	actx := workflow.WithActivityOptions(ctx, appendOptions)
 	if err := workflow.ExecuteActivity(actx, a.AppendEvents, in).Get(ctx, &out); err != nil {
-		var appErr *temporal.ApplicationError
-		if errors.As(err, &appErr) {
-			return fmt.Errorf("record %s: %w", ev.EventType(), err)
-		}
-		return err
+		return fmt.Errorf("record %s: %w", events[0].EventType(), err)
 	}
-	w.state.Apply(ev, meta, out.LastRevision)
+	first := out.LastRevision - int64(len(events)) + 1
+	for i, ev := range events {
+		w.state.Apply(ev, meta, first+int64(i))
+	}
 	return nil
+}
+
+// runTimers sleeps until the next thing the case does by itself (an SLA
+// warning or breach, a reminder, closing when a window runs out), does it,
+// and starts over whenever a step changes the case. It returns when the
+// case is finished.
+func (w *caseRun) runTimers(ctx workflow.Context) error {
+	for !w.state.Final() {
+		revision := w.state.Revision
+		changed := func() bool { return w.state.Revision != revision }
+		at, ev, ok := w.nextTimer()
+		if !ok {
+			if err := workflow.Await(ctx, changed); err != nil {
+				return err
+			}
+			continue
+		}
+		if d := at.Sub(workflow.Now(ctx)); d > 0 {
+			moved, err := workflow.AwaitWithTimeout(ctx, d, changed)
+			if err != nil {
+				return err
+			}
+			if moved {
+				continue
+			}
+		}
+		if err := w.mu.Lock(ctx); err != nil {
+			return err
+		}
+		var err error
+		if !changed() {
+			err = w.record(ctx, systemActor, "", ev)
+		}
+		w.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nextTimer is the earliest thing the case will do by itself.
+func (w *caseRun) nextTimer() (time.Time, helpdesk.Event, bool) {
+	c, p := w.state, w.in.Policy
+	var at time.Time
+	var ev helpdesk.Event
+	consider := func(t time.Time, e helpdesk.Event) {
+		if ev == nil || t.Before(at) {
+			at, ev = t, e
+		}
+	}
+	if m, ok := c.NextSLAMilestone(p.SLA.WarnAt, w.cal); ok {
+		consider(m.At, m.Event)
+	}
+	switch c.Status {
+	case helpdesk.StatusWaitingForUser:
+		if !c.Reminded && p.ReminderDays > 0 {
+			consider(w.cal.AddDays(c.WaitingSince, p.ReminderDays), helpdesk.ReplyReminded{Question: c.Question})
+		}
+		if p.AutoCloseDays > 0 {
+			consider(w.cal.AddDays(c.WaitingSince, p.AutoCloseDays), helpdesk.CaseClosed{Reason: helpdesk.ClosedNoReply})
+		}
+	case helpdesk.StatusResolved:
+		consider(w.cal.AddDays(c.ResolvedAt, p.ReopenDays), helpdesk.CaseClosed{Reason: helpdesk.ClosedReopenExpired})
+	}
+	return at, ev, ev != nil
 }

@@ -55,15 +55,17 @@ func input() workflows.CaseInput {
 		CaseID:  caseID,
 		Request: helpdesk.OpenRequest{Kind: helpdesk.KindIncident, Title: "Skriveren virker ikke", Description: "Skriveren i 3. etasje skriver ikke ut.", Priority: helpdesk.PriorityNormal, Channel: helpdesk.ChannelPortal},
 		Actor:   ola,
+		Policy:  workflows.DefaultCasePolicy(),
 	}
 }
 
 // step sends an update at the given offset from the start and records the
 // outcome in out.
 type outcome struct {
-	view     workflows.CaseView
-	err      error
-	rejected bool
+	view      workflows.CaseView
+	err       error
+	rejected  bool
+	succeeded bool
 }
 
 func (f *fixture) step(after time.Duration, name string, in workflows.StepInput, out *outcome) {
@@ -72,7 +74,7 @@ func (f *fixture) step(after time.Duration, name string, in workflows.StepInput,
 			OnReject: func(err error) { out.err, out.rejected = err, true },
 			OnAccept: func() {},
 			OnComplete: func(v any, err error) {
-				out.err = err
+				out.err, out.succeeded = err, err == nil
 				if v != nil {
 					out.view = v.(workflows.CaseView)
 				}
@@ -124,8 +126,8 @@ func TestIncidentLifecycle(t *testing.T) {
 	if err := f.env.GetWorkflowResult(&final); err != nil {
 		t.Fatal(err)
 	}
-	if final.Status != helpdesk.StatusClosed || final.Reference != "BH-2026-000001" || final.Revision != 3 {
-		t.Errorf("final case = status %q reference %q revision %d, want closed BH-2026-000001 3", final.Status, final.Reference, final.Revision)
+	if final.Status != helpdesk.StatusClosed || final.Reference != "BH-2026-000001" || final.Revision != 6 {
+		t.Errorf("final case = status %q reference %q revision %d, want closed BH-2026-000001 6", final.Status, final.Reference, final.Revision)
 	}
 
 	// The record holds exactly the four facts, in order, chained.
@@ -137,18 +139,19 @@ func TestIncidentLifecycle(t *testing.T) {
 	for _, e := range evs {
 		types = append(types, e.Type)
 	}
-	if got, want := types, []string{"CaseOpened", "CaseClaimed", "CaseResolved", "CaseClosed"}; !slices.Equal(got, want) {
-		t.Errorf("event types = %v, want %v", got, want)
+	want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("event types = %v, want %v", types, want)
 	}
 	var m helpdesk.Metadata
-	if err := json.Unmarshal(evs[2].Metadata, &m); err != nil {
+	if err := json.Unmarshal(evs[4].Metadata, &m); err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Date(2026, 11, 24, 11, 0, 0, 0, helpdesk.Oslo); !m.OccurredAt.Equal(want) || m.Actor != "per" {
 		t.Errorf("resolve metadata = %+v, want actor per at %v", m, want)
 	}
-	if res, err := f.store.Verify(t.Context(), helpdesk.Stream(caseID)); err != nil || !res.OK || res.Events != 4 {
-		t.Errorf("verify = %+v, %v; want ok with 4 events", res, err)
+	if res, err := f.store.Verify(t.Context(), helpdesk.Stream(caseID)); err != nil || !res.OK || res.Events != 7 {
+		t.Errorf("verify = %+v, %v; want ok with 7 events", res, err)
 	}
 }
 
@@ -195,8 +198,10 @@ func TestStepsRefusedChangeNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 2 {
-		t.Errorf("got %d events, want 2 (opened, claimed): refusals must record nothing", len(evs))
+	// Opened with its SLA started, claimed with its first response: the
+	// refusals recorded nothing.
+	if len(evs) != 4 || evs[2].Type != "CaseClaimed" {
+		t.Errorf("got %d events, want 4 (opened, SLA started, claimed, responded): refusals must record nothing", len(evs))
 	}
 }
 
@@ -226,7 +231,7 @@ func TestConcurrentClaimsExactlyOneWins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(evs) != 2 {
-		t.Errorf("got %d events, want 2", len(evs))
+	if len(evs) != 4 {
+		t.Errorf("got %d events, want 4 (opened, SLA started, one claim, responded)", len(evs))
 	}
 }

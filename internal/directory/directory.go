@@ -131,6 +131,16 @@ func (d *Directory) ByEmail(addr string) (User, bool) {
 	return User{}, false
 }
 
+// HasGroup reports whether any user belongs to caseworker group g.
+func (d *Directory) HasGroup(g string) bool {
+	for _, u := range d.users {
+		if slices.Contains(u.Groups, g) {
+			return true
+		}
+	}
+	return false
+}
+
 // Users lists every user, sorted by username.
 func (d *Directory) Users() []User {
 	out := make([]User, 0, len(d.order))

@@ -79,24 +79,32 @@ const FirstLineGroup = "brukerhjelp"
 
 // Case is a case as folded from its events.
 type Case struct {
-	ID          string    `json:"id"`
-	Reference   string    `json:"reference"`
-	Kind        Kind      `json:"kind"`
-	Status      Status    `json:"status"`
-	Title       string    `json:"title"`
-	Description string    `json:"description,omitempty"`
-	Priority    Priority  `json:"priority,omitempty"`
-	Service     string    `json:"service,omitempty"`
-	Channel     Channel   `json:"channel,omitempty"`
-	Reporter    string    `json:"reporter"`
-	CreatedBy   string    `json:"createdBy,omitempty"`
-	Assignee    string    `json:"assignee"`
-	Group       string    `json:"group"`
-	Resolution  string    `json:"resolution,omitempty"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-	ResolvedAt  time.Time `json:"resolvedAt,omitzero"`
-	ClosedAt    time.Time `json:"closedAt,omitzero"`
+	ID          string      `json:"id"`
+	Reference   string      `json:"reference"`
+	Kind        Kind        `json:"kind"`
+	Status      Status      `json:"status"`
+	Title       string      `json:"title"`
+	Description string      `json:"description,omitempty"`
+	Priority    Priority    `json:"priority,omitempty"`
+	Service     string      `json:"service,omitempty"`
+	Channel     Channel     `json:"channel,omitempty"`
+	Reporter    string      `json:"reporter"`
+	CreatedBy   string      `json:"createdBy,omitempty"`
+	Assignee    string      `json:"assignee"`
+	Group       string      `json:"group"`
+	Resolution  string      `json:"resolution,omitempty"`
+	CloseReason CloseReason `json:"closeReason,omitempty"`
+	// Question is the assignee's open question while waiting for the user.
+	Question     string    `json:"question,omitempty"`
+	WaitingSince time.Time `json:"waitingSince,omitzero"`
+	Reminded     bool      `json:"-"`
+	Reopened     int       `json:"reopened"`
+	Comments     []Comment `json:"comments"`
+	SLA          *SLA      `json:"sla,omitempty"`
+	CreatedAt    time.Time `json:"createdAt"`
+	UpdatedAt    time.Time `json:"updatedAt"`
+	ResolvedAt   time.Time `json:"resolvedAt,omitzero"`
+	ClosedAt     time.Time `json:"closedAt,omitzero"`
 	// Revision is the stream revision of the case's last event; -1 before
 	// the case is opened.
 	Revision int64 `json:"revision"`

@@ -87,18 +87,104 @@ func Open(caseID, reference string, r OpenRequest, actor Actor) CaseOpened {
 	}
 }
 
+// Field limits of steps, in characters.
+const (
+	MaxComment = 10000
+	MaxReason  = 2000
+)
+
+func stateConflict(verbNo, verbEn string, s Status) error {
+	return conflict("saken kan ikke "+verbNo+" i status "+string(s), "the case cannot be "+verbEn+" in status "+string(s))
+}
+
+// open reports whether work on the case is still going on.
+func (c Case) active() bool {
+	return c.Status == StatusNew || c.Status == StatusInProgress || c.Status == StatusWaitingForUser
+}
+
 // Claim decides whether actor may take the case.
 func (c Case) Claim(actor Actor) (CaseClaimed, error) {
 	if !actor.Has(RoleCaseworker) {
 		return CaseClaimed{}, forbidden("bare saksbehandlere kan ta saker", "only caseworkers may claim cases")
 	}
-	if c.Assignee != "" {
+	if c.Assignee != "" && c.active() {
 		return CaseClaimed{}, conflict("saken er allerede tatt av "+c.Assignee, "the case is already held by "+c.Assignee)
 	}
-	if c.Status != StatusNew && c.Status != StatusInProgress {
-		return CaseClaimed{}, conflict("saken kan ikke tas i status "+string(c.Status), "the case cannot be claimed in status "+string(c.Status))
+	if c.Status != StatusNew {
+		return CaseClaimed{}, stateConflict("tas", "claimed", c.Status)
 	}
 	return CaseClaimed{Assignee: actor.Username}, nil
+}
+
+// Assign decides a hand-over to a person or a group queue. The API has
+// checked that the person is a caseworker and the group exists.
+func (c Case) Assign(actor Actor, assignee, group string) (CaseAssigned, error) {
+	if !actor.Has(RoleCaseworker) {
+		return CaseAssigned{}, forbidden("bare saksbehandlere kan tildele saker", "only caseworkers may assign cases")
+	}
+	if assignee == "" && group == "" {
+		return CaseAssigned{}, invalid("assignee", "oppgi assignee eller group", "give assignee or group")
+	}
+	if !c.active() {
+		return CaseAssigned{}, stateConflict("tildeles", "assigned", c.Status)
+	}
+	if assignee == c.Assignee && (group == "" || group == c.Group) {
+		return CaseAssigned{}, conflict("saken er allerede tildelt slik", "the case is already assigned so")
+	}
+	return CaseAssigned{Assignee: assignee, Group: group}, nil
+}
+
+// Comment decides whether actor may comment. Internal comments are for
+// caseworkers; the reporter and caseworkers may write public ones.
+func (c Case) Comment(actor Actor, id, body string, internal bool) (CommentAdded, error) {
+	body = strings.TrimSpace(body)
+	if err := requireText("body", body, MaxComment); err != nil {
+		return CommentAdded{}, err
+	}
+	caseworker := actor.Has(RoleCaseworker)
+	if !caseworker && actor.Username != c.Reporter && actor.Username != c.CreatedBy {
+		return CommentAdded{}, forbidden("bare innmelder og saksbehandlere kan kommentere", "only the reporter and caseworkers may comment")
+	}
+	if internal && !caseworker {
+		return CommentAdded{}, forbidden("bare saksbehandlere kan skrive interne kommentarer", "only caseworkers may write internal comments")
+	}
+	if c.Final() {
+		return CommentAdded{}, stateConflict("kommenteres", "commented on", c.Status)
+	}
+	return CommentAdded{CommentID: id, Body: body, Internal: internal}, nil
+}
+
+// RequestInfo decides whether actor may ask the reporter a question.
+func (c Case) RequestInfo(actor Actor, question string) (InfoRequested, error) {
+	question = strings.TrimSpace(question)
+	if err := requireText("question", question, MaxComment); err != nil {
+		return InfoRequested{}, err
+	}
+	if !actor.Has(RoleCaseworker) {
+		return InfoRequested{}, forbidden("bare saksbehandleren som har saken kan be om opplysninger", "only the assignee may request information")
+	}
+	if c.Status != StatusInProgress {
+		return InfoRequested{}, stateConflict("settes på vent", "put on hold", c.Status)
+	}
+	if c.Assignee != actor.Username {
+		return InfoRequested{}, forbidden("bare saksbehandleren som har saken kan be om opplysninger", "only the assignee may request information")
+	}
+	return InfoRequested{Question: question}, nil
+}
+
+// Reply decides whether actor may answer the open question.
+func (c Case) Reply(actor Actor, body string) (UserReplied, error) {
+	body = strings.TrimSpace(body)
+	if err := requireText("body", body, MaxComment); err != nil {
+		return UserReplied{}, err
+	}
+	if actor.Username != c.Reporter {
+		return UserReplied{}, forbidden("bare innmelderen kan svare", "only the reporter may reply")
+	}
+	if c.Status != StatusWaitingForUser {
+		return UserReplied{}, conflict("saken venter ikke på svar fra deg", "the case is not waiting for your reply")
+	}
+	return UserReplied{Body: body}, nil
 }
 
 // Resolve decides whether actor may resolve the case.
@@ -107,8 +193,11 @@ func (c Case) Resolve(actor Actor, resolution string) (CaseResolved, error) {
 	if err := requireText("resolution", resolution, MaxResolution); err != nil {
 		return CaseResolved{}, err
 	}
-	if c.Status != StatusInProgress {
-		return CaseResolved{}, conflict("saken kan ikke løses i status "+string(c.Status), "the case cannot be resolved in status "+string(c.Status))
+	if !actor.Has(RoleCaseworker) {
+		return CaseResolved{}, forbidden("bare saksbehandleren som har saken kan løse den", "only the assignee may resolve the case")
+	}
+	if c.Status != StatusInProgress && c.Status != StatusWaitingForUser {
+		return CaseResolved{}, stateConflict("løses", "resolved", c.Status)
 	}
 	if c.Assignee != actor.Username {
 		return CaseResolved{}, forbidden("bare saksbehandleren som har saken kan løse den", "only the assignee may resolve the case")
@@ -122,7 +211,39 @@ func (c Case) Confirm(actor Actor) (CaseClosed, error) {
 		return CaseClosed{}, forbidden("bare innmelderen kan bekrefte løsningen", "only the reporter may confirm the resolution")
 	}
 	if c.Status != StatusResolved {
-		return CaseClosed{}, conflict("saken kan ikke bekreftes i status "+string(c.Status), "the case cannot be confirmed in status "+string(c.Status))
+		return CaseClosed{}, stateConflict("bekreftes", "confirmed", c.Status)
 	}
-	return CaseClosed{Reason: "confirmed"}, nil
+	return CaseClosed{Reason: ClosedConfirmed}, nil
+}
+
+// Reopen decides whether actor may reopen a resolved case. The workflow
+// closes the case when the reopen window ends, so a resolved case is
+// always within it.
+func (c Case) Reopen(actor Actor, reason string) (CaseReopened, error) {
+	reason = strings.TrimSpace(reason)
+	if err := requireText("reason", reason, MaxReason); err != nil {
+		return CaseReopened{}, err
+	}
+	if c.Reporter != actor.Username {
+		return CaseReopened{}, forbidden("bare innmelderen kan gjenåpne saken", "only the reporter may reopen the case")
+	}
+	if c.Status != StatusResolved {
+		return CaseReopened{}, stateConflict("gjenåpnes", "reopened", c.Status)
+	}
+	return CaseReopened{Reason: reason}, nil
+}
+
+// Cancel decides whether actor may withdraw the case.
+func (c Case) Cancel(actor Actor, reason string) (CaseCancelled, error) {
+	reason = strings.TrimSpace(reason)
+	if err := requireText("reason", reason, MaxReason); err != nil {
+		return CaseCancelled{}, err
+	}
+	if c.Reporter != actor.Username && c.CreatedBy != actor.Username {
+		return CaseCancelled{}, forbidden("bare innmelderen kan trekke saken", "only the reporter may cancel the case")
+	}
+	if !c.active() {
+		return CaseCancelled{}, stateConflict("trekkes", "cancelled", c.Status)
+	}
+	return CaseCancelled{Reason: reason}, nil
 }

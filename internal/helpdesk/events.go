@@ -43,8 +43,59 @@ type CaseResolved struct {
 	Resolution string `json:"resolution"`
 }
 
-// CaseClosed: the case is finished (confirmed by the reporter).
+// CaseClosed: the case is finished.
 type CaseClosed struct {
+	Reason CloseReason `json:"reason"`
+}
+
+// CloseReason says why a case closed.
+type CloseReason string
+
+// Close reasons.
+const (
+	ClosedConfirmed     CloseReason = "confirmed"      // the reporter confirmed the resolution
+	ClosedReopenExpired CloseReason = "reopen-expired" // nobody reopened within the window
+	ClosedNoReply       CloseReason = "no-reply"       // the reporter never answered the question
+)
+
+// CaseAssigned: a caseworker gave the case to a person or a group queue.
+// Reassignment appends another; the history keeps every hand-over.
+type CaseAssigned struct {
+	Assignee string `json:"assignee"`
+	Group    string `json:"group"`
+}
+
+// CommentAdded: someone wrote on the case. Internal comments are for
+// caseworkers only.
+type CommentAdded struct {
+	CommentID string `json:"commentId"`
+	Body      string `json:"body"`
+	Internal  bool   `json:"internal"`
+}
+
+// InfoRequested: the assignee asked the reporter a question; the case
+// waits for the user and its SLA clock pauses.
+type InfoRequested struct {
+	Question string `json:"question"`
+}
+
+// UserReplied: the reporter answered; work goes on.
+type UserReplied struct {
+	Body string `json:"body"`
+}
+
+// ReplyReminded: the reporter was reminded of an unanswered question.
+type ReplyReminded struct {
+	Question string `json:"question"`
+}
+
+// CaseReopened: the reporter was not satisfied with the resolution.
+type CaseReopened struct {
+	Reason string `json:"reason"`
+}
+
+// CaseCancelled: the reporter withdrew the case before it was resolved.
+type CaseCancelled struct {
 	Reason string `json:"reason"`
 }
 
@@ -59,26 +110,66 @@ func (CaseOpened) EventType() string         { return "CaseOpened" }
 func (CaseClaimed) EventType() string        { return "CaseClaimed" }
 func (CaseResolved) EventType() string       { return "CaseResolved" }
 func (CaseClosed) EventType() string         { return "CaseClosed" }
+func (CaseAssigned) EventType() string       { return "CaseAssigned" }
+func (CommentAdded) EventType() string       { return "CommentAdded" }
+func (InfoRequested) EventType() string      { return "InfoRequested" }
+func (UserReplied) EventType() string        { return "UserReplied" }
+func (ReplyReminded) EventType() string      { return "ReplyReminded" }
+func (CaseReopened) EventType() string       { return "CaseReopened" }
+func (CaseCancelled) EventType() string      { return "CaseCancelled" }
+func (SLAStarted) EventType() string         { return "SLAStarted" }
+func (SLAPaused) EventType() string          { return "SLAPaused" }
+func (SLAResumed) EventType() string         { return "SLAResumed" }
+func (SLAResponded) EventType() string       { return "SLAResponded" }
+func (SLAStopped) EventType() string         { return "SLAStopped" }
+func (SLAWarned) EventType() string          { return "SLAWarned" }
+func (SLABreached) EventType() string        { return "SLABreached" }
 func (ReferenceAllocated) EventType() string { return "ReferenceAllocated" }
 
 // decoders knows every event type, so history, audit and projections can
 // decode what was stored.
-var decoders = map[string]func() Event{
-	"CaseOpened":         func() Event { return &CaseOpened{} },
-	"CaseClaimed":        func() Event { return &CaseClaimed{} },
-	"CaseResolved":       func() Event { return &CaseResolved{} },
-	"CaseClosed":         func() Event { return &CaseClosed{} },
-	"ReferenceAllocated": func() Event { return &ReferenceAllocated{} },
+var decoders = map[string]func([]byte) (Event, error){}
+
+func register[E Event]() {
+	var zero E
+	decoders[zero.EventType()] = func(data []byte) (Event, error) {
+		var e E
+		err := json.Unmarshal(data, &e)
+		return e, err
+	}
 }
 
-// DecodeEvent turns stored JSON back into a typed event.
+func init() {
+	register[CaseOpened]()
+	register[CaseClaimed]()
+	register[CaseResolved]()
+	register[CaseClosed]()
+	register[CaseAssigned]()
+	register[CommentAdded]()
+	register[InfoRequested]()
+	register[UserReplied]()
+	register[ReplyReminded]()
+	register[CaseReopened]()
+	register[CaseCancelled]()
+	register[SLAStarted]()
+	register[SLAPaused]()
+	register[SLAResumed]()
+	register[SLAResponded]()
+	register[SLAStopped]()
+	register[SLAWarned]()
+	register[SLABreached]()
+	register[ReferenceAllocated]()
+}
+
+// DecodeEvent turns stored JSON back into a typed event (a value, not a
+// pointer).
 func DecodeEvent(eventType string, data []byte) (Event, error) {
-	mk, ok := decoders[eventType]
+	decode, ok := decoders[eventType]
 	if !ok {
 		return nil, fmt.Errorf("unknown event type %q", eventType)
 	}
-	e := mk()
-	if err := json.Unmarshal(data, e); err != nil {
+	e, err := decode(data)
+	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", eventType, err)
 	}
 	return e, nil

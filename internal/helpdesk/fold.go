@@ -1,12 +1,27 @@
 package helpdesk
 
+import (
+	"slices"
+	"strconv"
+	"time"
+)
+
+// Comment is one comment on a case.
+type Comment struct {
+	ID       string    `json:"id"`
+	Author   string    `json:"author"`
+	Body     string    `json:"body"`
+	Internal bool      `json:"internal"`
+	At       time.Time `json:"at"`
+}
+
 // NewCase is the state before the first event.
 func NewCase() Case { return Case{Revision: -1} }
 
 // Apply folds one event into the case. It is the single definition of what
 // an event means: workflows, projections and the auditor's replay all use it.
 func (c *Case) Apply(e Event, m Metadata, revision int64) {
-	switch e := deref(e).(type) {
+	switch e := e.(type) {
 	case CaseOpened:
 		c.ID = e.CaseID
 		c.Reference = e.Reference
@@ -20,36 +35,81 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 		c.CreatedBy = e.CreatedBy
 		c.Group = e.Group
 		c.Status = StatusNew
+		c.Comments = []Comment{}
 		c.CreatedAt = m.OccurredAt
 	case CaseClaimed:
 		c.Assignee = e.Assignee
 		c.Status = StatusInProgress
+	case CaseAssigned:
+		c.Assignee = e.Assignee
+		if e.Group != "" {
+			c.Group = e.Group
+		}
+		if c.Status == StatusNew || c.Status == StatusInProgress {
+			c.Status = StatusNew
+			if e.Assignee != "" {
+				c.Status = StatusInProgress
+			}
+		}
+	case CommentAdded:
+		c.Comments = append(slices.Clip(c.Comments), Comment{ID: e.CommentID, Author: m.Actor, Body: e.Body, Internal: e.Internal, At: m.OccurredAt})
+	case InfoRequested:
+		c.Status = StatusWaitingForUser
+		c.Question = e.Question
+		c.WaitingSince = m.OccurredAt
+		c.Reminded = false
+	case UserReplied:
+		c.Status = StatusInProgress
+		c.Question = ""
+		c.WaitingSince = time.Time{}
+		c.Comments = append(slices.Clip(c.Comments), Comment{ID: "reply-" + strconv.FormatInt(revision, 10), Author: m.Actor, Body: e.Body, At: m.OccurredAt})
+	case ReplyReminded:
+		c.Reminded = true
 	case CaseResolved:
 		c.Resolution = e.Resolution
 		c.Status = StatusResolved
 		c.ResolvedAt = m.OccurredAt
+		c.Question = ""
+		c.WaitingSince = time.Time{}
+	case CaseReopened:
+		c.Status = StatusInProgress
+		c.Reopened++
+		c.ResolvedAt = time.Time{}
+	case CaseCancelled:
+		c.Status = StatusCancelled
+		c.ClosedAt = m.OccurredAt
 	case CaseClosed:
 		c.Status = StatusClosed
+		c.CloseReason = e.Reason
 		c.ClosedAt = m.OccurredAt
+	case SLAStarted, SLAPaused, SLAResumed, SLAResponded, SLAStopped, SLAWarned, SLABreached:
+		c.applySLA(e, m)
 	}
 	c.UpdatedAt = m.OccurredAt
 	c.Revision = revision
 }
 
-// deref lets Apply take events by value or by pointer (as DecodeEvent
-// returns them).
-func deref(e Event) Event {
-	switch p := e.(type) {
-	case *CaseOpened:
-		return *p
-	case *CaseClaimed:
-		return *p
-	case *CaseResolved:
-		return *p
-	case *CaseClosed:
-		return *p
-	case *ReferenceAllocated:
-		return *p
+// Final reports whether nothing more can happen to the case.
+func (c Case) Final() bool {
+	switch c.Status {
+	case StatusClosed, StatusCancelled, StatusRejected:
+		return true
 	}
-	return e
+	return false
+}
+
+// VisibleTo returns the case as actor may read it: employees never see
+// internal comments.
+func (c Case) VisibleTo(a Actor) Case {
+	if a.Has(RoleCaseworker) || a.Has(RoleAuditor) {
+		return c
+	}
+	out := c
+	out.Comments = []Comment{}
+	for _, cm := range c.Comments {
+		if !cm.Internal {
+			out.Comments = append(out.Comments, cm)
+		}
+	}
+	return out
 }
