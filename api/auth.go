@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
 // Authenticator turns a bearer token into a directory user.
@@ -58,4 +60,10 @@ func (s *Server) authenticated(h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
 	}
+}
+
+// actor is the caller as the domain sees them today, including whom they
+// stand in for as a deputy.
+func (s *Server) actor(r *http.Request) helpdesk.Actor {
+	return s.dir.ActorOn(userFrom(r.Context()), time.Now().In(helpdesk.Oslo).Format(time.DateOnly))
 }

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -36,22 +37,11 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(r, http.StatusRequestEntityTooLarge, "", "forespørselen er større enn 1 MiB", "the request body is larger than 1 MiB"))
 		return
 	}
-	r.Body = io.NopCloser(bytes.NewReader(raw))
-	var req helpdesk.OpenRequest
-	if p := decode(w, r, &req, false); p != nil {
+	actor := s.actor(r)
+	in, p := s.caseInput(w, r, raw, actor)
+	if p != nil {
 		writeProblem(w, p)
 		return
-	}
-	actor := user.Actor()
-	if err := req.Normalize(actor); err != nil {
-		writeProblem(w, stepProblem(r, err))
-		return
-	}
-	if req.OnBehalfOf != "" {
-		if _, ok := s.dir.User(req.OnBehalfOf); !ok {
-			writeProblem(w, problem(r, http.StatusBadRequest, "onBehalfOf", "ukjent bruker", "unknown user"))
-			return
-		}
 	}
 	sum := sha256.Sum256(raw)
 	hash := hex.EncodeToString(sum[:])
@@ -65,8 +55,7 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
 	defer cancel()
-	in := workflows.CaseInput{CaseID: caseID.String(), Request: req, Actor: actor, RequestHash: hash,
-		CorrelationID: correlationID(r), Policy: s.policy}
+	in.CaseID, in.Actor, in.RequestHash, in.CorrelationID, in.Policy = caseID.String(), actor, hash, correlationID(r), s.policy
 	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(in.CaseID),
 		TaskQueue:                workflows.TaskQueue,
@@ -106,13 +95,67 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, view.Case.VisibleTo(actor))
 }
 
+// caseInput reads a create request by its kind, strictly, and prepares the
+// workflow input: an order is priced and its approvers looked up here,
+// because the workflow cannot read the catalog or the directory.
+func (s *Server) caseInput(w http.ResponseWriter, r *http.Request, raw []byte, actor helpdesk.Actor) (workflows.CaseInput, *Problem) {
+	var peek struct {
+		Kind helpdesk.Kind `json:"kind"`
+	}
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+		return workflows.CaseInput{}, problem(r, http.StatusUnsupportedMediaType, "", "forespørselen må være JSON (Content-Type: application/json)", "the request body must be JSON (Content-Type: application/json)")
+	}
+	if err := json.Unmarshal(raw, &peek); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		if errors.As(err, &typeErr) {
+			return workflows.CaseInput{}, problem(r, http.StatusBadRequest, typeErr.Field, fmt.Sprintf("feltet %q har feil type", typeErr.Field), fmt.Sprintf("field %q has the wrong type", typeErr.Field))
+		}
+		return workflows.CaseInput{}, problem(r, http.StatusBadRequest, "", "forespørselen er ikke gyldig JSON", "the request body is not valid JSON")
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
+	switch peek.Kind {
+	case helpdesk.KindOrder:
+		var req helpdesk.OrderRequest
+		if p := decode(w, r, &req, false); p != nil {
+			return workflows.CaseInput{}, p
+		}
+		order, err := req.Price(s.catalog, s.dir.HasUnit)
+		if err != nil {
+			return workflows.CaseInput{}, stepProblem(r, err)
+		}
+		budgetHolder, fallback := s.dir.BudgetHolder(req.CostCenter), s.dir.FallbackApprover()
+		if budgetHolder == "" || budgetHolder == actor.Username {
+			// Nobody approves their own order.
+			budgetHolder = fallback
+		}
+		return workflows.CaseInput{Order: &workflows.OrderInput{Request: req, Order: order, BudgetHolder: budgetHolder, Fallback: fallback}}, nil
+	case helpdesk.KindIncident, helpdesk.KindGuidance:
+		var req helpdesk.OpenRequest
+		if p := decode(w, r, &req, false); p != nil {
+			return workflows.CaseInput{}, p
+		}
+		if err := req.Normalize(actor); err != nil {
+			return workflows.CaseInput{}, stepProblem(r, err)
+		}
+		if req.OnBehalfOf != "" {
+			if _, ok := s.dir.User(req.OnBehalfOf); !ok {
+				return workflows.CaseInput{}, problem(r, http.StatusBadRequest, "onBehalfOf", "ukjent bruker", "unknown user")
+			}
+		}
+		return workflows.CaseInput{Request: req}, nil
+	case "":
+		return workflows.CaseInput{}, problem(r, http.StatusBadRequest, "kind", "kind mangler", "kind is required")
+	}
+	return workflows.CaseInput{}, problem(r, http.StatusBadRequest, "kind", "ukjent eller ikke støttet sakstype", "unknown or unsupported case kind")
+}
+
 func (s *Server) handleGetCase(w http.ResponseWriter, r *http.Request) {
 	c, p := s.visibleCase(r)
 	if p != nil {
 		writeProblem(w, p)
 		return
 	}
-	writeJSON(w, http.StatusOK, c.VisibleTo(userFrom(r.Context()).Actor()))
+	writeJSON(w, http.StatusOK, c.VisibleTo(s.actor(r)))
 }
 
 // stepSpec is one case step: its workflow update and how its body is read.
@@ -183,8 +226,8 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, problem(r, http.StatusNotFound, "", "ukjent steg", "no such step"))
 		return
 	}
-	user := userFrom(r.Context())
-	in := workflows.StepInput{Actor: user.Actor(), CorrelationID: correlationID(r)}
+	actor := s.actor(r)
+	in := workflows.StepInput{Actor: actor, CorrelationID: correlationID(r)}
 	if spec.body != nil {
 		if p := spec.body(w, r, &in); p != nil {
 			writeProblem(w, p)
@@ -229,7 +272,7 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
 		s.workflowFailure(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view.Case.VisibleTo(user.Actor()))
+	writeJSON(w, http.StatusOK, view.Case.VisibleTo(actor))
 }
 
 // checkAssignment refuses assignment to someone who is not a caseworker or
@@ -303,7 +346,7 @@ func (s *Server) visibleCase(r *http.Request) (helpdesk.Case, *Problem) {
 		s.log.Error("load case", "case", id, "error", err)
 		return helpdesk.Case{}, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred")
 	}
-	if !userFrom(r.Context()).Actor().CanSee(c) {
+	if !s.actor(r).CanSee(c) {
 		return helpdesk.Case{}, notFound
 	}
 	return c, nil

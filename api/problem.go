@@ -59,8 +59,7 @@ func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) *Pro
 	if r.ContentLength == 0 && allowEmpty && r.Header.Get("Content-Type") == "" {
 		return nil
 	}
-	ct := r.Header.Get("Content-Type")
-	if mt := strings.TrimSpace(strings.Split(ct, ";")[0]); !strings.EqualFold(mt, "application/json") {
+	if !isJSON(r.Header.Get("Content-Type")) {
 		return problem(r, http.StatusUnsupportedMediaType, "", "forespørselen må være JSON (Content-Type: application/json)", "the request body must be JSON (Content-Type: application/json)")
 	}
 	body := http.MaxBytesReader(w, r.Body, maxBody)
@@ -95,4 +94,10 @@ func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) *Pro
 			fmt.Sprintf("ukjent felt %q", field), fmt.Sprintf("unknown field %q", field))
 	}
 	return problem(r, http.StatusBadRequest, "", "forespørselen kunne ikke leses", "the request body could not be read")
+}
+
+// isJSON reports whether a Content-Type names JSON.
+func isJSON(ct string) bool {
+	mt := strings.TrimSpace(strings.Split(ct, ";")[0])
+	return strings.EqualFold(mt, "application/json")
 }

@@ -13,8 +13,10 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/catalog"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
@@ -29,6 +31,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Policy is what new cases run under; zero means the defaults.
 	Policy *workflows.CasePolicy
+	// Catalog is the standard catalog; nil means the built-in one.
+	Catalog helpdesk.Catalog
 }
 
 // Server serves the HTTP API.
@@ -40,6 +44,7 @@ type Server struct {
 	ready    func(ctx context.Context) error
 	log      *slog.Logger
 	policy   workflows.CasePolicy
+	catalog  helpdesk.Catalog
 	mux      *http.ServeMux
 }
 
@@ -58,7 +63,11 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Policy != nil {
 		policy = *cfg.Policy
 	}
-	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger, policy: policy}
+	if cfg.Catalog == nil {
+		cfg.Catalog = catalog.Default()
+	}
+	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger,
+		policy: policy, catalog: cfg.Catalog}
 	s.routes()
 	return s, nil
 }
@@ -96,6 +105,7 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/cases/{ref}/sla", false, s.handleSLA},
 		{"GET", "/api/v1/cases/{ref}/verify", false, s.handleVerifyCase},
 		{"GET", "/api/v1/audit/verify", false, s.handleVerifyAll},
+		{"POST", "/api/v1/tasks/{id}/complete", false, s.handleCompleteTask},
 	}
 }
 

@@ -401,8 +401,10 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 		t.Errorf("audit verify = %+v", verify)
 	}
 
-	if path := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); path != "" {
-		recordHistory(t, s.temporalAddr, "case-"+created.ID, path)
+	orderID := orderFlow(t, s)
+	if dir := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); dir != "" {
+		recordHistory(t, s.temporalAddr, "case-"+created.ID, filepath.Join(dir, "incident_history.json"))
+		recordHistory(t, s.temporalAddr, "case-"+orderID, filepath.Join(dir, "order_history.json"))
 	}
 	if err := s.stop(); err != nil {
 		t.Errorf("SIGTERM: %v\n%s", err, s.output())
@@ -441,4 +443,76 @@ func mustOslo(t *testing.T) *time.Location {
 		t.Fatal(err)
 	}
 	return loc
+}
+
+type taskJSON struct {
+	ID         string `json:"id"`
+	Type       string `json:"type"`
+	Kind       string `json:"kind"`
+	Status     string `json:"status"`
+	Approver   string `json:"approver"`
+	Outcome    string `json:"outcome"`
+	DecidedBy  string `json:"decidedBy"`
+	OnBehalfOf string `json:"onBehalfOf"`
+}
+
+type orderCaseJSON struct {
+	caseJSON
+	Tasks []taskJSON `json:"tasks"`
+	Order struct {
+		TotalNOK       int64 `json:"totalNOK"`
+		NonStandardNOK int64 `json:"nonStandardNOK"`
+	} `json:"order"`
+}
+
+// orderFlow runs a non-standard order through review, cost acceptance and
+// fulfilment over the API, and returns the case ID.
+func orderFlow(t *testing.T, s *stack) string {
+	t.Helper()
+	var prob problemJSON
+	s.expect(t, 400, "POST", "/api/v1/cases", "eva", `{"kind":"order","title":"Utstyr","costCenter":"samferdsel","items":[{"catalogItem":"headset","quantity":-1}]}`).decode(t, &prob)
+	if prob.Field != "items[0].quantity" {
+		t.Errorf("negative quantity problem = %+v", prob)
+	}
+	var c orderCaseJSON
+	s.expect(t, 201, "POST", "/api/v1/cases", "eva", map[string]any{
+		"kind": "order", "title": "Programvare for trafikkanalyse", "costCenter": "samferdsel",
+		"items": []map[string]any{{"description": "Trafikkanalyse Pro, lisens", "estimatedCostNOK": 4500, "quantity": 2}, {"catalogItem": "headset", "quantity": 1}},
+	}).decode(t, &c)
+	if c.Kind != "order" || c.Status != "awaiting-approval" || len(c.Tasks) != 1 || c.Tasks[0].Type != "it-review" || c.Order.NonStandardNOK != 9000 || c.Order.TotalNOK != 9900 {
+		t.Fatalf("new order = %+v", c)
+	}
+	complete := func(user string, task int, outcome string, want int) orderCaseJSON {
+		t.Helper()
+		var out orderCaseJSON
+		r := s.expect(t, want, "POST", "/api/v1/tasks/"+c.Tasks[0].ID[:len(c.Tasks[0].ID)-1]+fmt.Sprint(task)+"/complete", user, map[string]string{"outcome": outcome})
+		if want == 200 {
+			r.decode(t, &out)
+		}
+		return out
+	}
+	complete("per", 1, "approved", 403) // first line, not tjeneste
+	complete("lise", 1, "maybe", 400)
+	c = complete("lise", 1, "approved", 200)
+	if len(c.Tasks) != 2 || c.Tasks[1].Approver != "jon" || c.Status != "awaiting-approval" {
+		t.Fatalf("after review = %+v", c)
+	}
+	complete("kari", 2, "approved", 404) // not her unit's case: she cannot even see it
+	complete("eva", 2, "approved", 403)  // her own order
+	c = complete("jon", 2, "approved", 200)
+	complete("jon", 2, "approved", 409)
+	if c.Status != "in-progress" || len(c.Tasks) != 3 || c.Tasks[2].Type != "order" {
+		t.Fatalf("after cost acceptance = %+v", c)
+	}
+	c = complete("per", 3, "done", 200)
+	c = complete("lise", 4, "done", 200)
+	if c.Status != "resolved" {
+		t.Errorf("after delivery = %+v", c)
+	}
+	var closed caseJSON
+	s.expect(t, 200, "POST", "/api/v1/cases/"+c.Reference+"/confirm", "eva", nil).decode(t, &closed)
+	if closed.Status != "closed" {
+		t.Errorf("confirmed order = %+v", closed)
+	}
+	return c.ID
 }

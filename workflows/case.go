@@ -22,17 +22,18 @@ const CaseWorkflowName = "CaseWorkflow"
 
 // Names of the case workflow's updates and queries.
 const (
-	UpdateOpened      = "opened" // waits until the case is recorded, returns it
-	UpdateClaim       = "claim"
-	UpdateAssign      = "assign"
-	UpdateComment     = "comment"
-	UpdateRequestInfo = "request-info"
-	UpdateReply       = "reply"
-	UpdateResolve     = "resolve"
-	UpdateConfirm     = "confirm"
-	UpdateReopen      = "reopen"
-	UpdateCancel      = "cancel"
-	QueryCase         = "case"
+	UpdateOpened       = "opened" // waits until the case is recorded, returns it
+	UpdateClaim        = "claim"
+	UpdateAssign       = "assign"
+	UpdateComment      = "comment"
+	UpdateRequestInfo  = "request-info"
+	UpdateReply        = "reply"
+	UpdateResolve      = "resolve"
+	UpdateConfirm      = "confirm"
+	UpdateReopen       = "reopen"
+	UpdateCancel       = "cancel"
+	UpdateCompleteTask = "complete-task"
+	QueryCase          = "case"
 )
 
 // ErrorDetails travels with a refused step so the API can answer in the
@@ -44,10 +45,22 @@ type ErrorDetails struct {
 	English string             `json:"english"`
 }
 
+// OrderInput is the order part of a case's input, priced and with its
+// approvers looked up by the API (the workflow cannot read the directory).
+type OrderInput struct {
+	Request helpdesk.OrderRequest `json:"request"`
+	Order   helpdesk.Order        `json:"order"`
+	// BudgetHolder accepts the cost of non-standard items for the cost
+	// centre; never the reporter. Fallback takes over on escalation.
+	BudgetHolder string `json:"budgetHolder"`
+	Fallback     string `json:"fallback"`
+}
+
 // CaseInput starts a case workflow.
 type CaseInput struct {
 	CaseID  string               `json:"caseId"`
 	Request helpdesk.OpenRequest `json:"request"`
+	Order   *OrderInput          `json:"order,omitempty"`
 	Actor   helpdesk.Actor       `json:"actor"`
 	// RequestHash identifies the request body, so an Idempotency-Key reused
 	// with another body is told apart from a retry.
@@ -58,15 +71,17 @@ type CaseInput struct {
 
 // StepInput is the body of every step update: who acts, and what they say.
 type StepInput struct {
-	Actor         helpdesk.Actor `json:"actor"`
-	Resolution    string         `json:"resolution,omitempty"`
-	Assignee      string         `json:"assignee,omitempty"`
-	Group         string         `json:"group,omitempty"`
-	Body          string         `json:"body,omitempty"`
-	Internal      bool           `json:"internal,omitempty"`
-	Question      string         `json:"question,omitempty"`
-	Reason        string         `json:"reason,omitempty"`
-	CorrelationID string         `json:"correlationId,omitempty"`
+	Actor         helpdesk.Actor           `json:"actor"`
+	Resolution    string                   `json:"resolution,omitempty"`
+	Assignee      string                   `json:"assignee,omitempty"`
+	Group         string                   `json:"group,omitempty"`
+	Body          string                   `json:"body,omitempty"`
+	Internal      bool                     `json:"internal,omitempty"`
+	Question      string                   `json:"question,omitempty"`
+	Reason        string                   `json:"reason,omitempty"`
+	TaskID        string                   `json:"taskId,omitempty"`
+	Completion    helpdesk.CompleteRequest `json:"completion,omitzero"`
+	CorrelationID string                   `json:"correlationId,omitempty"`
 }
 
 // CasePolicy is the configuration a case runs under, captured when it is
@@ -80,11 +95,17 @@ type CasePolicy struct {
 	AutoCloseDays int `json:"autoCloseDays"`
 	// Service days after resolution in which the reporter may reopen.
 	ReopenDays int `json:"reopenDays"`
+	// Service days after an approval task opens: remind the approver,
+	// escalate to the fallback approver, and let the approval expire.
+	ApprovalReminderDays int `json:"approvalReminderDays"`
+	ApprovalEscalateDays int `json:"approvalEscalateDays"`
+	ApprovalExpireDays   int `json:"approvalExpireDays"`
 }
 
 // DefaultCasePolicy is the help desk's standard configuration.
 func DefaultCasePolicy() CasePolicy {
-	return CasePolicy{SLA: helpdesk.DefaultSLAPolicy(), ReminderDays: 3, AutoCloseDays: 10, ReopenDays: 5}
+	return CasePolicy{SLA: helpdesk.DefaultSLAPolicy(), ReminderDays: 3, AutoCloseDays: 10, ReopenDays: 5,
+		ApprovalReminderDays: 1, ApprovalEscalateDays: 2, ApprovalExpireDays: 5}
 }
 
 // CaseView is what the case workflow answers to updates and queries.
@@ -125,8 +146,18 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (helpdesk.Case, error) {
 		_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 		return w.state, err
 	}
+	if in.Order != nil {
+		w.processBusy = true
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			w.processErr = w.runOrder(ctx)
+			w.processBusy = false
+		})
+	}
 	if err := w.runTimers(ctx); err != nil {
 		return w.state, err
+	}
+	if w.processErr != nil {
+		return w.state, w.processErr
 	}
 	err = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	return w.state, err
@@ -139,6 +170,19 @@ type caseRun struct {
 	opened  bool
 	openErr error
 	mu      workflow.Mutex
+	// processErr is the failure of a kind's own process (an order's
+	// approvals and fulfilment), which runs beside the timers.
+	processErr error
+	// processBusy is true while the process is working rather than
+	// waiting for a person; wakeProcess is what it waits for.
+	processBusy bool
+	wakeProcess func() bool
+}
+
+// awaitProcess waits until the kind's process has reacted to the last
+// change and waits for a person again (or has ended).
+func (w *caseRun) awaitProcess(ctx workflow.Context) error {
+	return workflow.Await(ctx, func() bool { return !w.processBusy })
 }
 
 func (w *caseRun) view() CaseView { return CaseView{Case: w.state, RequestHash: w.in.RequestHash} }
@@ -156,6 +200,9 @@ func (w *caseRun) register(ctx workflow.Context) error {
 		}
 		if w.openErr != nil {
 			return CaseView{}, w.openErr
+		}
+		if err := w.awaitProcess(ctx); err != nil {
+			return CaseView{}, err
 		}
 		return w.view(), nil
 	})
@@ -179,6 +226,9 @@ func (w *caseRun) register(ctx workflow.Context) error {
 		{UpdateConfirm, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Confirm(s.Actor) }},
 		{UpdateReopen, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Reopen(s.Actor, s.Reason) }},
 		{UpdateCancel, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Cancel(s.Actor, s.Reason) }},
+		{UpdateCompleteTask, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
+			return c.CompleteTask(s.Actor, s.TaskID, s.Completion)
+		}},
 	}
 	for _, s := range steps {
 		if err := w.registerStep(ctx, s.name, s.decide); err != nil {
@@ -198,12 +248,20 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider
 			if err := w.mu.Lock(ctx); err != nil {
 				return CaseView{}, err
 			}
-			defer w.mu.Unlock()
 			ev, err := decide(w.state, s)
+			if err == nil {
+				err = w.record(ctx, s.Actor, s.CorrelationID, ev)
+			}
+			if err == nil && w.wakeProcess != nil && w.wakeProcess() {
+				w.processBusy = true // it will react to this step
+			}
+			w.mu.Unlock()
 			if err != nil {
 				return CaseView{}, refusal(err)
 			}
-			if err := w.record(ctx, s.Actor, s.CorrelationID, ev); err != nil {
+			// Answer with the case as it is once the process has reacted
+			// (the next task opened, the order rejected), not half-way.
+			if err := w.awaitProcess(ctx); err != nil {
 				return CaseView{}, err
 			}
 			return w.view(), nil
@@ -245,9 +303,14 @@ func (w *caseRun) open(ctx workflow.Context) error {
 	if err != nil {
 		return fmt.Errorf("allocate reference: %w", err)
 	}
-	events := []helpdesk.Event{helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor)}
-	if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
-		events = append(events, started)
+	var events []helpdesk.Event
+	if o := w.in.Order; o != nil {
+		events = append(events, helpdesk.OpenOrder(w.in.CaseID, ref, o.Request, w.in.Actor), helpdesk.OrderPlaced{Order: o.Order})
+	} else {
+		events = append(events, helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor))
+		if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
+			events = append(events, started)
+		}
 	}
 	if err := w.append(ctx, w.in.Actor.Username, w.in.CorrelationID, events); err != nil {
 		return err
@@ -364,6 +427,21 @@ func (w *caseRun) nextTimer() (time.Time, helpdesk.Event, bool) {
 		}
 	case helpdesk.StatusResolved:
 		consider(w.cal.AddDays(c.ResolvedAt, p.ReopenDays), helpdesk.CaseClosed{Reason: helpdesk.ClosedReopenExpired})
+	}
+	for _, t := range c.Tasks {
+		if t.Kind != helpdesk.TaskApproval || t.Status != helpdesk.TaskStatusOpen {
+			continue
+		}
+		if !t.Reminded && p.ApprovalReminderDays > 0 {
+			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalReminderDays), helpdesk.TaskReminded{TaskID: t.ID})
+		}
+		if !t.Escalated && t.Fallback != "" && p.ApprovalEscalateDays > 0 {
+			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalEscalateDays), helpdesk.TaskEscalated{TaskID: t.ID, From: t.Approver, To: t.Fallback})
+		}
+		if p.ApprovalExpireDays > 0 {
+			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalExpireDays),
+				helpdesk.TaskCompleted{TaskID: t.ID, Outcome: helpdesk.OutcomeExpired, DecidedBy: systemActor.Username})
+		}
 	}
 	return at, ev, ev != nil
 }

@@ -14,7 +14,9 @@ func Demo() *Directory {
 		Users: []User{
 			{Username: "ola", DisplayName: "Ola Nordmann", Roles: r(helpdesk.RoleEmployee), Unit: "opplaering"},
 			{Username: "eva", DisplayName: "Eva Hansen", Roles: r(helpdesk.RoleEmployee), Unit: "samferdsel"},
-			{Username: "kari", DisplayName: "Kari Olsen", Roles: r(helpdesk.RoleEmployee, helpdesk.RoleManager, helpdesk.RoleBudgetHolder), Unit: "opplaering", Leads: []string{"opplaering"}},
+			{Username: "kari", DisplayName: "Kari Olsen", Roles: r(helpdesk.RoleEmployee, helpdesk.RoleManager, helpdesk.RoleBudgetHolder), Unit: "opplaering", Leads: []string{"opplaering"},
+				// Jon decides for Kari over Christmas.
+				Delegations: []Delegation{{Deputy: "jon", From: "2026-12-21", To: "2027-01-03"}}},
 			{Username: "jon", DisplayName: "Jon Berg", Roles: r(helpdesk.RoleEmployee, helpdesk.RoleManager, helpdesk.RoleBudgetHolder), Unit: "samferdsel", Leads: []string{"samferdsel"}},
 			{Username: "per", DisplayName: "Per Johansen", Roles: r(helpdesk.RoleEmployee, helpdesk.RoleCaseworker), Unit: "it", Groups: []string{"brukerhjelp"}},
 			{Username: "lise", DisplayName: "Lise Larsen", Roles: r(helpdesk.RoleEmployee, helpdesk.RoleCaseworker), Unit: "it", Groups: []string{"brukerhjelp", "tjeneste"}},

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -34,11 +35,62 @@ type User struct {
 	Leads []string `json:"leads,omitempty" yaml:"leads"`
 	// Language is the preferred language of what the user reads: "nb" or "en".
 	Language string `json:"language,omitempty" yaml:"language"`
+	// Delegations hand the user's approvals to a deputy for a period.
+	Delegations []Delegation `json:"delegations,omitempty" yaml:"delegations"`
+}
+
+// Delegation lets Deputy decide on the user's behalf from From to To
+// (dates, inclusive, YYYY-MM-DD).
+type Delegation struct {
+	Deputy string `json:"deputy" yaml:"deputy"`
+	From   string `json:"from" yaml:"from"`
+	To     string `json:"to" yaml:"to"`
 }
 
 // Actor is the user as the domain sees it when they act.
 func (u User) Actor() helpdesk.Actor {
 	return helpdesk.Actor{Username: u.Username, Roles: slices.Clone(u.Roles), Groups: slices.Clone(u.Groups)}
+}
+
+// ActorOn is the user as the domain sees them on date (YYYY-MM-DD),
+// including the approvers they deputise for that day.
+func (d *Directory) ActorOn(u User, date string) helpdesk.Actor {
+	a := u.Actor()
+	for _, name := range d.order {
+		for _, del := range d.users[name].Delegations {
+			if del.Deputy == u.Username && del.From <= date && date <= del.To {
+				a.Deputising = append(a.Deputising, name)
+			}
+		}
+	}
+	return a
+}
+
+// HasUnit reports whether unit id exists.
+func (d *Directory) HasUnit(id string) bool {
+	_, ok := d.units[id]
+	return ok
+}
+
+// BudgetHolder is the budget holder leading unit id, or "".
+func (d *Directory) BudgetHolder(unit string) string {
+	for _, name := range d.order {
+		u := d.users[name]
+		if slices.Contains(u.Leads, unit) && slices.Contains(u.Roles, helpdesk.RoleBudgetHolder) {
+			return name
+		}
+	}
+	return ""
+}
+
+// FallbackApprover decides when nobody else may: the service owner.
+func (d *Directory) FallbackApprover() string {
+	for _, name := range d.order {
+		if slices.Contains(d.users[name].Roles, helpdesk.RoleServiceOwner) {
+			return name
+		}
+	}
+	return ""
 }
 
 // Unit is an organisational unit.
@@ -87,6 +139,11 @@ func New(f File) (*Directory, error) {
 		}
 		if u.Groups == nil {
 			u.Groups = []string{}
+		}
+		for _, del := range u.Delegations {
+			if del.Deputy == "" || !isDate(del.From) || !isDate(del.To) || del.To < del.From {
+				return nil, fmt.Errorf("directory: user %q has a delegation without a deputy or with bad dates (YYYY-MM-DD)", u.Username)
+			}
 		}
 		for _, unit := range append([]string{u.Unit}, u.Leads...) {
 			if _, ok := d.units[unit]; unit != "" && !ok {
@@ -148,4 +205,9 @@ func (d *Directory) Users() []User {
 		out = append(out, d.users[name])
 	}
 	return out
+}
+
+func isDate(s string) bool {
+	_, err := time.Parse(time.DateOnly, s)
+	return err == nil
 }

@@ -23,12 +23,24 @@ type Actor struct {
 	Username string   `json:"username"`
 	Roles    []Role   `json:"roles"`
 	Groups   []string `json:"groups,omitempty"`
+	// Deputising lists the approvers this actor stands in for today.
+	Deputising []string `json:"deputising,omitempty"`
 }
 
 // Has reports whether the actor holds role r.
 func (a Actor) Has(r Role) bool { return slices.Contains(a.Roles, r) }
 
-// CanSee reports whether the actor may read case c at all.
+// CanSee reports whether the actor may read case c at all: caseworkers
+// and auditors see every case, others the cases they reported or created
+// and those they are asked to approve.
 func (a Actor) CanSee(c Case) bool {
-	return a.Has(RoleCaseworker) || a.Has(RoleAuditor) || c.Reporter == a.Username || c.CreatedBy == a.Username
+	if a.Has(RoleCaseworker) || a.Has(RoleAuditor) || c.Reporter == a.Username || c.CreatedBy == a.Username {
+		return true
+	}
+	for _, t := range c.Tasks {
+		if t.Approver == a.Username || (t.Escalated && t.Fallback == a.Username) || slices.Contains(a.Deputising, t.Approver) {
+			return true
+		}
+	}
+	return false
 }

@@ -101,6 +101,8 @@ type Case struct {
 	Reopened     int       `json:"reopened"`
 	Comments     []Comment `json:"comments"`
 	SLA          *SLA      `json:"sla,omitempty"`
+	Tasks        []Task    `json:"tasks,omitempty"`
+	Order        *Order    `json:"order,omitempty"`
 	CreatedAt    time.Time `json:"createdAt"`
 	UpdatedAt    time.Time `json:"updatedAt"`
 	ResolvedAt   time.Time `json:"resolvedAt,omitzero"`

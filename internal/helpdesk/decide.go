@@ -99,7 +99,7 @@ func stateConflict(verbNo, verbEn string, s Status) error {
 
 // open reports whether work on the case is still going on.
 func (c Case) active() bool {
-	return c.Status == StatusNew || c.Status == StatusInProgress || c.Status == StatusWaitingForUser
+	return c.Status == StatusNew || c.Status == StatusInProgress || c.Status == StatusWaitingForUser || c.Status == StatusAwaitingApproval
 }
 
 // Claim decides whether actor may take the case.
@@ -227,6 +227,9 @@ func (c Case) Reopen(actor Actor, reason string) (CaseReopened, error) {
 	if c.Reporter != actor.Username {
 		return CaseReopened{}, forbidden("bare innmelderen kan gjenåpne saken", "only the reporter may reopen the case")
 	}
+	if c.Kind != KindIncident && c.Kind != KindGuidance {
+		return CaseReopened{}, conflict("en levert bestilling kan ikke gjenåpnes; meld en ny sak", "a delivered order cannot be reopened; report a new case")
+	}
 	if c.Status != StatusResolved {
 		return CaseReopened{}, stateConflict("gjenåpnes", "reopened", c.Status)
 	}
@@ -247,3 +250,5 @@ func (c Case) Cancel(actor Actor, reason string) (CaseCancelled, error) {
 	}
 	return CaseCancelled{Reason: reason}, nil
 }
+
+func utf8Len(s string) int { return utf8.RuneCountInString(s) }

@@ -84,6 +84,26 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 		c.ClosedAt = m.OccurredAt
 	case SLAStarted, SLAPaused, SLAResumed, SLAResponded, SLAStopped, SLAWarned, SLABreached:
 		c.applySLA(e, m)
+	case TaskOpened, TaskReminded, TaskEscalated, TaskCompleted:
+		c.applyTask(e, m)
+		if o, ok := e.(TaskOpened); ok && !c.Final() {
+			c.Status = StatusInProgress
+			if o.Kind == TaskApproval {
+				c.Status = StatusAwaitingApproval
+			}
+		}
+	case OrderPlaced:
+		o := e.Order
+		c.Order = &o
+	case CaseRejected:
+		c.Status = StatusRejected
+		c.ClosedAt = m.OccurredAt
+		if c.Order != nil {
+			o := *c.Order
+			o.RejectedReason = e.Reason
+			c.Order = &o
+		}
+		c.Resolution = e.Reason
 	}
 	c.UpdatedAt = m.OccurredAt
 	c.Revision = revision

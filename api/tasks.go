@@ -1,0 +1,68 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
+)
+
+// handleCompleteTask decides an approval or finishes a fulfilment task
+// (API.md section 5). The workflow checks who may; the answer is the case
+// after the change.
+func (s *Server) handleCompleteTask(w http.ResponseWriter, r *http.Request) {
+	var body helpdesk.CompleteRequest
+	if p := decode(w, r, &body, false); p != nil {
+		writeProblem(w, p)
+		return
+	}
+	notFound := problem(r, http.StatusNotFound, "", "oppgaven finnes ikke", "no such task")
+	taskID := r.PathValue("id")
+	caseID, ok := helpdesk.ParseTaskID(taskID)
+	if !ok {
+		writeProblem(w, notFound)
+		return
+	}
+	c, err := s.loadCase(r.Context(), caseID)
+	if err != nil {
+		if errors.Is(err, errNoCase) {
+			writeProblem(w, notFound)
+			return
+		}
+		s.log.Error("load case", "case", caseID, "error", err)
+		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+		return
+	}
+	actor := s.actor(r)
+	if _, ok := c.Task(taskID); !ok || !actor.CanSee(c) {
+		writeProblem(w, notFound)
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
+	defer cancel()
+	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.WorkflowID(c.ID),
+		UpdateName:   workflows.UpdateCompleteTask,
+		Args:         []any{workflows.StepInput{Actor: actor, TaskID: taskID, Completion: body, CorrelationID: correlationID(r)}},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var view workflows.CaseView
+	if err == nil {
+		err = h.Get(ctx, &view)
+	}
+	if err != nil {
+		var nf *serviceerror.NotFound
+		if errors.As(err, &nf) {
+			writeProblem(w, problem(r, http.StatusConflict, "", "saken er avsluttet, og oppgaven kan ikke fullføres", "the case is finished; the task cannot be completed"))
+			return
+		}
+		s.workflowFailure(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view.Case.VisibleTo(actor))
+}
