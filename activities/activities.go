@@ -5,15 +5,29 @@
 package activities
 
 import (
+	"context"
 	"errors"
 	"sync"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 )
 
+// Workload tells how many unfinished cases each caseworker holds (the
+// read model answers it).
+type Workload interface {
+	OpenCaseLoad(ctx context.Context, assignees []string) (map[string]int, error)
+}
+
+// Roster lists the caseworkers of a group (the directory answers it).
+type Roster interface {
+	Caseworkers(group string) []string
+}
+
 // Activities carries the dependencies of every activity.
 type Activities struct {
-	store eventstore.Store
+	store    eventstore.Store
+	workload Workload
+	roster   Roster
 
 	mu sync.Mutex
 	// refTail caches the last known revision of each reference stream so
@@ -21,10 +35,22 @@ type Activities struct {
 	refTail map[string]int64
 }
 
+// Option configures optional dependencies.
+type Option func(*Activities)
+
+// WithAssignment lets PickAssignee balance new cases over a group.
+func WithAssignment(w Workload, r Roster) Option {
+	return func(a *Activities) { a.workload, a.roster = w, r }
+}
+
 // New builds the activities; store is required.
-func New(store eventstore.Store) (*Activities, error) {
+func New(store eventstore.Store, opts ...Option) (*Activities, error) {
 	if store == nil {
 		return nil, errors.New("activities: nil event store")
 	}
-	return &Activities{store: store, refTail: map[string]int64{}}, nil
+	a := &Activities{store: store, refTail: map[string]int64{}}
+	for _, o := range opts {
+		o(a)
+	}
+	return a, nil
 }

@@ -401,6 +401,7 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 		t.Errorf("audit verify = %+v", verify)
 	}
 
+	stepRefusals(t, s)
 	orderID := orderFlow(t, s)
 	if dir := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); dir != "" {
 		recordHistory(t, s.temporalAddr, "case-"+created.ID, filepath.Join(dir, "incident_history.json"))
@@ -515,4 +516,90 @@ func orderFlow(t *testing.T, s *stack) string {
 		t.Errorf("confirmed order = %+v", closed)
 	}
 	return c.ID
+}
+
+// stepRefusals walks one case through every step over HTTP, trying each
+// step first as someone who may not (403), in a state that does not allow
+// it (409) and with bad input (400), and checks a refusal changes nothing.
+func stepRefusals(t *testing.T, s *stack) {
+	t.Helper()
+	var c caseJSON
+	s.expect(t, 201, "POST", "/api/v1/cases", "eva", map[string]any{"kind": "guidance", "title": "Hvordan deler jeg skjermen i Teams?", "description": "Finner ikke knappen."}).decode(t, &c)
+	ref := "/api/v1/cases/" + c.Reference + "/"
+	steps := []struct {
+		user, step string
+		body       any
+		want       int
+	}{
+		{"eva", "claim", nil, 403},
+		{"per", "resolve", map[string]string{"resolution": "x"}, 409},
+		{"eva", "confirm", nil, 409},
+		{"eva", "reopen", map[string]string{"reason": "x"}, 409},
+		{"eva", "reply", map[string]string{"body": "x"}, 409},
+		{"per", "request-info", map[string]string{"question": "x"}, 409},
+		{"eva", "comment", map[string]any{"body": "intern?", "internal": true}, 403},
+		{"eva", "comment", map[string]any{"body": ""}, 400},
+		{"eva", "assign", map[string]string{"assignee": "lise"}, 403},
+		{"per", "assign", map[string]string{"assignee": "ola"}, 400}, // not a caseworker
+		{"per", "assign", map[string]string{"group": "kantine"}, 400},
+		{"per", "assign", map[string]string{"group": "tjeneste"}, 200},
+		{"lise", "claim", nil, 200},
+		{"per", "claim", nil, 409},
+		{"per", "resolve", map[string]string{"resolution": "x"}, 403},
+		{"per", "request-info", map[string]string{"question": "x"}, 403},
+		{"lise", "request-info", map[string]string{"question": "Hvilken versjon av Teams?"}, 200},
+		{"lise", "request-info", map[string]string{"question": "igjen"}, 409},
+		{"lise", "reply", map[string]string{"body": "x"}, 403},
+		{"eva", "reply", map[string]any{"body": 42}, 400},
+		{"eva", "reply", map[string]string{"body": "Den nyeste."}, 200},
+		{"lise", "comment", map[string]any{"body": "Kjent feil, se KB-12", "internal": true}, 200},
+		{"eva", "cancel", map[string]string{}, 400},
+		{"lise", "cancel", map[string]string{"reason": "x"}, 403},
+		{"lise", "resolve", map[string]string{"resolution": "Bruk Del-knappen øverst."}, 200},
+		{"eva", "cancel", map[string]string{"reason": "x"}, 409},
+		{"lise", "reopen", map[string]string{"reason": "x"}, 403},
+		{"eva", "reopen", map[string]string{"reason": "Knappen er grå."}, 200},
+		{"lise", "resolve", map[string]string{"resolution": "Oppdaterte Teams."}, 200},
+		{"lise", "confirm", nil, 403},
+		{"eva", "confirm", nil, 200},
+		{"eva", "comment", map[string]any{"body": "takk"}, 409},
+	}
+	last := 0
+	for _, st := range steps {
+		r := s.do(t, "POST", ref+st.step, st.user, st.body)
+		if r.status != st.want {
+			t.Errorf("%s %s %v: got %d %s, want %d", st.user, st.step, st.body, r.status, r.body, st.want)
+			continue
+		}
+		if st.want != 200 {
+			var p problemJSON
+			r.decode(t, &p)
+			if p.Status != st.want || r.header.Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s: problem %+v", st.user, st.step, p)
+			}
+		}
+		var now caseJSON
+		s.expect(t, 200, "GET", "/api/v1/cases/"+c.Reference, "lise", nil).decode(t, &now)
+		if st.want != 200 && now.Revision != last {
+			t.Errorf("refused %s %s changed the case: revision %d, was %d", st.user, st.step, now.Revision, last)
+		}
+		last = now.Revision
+	}
+	// The reporter never sees the internal comment, in the case or its history.
+	var seen struct {
+		Comments []struct{ Body string } `json:"comments"`
+	}
+	s.expect(t, 200, "GET", "/api/v1/cases/"+c.Reference, "eva", nil).decode(t, &seen)
+	var history []eventJSON
+	s.expect(t, 200, "GET", "/api/v1/cases/"+c.Reference+"/history", "eva", nil).decode(t, &history)
+	for _, cm := range seen.Comments {
+		if strings.Contains(cm.Body, "KB-12") {
+			t.Error("the reporter sees an internal comment in the case")
+		}
+	}
+	for _, e := range history {
+		if strings.Contains(string(e.Data), "KB-12") {
+			t.Error("the reporter sees an internal comment in the history")
+		}
+	}
 }

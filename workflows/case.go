@@ -100,12 +100,17 @@ type CasePolicy struct {
 	ApprovalReminderDays int `json:"approvalReminderDays"`
 	ApprovalEscalateDays int `json:"approvalEscalateDays"`
 	ApprovalExpireDays   int `json:"approvalExpireDays"`
+	// Routes send cases about a service to a group; AutoAssign gives a
+	// new case to the group's least-loaded caseworker instead of leaving
+	// it in the group's queue.
+	Routes     helpdesk.Routes `json:"routes,omitempty"`
+	AutoAssign bool            `json:"autoAssign,omitempty"`
 }
 
 // DefaultCasePolicy is the help desk's standard configuration.
 func DefaultCasePolicy() CasePolicy {
 	return CasePolicy{SLA: helpdesk.DefaultSLAPolicy(), ReminderDays: 3, AutoCloseDays: 10, ReopenDays: 5,
-		ApprovalReminderDays: 1, ApprovalEscalateDays: 2, ApprovalExpireDays: 5}
+		ApprovalReminderDays: 1, ApprovalEscalateDays: 2, ApprovalExpireDays: 5, Routes: helpdesk.DefaultRoutes()}
 }
 
 // CaseView is what the case workflow answers to updates and queries.
@@ -307,7 +312,7 @@ func (w *caseRun) open(ctx workflow.Context) error {
 	if o := w.in.Order; o != nil {
 		events = append(events, helpdesk.OpenOrder(w.in.CaseID, ref, o.Request, w.in.Actor), helpdesk.OrderPlaced{Order: o.Order})
 	} else {
-		events = append(events, helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor))
+		events = append(events, helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor, w.in.Policy.Routes))
 		if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
 			events = append(events, started)
 		}
@@ -315,8 +320,32 @@ func (w *caseRun) open(ctx workflow.Context) error {
 	if err := w.append(ctx, w.in.Actor.Username, w.in.CorrelationID, events); err != nil {
 		return err
 	}
+	if w.in.Policy.AutoAssign && w.in.Order == nil {
+		if err := w.autoAssign(ctx); err != nil {
+			return err
+		}
+	}
 	w.opened = true
 	return nil
+}
+
+// autoAssign gives the new case to the least-loaded caseworker of its
+// group; with nobody in the group it stays in the queue.
+func (w *caseRun) autoAssign(ctx workflow.Context) error {
+	var assignee string
+	actx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 10 * time.Second,
+		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 5},
+	})
+	if err := workflow.ExecuteActivity(actx, a.PickAssignee, w.state.Group).Get(ctx, &assignee); err != nil {
+		// The queue is a fine place for a case; losing it is not.
+		workflow.GetLogger(ctx).Warn("auto-assignment failed; the case stays in the queue", "error", err)
+		return nil
+	}
+	if assignee == "" {
+		return nil
+	}
+	return w.append(ctx, systemActor.Username, w.in.CorrelationID, []helpdesk.Event{helpdesk.CaseAssigned{Assignee: assignee, Group: w.state.Group}})
 }
 
 // appendOptions: appends are quick; retry transient store failures for a

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
+
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
@@ -238,5 +240,39 @@ func TestAssignmentAndComments(t *testing.T) {
 	seen := c.VisibleTo(ola)
 	if len(seen.Comments) != 1 || seen.Comments[0].Body != "Takk!" || seen.Comments[0].Author != "ola" {
 		t.Errorf("the reporter sees %+v, want only their own public comment", seen.Comments)
+	}
+}
+
+func TestRoutingAndAutoAssignment(t *testing.T) {
+	f := newFixture(t)
+	in := input()
+	in.Request.Service = "ESA"
+	in.Policy.AutoAssign = true
+	f.env.OnActivity("PickAssignee", mock.Anything, "arkiv").Return("arne", nil).Once()
+	var opened outcome
+	f.step(0, workflows.UpdateOpened, workflows.StepInput{}, &opened)
+	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, time.Hour)
+	f.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+
+	evs := f.events(t)
+	if len(evs) < 3 || evs[2].Type != "CaseAssigned" {
+		t.Fatalf("events %v, want CaseOpened, SLAStarted, CaseAssigned", evs)
+	}
+	a := field[helpdesk.CaseAssigned](t, evs[2])
+	if a.Assignee != "arne" || a.Group != "arkiv" {
+		t.Errorf("assigned = %+v, want arne in arkiv", a)
+	}
+	var final helpdesk.Case
+	_ = f.env.GetWorkflowResult(&final)
+	c := helpdesk.NewCase()
+	for i, e := range evs {
+		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Apply(ev, helpdesk.Metadata{OccurredAt: e.At}, int64(i))
+	}
+	if c.Status != helpdesk.StatusInProgress || c.SLA.RespondedAt != nil {
+		t.Errorf("auto-assigned case: status %s, responded %v; want in-progress and the response clock still running", c.Status, c.SLA.RespondedAt)
 	}
 }

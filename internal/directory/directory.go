@@ -211,3 +211,15 @@ func isDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil
 }
+
+// Caseworkers lists the caseworkers of group g, sorted by username.
+func (d *Directory) Caseworkers(g string) []string {
+	var out []string
+	for _, name := range d.order {
+		u := d.users[name]
+		if slices.Contains(u.Groups, g) && slices.Contains(u.Roles, helpdesk.RoleCaseworker) {
+			out = append(out, name)
+		}
+	}
+	return out
+}

@@ -66,8 +66,31 @@ func requireText(field, v string, max int) error {
 	return nil
 }
 
-// Open decides the opening event of a new case.
-func Open(caseID, reference string, r OpenRequest, actor Actor) CaseOpened {
+// Routes send a case about a service to a caseworker group; services not
+// listed go to the first line.
+type Routes map[string]string
+
+// DefaultRoutes is the help desk's standard routing.
+func DefaultRoutes() Routes {
+	return Routes{
+		"esa":         "arkiv",
+		"arkiv":       "arkiv",
+		"fagsystem":   "tjeneste",
+		"lisens":      "tjeneste",
+		"programvare": "tjeneste",
+	}
+}
+
+// Group is the group that receives a case about service.
+func (r Routes) Group(service string) string {
+	if g, ok := r[strings.ToLower(strings.TrimSpace(service))]; ok && g != "" {
+		return g
+	}
+	return FirstLineGroup
+}
+
+// Open decides the opening event of a new case, routed to its group.
+func Open(caseID, reference string, r OpenRequest, actor Actor, routes Routes) CaseOpened {
 	reporter := actor.Username
 	if r.OnBehalfOf != "" {
 		reporter = r.OnBehalfOf
@@ -83,7 +106,7 @@ func Open(caseID, reference string, r OpenRequest, actor Actor) CaseOpened {
 		Channel:     r.Channel,
 		Reporter:    reporter,
 		CreatedBy:   actor.Username,
-		Group:       FirstLineGroup,
+		Group:       routes.Group(r.Service),
 	}
 }
 

@@ -43,7 +43,7 @@ func opened() Case {
 	if err := req.Normalize(ola); err != nil {
 		panic(err)
 	}
-	c.Apply(Open("id-1", "BH-2026-000001", req, ola), Metadata{Actor: "ola", OccurredAt: time.Unix(0, 0)}, 0)
+	c.Apply(Open("id-1", "BH-2026-000001", req, ola, nil), Metadata{Actor: "ola", OccurredAt: time.Unix(0, 0)}, 0)
 	return c
 }
 
@@ -107,7 +107,7 @@ func TestOpenDefaultsAndOnBehalfOf(t *testing.T) {
 	if req.Priority != PriorityNormal || req.Channel != ChannelPortal || req.Title != "Hjelp med Teams" {
 		t.Errorf("normalized = %+v", req)
 	}
-	ev := Open("id", "BH-2026-000002", req, per)
+	ev := Open("id", "BH-2026-000002", req, per, DefaultRoutes())
 	if ev.Reporter != "ola" || ev.CreatedBy != "per" || ev.Group != FirstLineGroup {
 		t.Errorf("opened = %+v", ev)
 	}
@@ -133,5 +133,17 @@ func TestDecodeEventRoundTrip(t *testing.T) {
 	}
 	if _, err := DecodeEvent("CaseClaimed", []byte(`{"assignee":`)); err == nil {
 		t.Error("broken JSON decoded without error")
+	}
+}
+
+func TestRoutes(t *testing.T) {
+	r := DefaultRoutes()
+	for service, want := range map[string]string{"ESA": "arkiv", " lisens ": "tjeneste", "skriver": "brukerhjelp", "": "brukerhjelp"} {
+		if got := r.Group(service); got != want {
+			t.Errorf("Group(%q) = %q, want %q", service, got, want)
+		}
+	}
+	if got := Routes(nil).Group("esa"); got != FirstLineGroup {
+		t.Errorf("nil routes send esa to %q, want the first line", got)
 	}
 }
