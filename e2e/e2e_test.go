@@ -5,6 +5,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -23,6 +24,7 @@ import (
 	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
+	_ "modernc.org/sqlite" // to tamper with events.db as an intruder would
 )
 
 var binary string
@@ -410,6 +412,34 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	if err := s.stop(); err != nil {
 		t.Errorf("SIGTERM: %v\n%s", err, s.output())
 	}
+
+	// Someone edits the record by hand while the help desk is down: the
+	// resolution text of the first case is rewritten.
+	db, err := sql.Open("sqlite", filepath.Join(dataDir, "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := db.Exec(`UPDATE events SET data = replace(data, 'Tilbakestilte passordet.', 'Ingenting galt.') WHERE stream = ? AND type = 'CaseResolved'`, "case-"+created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("tampering touched %d rows, want 1", n)
+	}
+	db.Close()
+	s = startDev(t, dataDir, p)
+	var bad struct {
+		OK               bool `json:"ok"`
+		FirstBadRevision *int `json:"firstBadRevision"`
+	}
+	s.expect(t, 200, "GET", "/api/v1/cases/"+created.Reference+"/verify", "siri", nil).decode(t, &bad)
+	if bad.OK || bad.FirstBadRevision == nil || history[*bad.FirstBadRevision].Type != "CaseResolved" {
+		t.Errorf("verify after tampering = %+v, want not ok at the CaseResolved event", bad)
+	}
+	s.expect(t, 200, "GET", "/api/v1/audit/verify", "siri", nil).decode(t, &bad)
+	if bad.OK {
+		t.Error("audit verify says ok after tampering")
+	}
 }
 
 // recordHistory saves a workflow's history as JSON for the replay test.
@@ -564,7 +594,7 @@ func stepRefusals(t *testing.T, s *stack) {
 		{"eva", "confirm", nil, 200},
 		{"eva", "comment", map[string]any{"body": "takk"}, 409},
 	}
-	last := 0
+	last := c.Revision
 	for _, st := range steps {
 		r := s.do(t, "POST", ref+st.step, st.user, st.body)
 		if r.status != st.want {
