@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -64,9 +65,17 @@ type CaseInput struct {
 	Actor   helpdesk.Actor       `json:"actor"`
 	// RequestHash identifies the request body, so an Idempotency-Key reused
 	// with another body is told apart from a retry.
-	RequestHash   string     `json:"requestHash,omitempty"`
-	CorrelationID string     `json:"correlationId,omitempty"`
-	Policy        CasePolicy `json:"policy"`
+	RequestHash   string          `json:"requestHash,omitempty"`
+	CorrelationID string          `json:"correlationId,omitempty"`
+	Policy        CasePolicy      `json:"policy"`
+	ESA           *ESAInput       `json:"esa,omitempty"`
+	Departure     *DepartureInput `json:"departure,omitempty"`
+	NewUser       *NewUserInput   `json:"newUser,omitempty"`
+	// Continued marks a run that continues an earlier one: the case is
+	// rebuilt from its stream instead of opened. Revoke carries a revoke
+	// request that arrived as the earlier run ended.
+	Continued bool           `json:"continued,omitempty"`
+	Revoke    *RevokeRequest `json:"revoke,omitempty"`
 }
 
 // StepInput is the body of every step update: who acts, and what they say.
@@ -124,6 +133,10 @@ func WorkflowID(caseID string) string { return "case-" + caseID }
 
 var a *activities.Activities
 
+// errContinueAsNew is what a process returns to have the workflow continue
+// as new.
+var errContinueAsNew = errors.New("continue as new")
+
 // systemActor records what the workflow does by itself (timers).
 var systemActor = helpdesk.Actor{Username: "brukerhjelp"}
 
@@ -131,6 +144,7 @@ var systemActor = helpdesk.Actor{Username: "brukerhjelp"}
 type serviceCalendar interface {
 	helpdesk.ServiceCalendar
 	AddDays(start time.Time, n int) time.Time
+	IsOpen(t time.Time) bool
 }
 
 // CaseWorkflow runs one incident or guidance case from report to closing:
@@ -141,31 +155,78 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (helpdesk.Case, error) {
 	if err != nil {
 		return helpdesk.Case{}, temporal.NewNonRetryableApplicationError("invalid calendar", "InvalidPolicy", err)
 	}
-	w := &caseRun{in: in, cal: cal, state: helpdesk.NewCase()}
+	w := &caseRun{in: in, cal: cal, state: helpdesk.NewCase(), revoke: in.Revoke}
 	w.mu = workflow.NewMutex(ctx)
 	if err := w.register(ctx); err != nil {
 		return w.state, err
 	}
-	if err := w.open(ctx); err != nil {
+	if in.Continued {
+		err = w.resume(ctx)
+	} else {
+		err = w.open(ctx)
+	}
+	if err != nil {
 		w.openErr = err
 		_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 		return w.state, err
 	}
-	if in.Order != nil {
+	if process := w.process(); process != nil {
 		w.processBusy = true
 		workflow.Go(ctx, func(ctx workflow.Context) {
-			w.processErr = w.runOrder(ctx)
+			w.processErr = process(ctx)
 			w.processBusy = false
 		})
 	}
 	if err := w.runTimers(ctx); err != nil {
 		return w.state, err
 	}
+	if errors.Is(w.processErr, errContinueAsNew) {
+		// Long-lived cases start a fresh history; the record keeps all.
+		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+			return w.state, err
+		}
+		next := w.in
+		next.Continued, next.Revoke = true, w.drainRevoke(ctx)
+		return w.state, workflow.NewContinueAsNewError(ctx, CaseWorkflowName, next)
+	}
 	if w.processErr != nil {
 		return w.state, w.processErr
 	}
 	err = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 	return w.state, err
+}
+
+// process is the kind's own process, run beside the timer loop.
+func (w *caseRun) process() func(workflow.Context) error {
+	switch {
+	case w.in.Order != nil:
+		return w.runOrder
+	case w.in.ESA != nil:
+		return w.runESA
+	case w.in.Departure != nil:
+		return w.runDeparture
+	case w.in.NewUser != nil:
+		return w.runNewUser
+	}
+	return nil
+}
+
+// resume rebuilds the case from its stream after continue-as-new.
+func (w *caseRun) resume(ctx workflow.Context) error {
+	var evs []activities.StoredEvent
+	actx := workflow.WithActivityOptions(ctx, appendOptions)
+	if err := workflow.ExecuteActivity(actx, a.LoadStream, helpdesk.Stream(w.in.CaseID)).Get(ctx, &evs); err != nil {
+		return fmt.Errorf("resume: %w", err)
+	}
+	for _, e := range evs {
+		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
+		if err != nil {
+			return temporal.NewNonRetryableApplicationError("resume: "+err.Error(), "CorruptStream", err)
+		}
+		w.state.Apply(ev, e.Metadata, e.Revision)
+	}
+	w.opened = true
+	return nil
 }
 
 type caseRun struct {
@@ -182,6 +243,13 @@ type caseRun struct {
 	// waiting for a person; wakeProcess is what it waits for.
 	processBusy bool
 	wakeProcess func() bool
+	// revoke is a pending request to end an access (a signal); ending is
+	// set once the access is being removed anyway.
+	revoke *RevokeRequest
+	ending bool
+	// continueAsNew asks the timer loop to stop so the workflow can
+	// continue as new.
+	continueAsNew bool
 }
 
 // awaitProcess waits until the kind's process has reacted to the last
@@ -198,6 +266,9 @@ type decider func(c helpdesk.Case, s StepInput) (helpdesk.Event, error)
 func (w *caseRun) register(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryCase, func() (CaseView, error) { return w.view(), nil }); err != nil {
 		return err
+	}
+	if w.in.ESA != nil {
+		w.listenForRevoke(ctx)
 	}
 	err := workflow.SetUpdateHandler(ctx, UpdateOpened, func(ctx workflow.Context) (CaseView, error) {
 		if err := workflow.Await(ctx, func() bool { return w.opened || w.openErr != nil }); err != nil {
@@ -309,7 +380,13 @@ func (w *caseRun) open(ctx workflow.Context) error {
 		return fmt.Errorf("allocate reference: %w", err)
 	}
 	var events []helpdesk.Event
-	if o := w.in.Order; o != nil {
+	if x := w.in.ESA; x != nil {
+		events = append(events, helpdesk.OpenAccess(w.in.CaseID, ref, x.Request, x.Access, w.in.Actor), helpdesk.AccessRequested{Access: x.Access})
+	} else if d := w.in.Departure; d != nil {
+		events = append(events, helpdesk.OpenDeparture(w.in.CaseID, ref, d.Request, d.DisplayName, w.in.Actor), helpdesk.DepartureRequested{Departure: d.Request})
+	} else if n := w.in.NewUser; n != nil {
+		events = append(events, helpdesk.OpenNewUser(w.in.CaseID, ref, n.Request, w.in.Actor), helpdesk.NewUserRequested{Request: n.Request})
+	} else if o := w.in.Order; o != nil {
 		events = append(events, helpdesk.OpenOrder(w.in.CaseID, ref, o.Request, w.in.Actor), helpdesk.OrderPlaced{Order: o.Order})
 	} else {
 		events = append(events, helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor, w.in.Policy.Routes))
@@ -399,9 +476,9 @@ func (w *caseRun) append(ctx workflow.Context, actor, correlationID string, even
 // and starts over whenever a step changes the case. It returns when the
 // case is finished.
 func (w *caseRun) runTimers(ctx workflow.Context) error {
-	for !w.state.Final() {
+	for !w.state.Final() && !w.continueAsNew {
 		revision := w.state.Revision
-		changed := func() bool { return w.state.Revision != revision }
+		changed := func() bool { return w.state.Revision != revision || w.continueAsNew }
 		at, ev, ok := w.nextTimer()
 		if !ok {
 			if err := workflow.Await(ctx, changed); err != nil {

@@ -38,6 +38,13 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
+	return newFixtureOn(t, store)
+}
+
+// newFixtureOn is a fresh workflow environment on an existing record, as
+// after continue-as-new.
+func newFixtureOn(t *testing.T, store eventstore.Store) *fixture {
+	t.Helper()
 	acts, err := activities.New(store)
 	if err != nil {
 		t.Fatal(err)

@@ -60,34 +60,79 @@ func (w *caseRun) runOrder(ctx workflow.Context) error {
 }
 
 // task opens a task and waits until it is completed. It returns nil
-// without error when the case ended first (cancelled by the reporter).
+// without error when the case ended first (cancelled by the reporter) or
+// the process was interrupted (a revoke request).
 func (w *caseRun) task(ctx workflow.Context, opened helpdesk.TaskOpened) (*helpdesk.Task, error) {
+	tasks, err := w.tasks(ctx, []helpdesk.TaskOpened{opened})
+	if err != nil || tasks == nil {
+		return nil, err
+	}
+	return &tasks[0], nil
+}
+
+// taskOnce is task for a process that may be resumed: a task of the same
+// type that exists already is awaited (or returned) instead of opened again.
+func (w *caseRun) taskOnce(ctx workflow.Context, opened helpdesk.TaskOpened) (*helpdesk.Task, error) {
+	for _, t := range w.state.Tasks {
+		if t.Type != opened.Type {
+			continue
+		}
+		done, err := w.await(ctx, []string{t.ID})
+		if err != nil || done == nil {
+			return nil, err
+		}
+		return &done[0], nil
+	}
+	return w.task(ctx, opened)
+}
+
+// tasks opens several tasks at once and waits until all are completed.
+func (w *caseRun) tasks(ctx workflow.Context, opened []helpdesk.TaskOpened) ([]helpdesk.Task, error) {
 	if err := w.mu.Lock(ctx); err != nil {
 		return nil, err
 	}
-	if w.state.Final() {
+	if w.interrupted() {
 		w.mu.Unlock()
 		return nil, nil
 	}
-	opened.TaskID = helpdesk.TaskID(w.in.CaseID, len(w.state.Tasks)+1)
-	err := w.append(ctx, systemActor.Username, w.in.CorrelationID, []helpdesk.Event{opened})
+	ids := make([]string, len(opened))
+	events := make([]helpdesk.Event, len(opened))
+	for i := range opened {
+		opened[i].TaskID = helpdesk.TaskID(w.in.CaseID, len(w.state.Tasks)+1+i)
+		ids[i], events[i] = opened[i].TaskID, opened[i]
+	}
+	err := w.append(ctx, systemActor.Username, w.in.CorrelationID, events)
 	w.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	var done helpdesk.Task
+	return w.await(ctx, ids)
+}
+
+// await waits until every task in ids is completed; nil without error if
+// the process was interrupted first.
+func (w *caseRun) await(ctx workflow.Context, ids []string) ([]helpdesk.Task, error) {
+	done := make([]helpdesk.Task, len(ids))
 	w.wakeProcess = func() bool {
-		t, _ := w.state.Task(opened.TaskID)
-		done = t
-		return t.Status == helpdesk.TaskStatusCompleted || w.state.Final()
+		all := true
+		for i, id := range ids {
+			done[i], _ = w.state.Task(id)
+			all = all && done[i].Status == helpdesk.TaskStatusCompleted
+		}
+		return all || w.interrupted()
 	}
 	w.processBusy = false
-	err = workflow.Await(ctx, w.wakeProcess)
+	err := workflow.Await(ctx, w.wakeProcess)
 	w.wakeProcess, w.processBusy = nil, true
-	if err != nil || done.Status != helpdesk.TaskStatusCompleted {
+	if err != nil {
 		return nil, err
 	}
-	return &done, nil
+	for _, t := range done {
+		if t.Status != helpdesk.TaskStatusCompleted {
+			return nil, nil
+		}
+	}
+	return done, nil
 }
 
 // reject ends the case as rejected, telling the reporter why.

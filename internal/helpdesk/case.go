@@ -95,18 +95,23 @@ type Case struct {
 	Resolution  string      `json:"resolution,omitempty"`
 	CloseReason CloseReason `json:"closeReason,omitempty"`
 	// Question is the assignee's open question while waiting for the user.
-	Question     string    `json:"question,omitempty"`
-	WaitingSince time.Time `json:"waitingSince,omitzero"`
-	Reminded     bool      `json:"-"`
-	Reopened     int       `json:"reopened"`
-	Comments     []Comment `json:"comments"`
-	SLA          *SLA      `json:"sla,omitempty"`
-	Tasks        []Task    `json:"tasks,omitempty"`
-	Order        *Order    `json:"order,omitempty"`
-	CreatedAt    time.Time `json:"createdAt"`
-	UpdatedAt    time.Time `json:"updatedAt"`
-	ResolvedAt   time.Time `json:"resolvedAt,omitzero"`
-	ClosedAt     time.Time `json:"closedAt,omitzero"`
+	Question     string            `json:"question,omitempty"`
+	WaitingSince time.Time         `json:"waitingSince,omitzero"`
+	Reminded     bool              `json:"-"`
+	Reopened     int               `json:"reopened"`
+	Comments     []Comment         `json:"comments"`
+	SLA          *SLA              `json:"sla,omitempty"`
+	Tasks        []Task            `json:"tasks,omitempty"`
+	Order        *Order            `json:"order,omitempty"`
+	Access       *ESAAccess        `json:"access,omitempty"`
+	Departure    *DepartureRequest `json:"departure,omitempty"`
+	// DepartureEffective: the last working day has ended.
+	DepartureEffective bool      `json:"departureEffective,omitempty"`
+	NewUser            *NewUser  `json:"newUser,omitempty"`
+	CreatedAt          time.Time `json:"createdAt"`
+	UpdatedAt          time.Time `json:"updatedAt"`
+	ResolvedAt         time.Time `json:"resolvedAt,omitzero"`
+	ClosedAt           time.Time `json:"closedAt,omitzero"`
 	// Revision is the stream revision of the case's last event; -1 before
 	// the case is opened.
 	Revision int64 `json:"revision"`
@@ -146,3 +151,13 @@ func ParseReference(ref string) (year int, n uint64, ok bool) {
 // ReferenceStream is the stream whose n-th event (revision n-1) allocates
 // reference n of a year to a case.
 func ReferenceStream(year int) string { return fmt.Sprintf("reference-%04d", year) }
+
+// NewUser is the onboarding part of a new-user case.
+type NewUser struct {
+	Request   NewUserRequest `json:"request"`
+	Username  string         `json:"username,omitempty"`
+	Reported  bool           `json:"reported"`
+	Escalated bool           `json:"escalated"`
+	Ready     bool           `json:"ready"`
+	Missing   []string       `json:"missing,omitempty"`
+}

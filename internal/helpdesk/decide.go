@@ -271,6 +271,9 @@ func (c Case) Cancel(actor Actor, reason string) (CaseCancelled, error) {
 	if !c.active() {
 		return CaseCancelled{}, stateConflict("trekkes", "cancelled", c.Status)
 	}
+	if c.DepartureEffective {
+		return CaseCancelled{}, conflict("fratreden har allerede trådt i kraft", "the departure has already taken effect")
+	}
 	return CaseCancelled{Reason: reason}, nil
 }
 

@@ -86,11 +86,39 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 		c.applySLA(e, m)
 	case TaskOpened, TaskReminded, TaskEscalated, TaskCompleted:
 		c.applyTask(e, m)
-		if o, ok := e.(TaskOpened); ok && !c.Final() {
+		if o, ok := e.(TaskOpened); ok && !c.Final() && c.Status != StatusActive {
 			c.Status = StatusInProgress
 			if o.Kind == TaskApproval {
 				c.Status = StatusAwaitingApproval
 			}
+		}
+	case AccessRequested, AccessGranted, AccessRecertified, AccessRevokeRequested, AccessEnded:
+		c.applyAccess(e, m)
+	case DepartureRequested:
+		d := e.Departure
+		c.Departure = &d
+	case DepartureTookEffect:
+		c.DepartureEffective = true
+	case NewUserRequested:
+		n := e.Request
+		c.NewUser = &NewUser{Request: n}
+	case UserAccountCreated:
+		if c.NewUser != nil {
+			n := *c.NewUser
+			n.Username = e.Username
+			c.NewUser = &n
+		}
+	case OnboardingReported:
+		if c.NewUser != nil {
+			n := *c.NewUser
+			n.Reported, n.Ready, n.Missing = true, e.Ready, e.Missing
+			c.NewUser = &n
+		}
+	case OnboardingEscalated:
+		if c.NewUser != nil {
+			n := *c.NewUser
+			n.Escalated = true
+			c.NewUser = &n
 		}
 	case OrderPlaced:
 		o := e.Order
@@ -112,7 +140,7 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 // Final reports whether nothing more can happen to the case.
 func (c Case) Final() bool {
 	switch c.Status {
-	case StatusClosed, StatusCancelled, StatusRejected:
+	case StatusClosed, StatusCancelled, StatusRejected, StatusExpired, StatusRevoked:
 		return true
 	}
 	return false

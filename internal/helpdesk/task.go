@@ -43,17 +43,20 @@ type Task struct {
 	Status TaskStatus `json:"status"`
 	// Approver is the person who decides an approval; Fallback takes over
 	// on escalation. Group is the caseworker group of a fulfilment task.
-	Approver  string    `json:"approver,omitempty"`
-	Fallback  string    `json:"fallback,omitempty"`
-	Escalated bool      `json:"escalated"`
-	Reminded  bool      `json:"reminded"`
-	Group     string    `json:"group,omitempty"`
-	CostNOK   int64     `json:"costNOK,omitempty"`
-	CreatedAt time.Time `json:"createdAt"`
-	DueAt     time.Time `json:"dueAt,omitzero"`
-	Outcome   string    `json:"outcome,omitempty"`
-	Comment   string    `json:"comment,omitempty"`
-	Output    string    `json:"output,omitempty"`
+	Approver  string `json:"approver,omitempty"`
+	Fallback  string `json:"fallback,omitempty"`
+	Escalated bool   `json:"escalated"`
+	Reminded  bool   `json:"reminded"`
+	Group     string `json:"group,omitempty"`
+	CostNOK   int64  `json:"costNOK,omitempty"`
+	// Attestation: the requester confirms their own earlier request is
+	// still needed (yearly recertification); not an approval of it.
+	Attestation bool      `json:"attestation,omitempty"`
+	CreatedAt   time.Time `json:"createdAt"`
+	DueAt       time.Time `json:"dueAt,omitzero"`
+	Outcome     string    `json:"outcome,omitempty"`
+	Comment     string    `json:"comment,omitempty"`
+	Output      string    `json:"output,omitempty"`
 	// DecidedBy completed the task, on behalf of OnBehalfOf when a deputy
 	// acted for the approver.
 	DecidedBy   string    `json:"decidedBy,omitempty"`
@@ -85,6 +88,8 @@ type TaskOpened struct {
 	Group    string    `json:"group,omitempty"`
 	CostNOK  int64     `json:"costNOK,omitempty"`
 	DueAt    time.Time `json:"dueAt,omitzero"`
+	// Attestation: see Task.Attestation.
+	Attestation bool `json:"attestation,omitempty"`
 }
 
 // TaskReminded: the approver was reminded.
@@ -126,7 +131,7 @@ func (c *Case) applyTask(e Event, m Metadata) {
 	if o, ok := e.(TaskOpened); ok {
 		c.Tasks = append(c.Tasks[:len(c.Tasks):len(c.Tasks)], Task{
 			ID: o.TaskID, CaseID: c.ID, Kind: o.Kind, Type: o.Type, Title: o.Title, Status: TaskStatusOpen,
-			Approver: o.Approver, Fallback: o.Fallback, Group: o.Group, CostNOK: o.CostNOK,
+			Approver: o.Approver, Fallback: o.Fallback, Group: o.Group, CostNOK: o.CostNOK, Attestation: o.Attestation,
 			CreatedAt: m.OccurredAt, DueAt: o.DueAt,
 		})
 		return
@@ -191,7 +196,7 @@ func (c Case) CompleteTask(actor Actor, id string, req CompleteRequest) (TaskCom
 		if req.Outcome != OutcomeApproved && req.Outcome != OutcomeRejected {
 			return TaskCompleted{}, invalid("outcome", "utfall må være approved eller rejected", "outcome must be approved or rejected")
 		}
-		if actor.Username == c.Reporter {
+		if actor.Username == c.Reporter && !t.Attestation {
 			return TaskCompleted{}, forbidden("ingen kan godkjenne sin egen sak", "nobody may approve their own case")
 		}
 		if t.Approver == "" {

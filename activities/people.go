@@ -1,0 +1,104 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"go.temporal.io/sdk/activity"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+)
+
+// StoredEvent is a recorded event as a workflow folds it.
+type StoredEvent struct {
+	Type     string            `json:"type"`
+	Data     json.RawMessage   `json:"data"`
+	Metadata helpdesk.Metadata `json:"metadata"`
+	Revision int64             `json:"revision"`
+}
+
+// LoadStream reads a whole stream, for a workflow that continues as new
+// and rebuilds its state from the record.
+func (a *Activities) LoadStream(ctx context.Context, stream string) ([]StoredEvent, error) {
+	evs, err := a.store.ReadStream(ctx, stream, 0, 0)
+	if err != nil {
+		return nil, fmt.Errorf("load %s: %w", stream, err)
+	}
+	out := make([]StoredEvent, len(evs))
+	for i, e := range evs {
+		var m helpdesk.Metadata
+		if err := json.Unmarshal(e.Metadata, &m); err != nil {
+			return nil, fmt.Errorf("load %s: metadata of revision %d: %w", stream, e.Revision, err)
+		}
+		out[i] = StoredEvent{Type: e.Type, Data: e.Data, Metadata: m, Revision: int64(e.Revision)}
+	}
+	return out, nil
+}
+
+// PersonEventInput is one fact to record about a person.
+type PersonEventInput struct {
+	Username string               `json:"username"`
+	Event    helpdesk.PersonEvent `json:"event"`
+	Metadata helpdesk.Metadata    `json:"metadata"`
+}
+
+// RecordPersonEvent appends to a person's stream. Several cases write
+// there, so it appends at the head it reads and tries again on conflict;
+// the deterministic ID makes a retried attempt a no-op.
+func (a *Activities) RecordPersonEvent(ctx context.Context, in PersonEventInput) error {
+	info := activity.GetInfo(ctx)
+	id := eventstore.DeterministicID(info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, 0)
+	data, err := json.Marshal(in.Event)
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(in.Metadata)
+	if err != nil {
+		return err
+	}
+	stream := helpdesk.PersonStream(in.Username)
+	for {
+		evs, err := a.store.ReadStream(ctx, stream, 0, 0)
+		if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+			return fmt.Errorf("read %s: %w", stream, err)
+		}
+		expected := eventstore.NoStream()
+		for _, e := range evs {
+			if e.ID == id {
+				return nil // an earlier attempt wrote it
+			}
+			expected = eventstore.Exact(e.Revision)
+		}
+		_, err = a.store.Append(ctx, stream, expected, eventstore.EventData{ID: id, Type: in.Event.EventType(), Data: data, Metadata: meta})
+		if errors.Is(err, eventstore.ErrWrongExpectedRevision) {
+			continue
+		}
+		if err != nil {
+			return classify(err)
+		}
+		return nil
+	}
+}
+
+// ActiveAccesses lists the access cases still active for a person.
+func (a *Activities) ActiveAccesses(ctx context.Context, username string) ([]string, error) {
+	evs, err := a.store.ReadStream(ctx, helpdesk.PersonStream(username), 0, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var pes []helpdesk.PersonEvent
+	for _, e := range evs {
+		var pe helpdesk.PersonEvent
+		if err := json.Unmarshal(e.Data, &pe); err != nil {
+			return nil, fmt.Errorf("person %s revision %d: %w", username, e.Revision, err)
+		}
+		pes = append(pes, pe)
+	}
+	return helpdesk.ActiveAccesses(pes), nil
+}

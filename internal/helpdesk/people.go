@@ -1,0 +1,235 @@
+package helpdesk
+
+import (
+	"strings"
+)
+
+// Kinds' opening events for user management. The manager who asks is the
+// reporter; the employee is the subject.
+
+// OpenAccess decides the opening event of an esa-access case.
+func OpenAccess(caseID, reference string, r ESARequest, a ESAAccess, actor Actor) CaseOpened {
+	return CaseOpened{CaseID: caseID, Reference: reference, Kind: KindESAAccess,
+		Title:       "ESA-tilgang for " + r.Employee + ": " + a.Role,
+		Description: r.Justification, Channel: ChannelPortal,
+		Reporter: actor.Username, CreatedBy: actor.Username, Group: "arkiv"}
+}
+
+// DepartureRequest is a manager's notice that an employee leaves.
+type DepartureRequest struct {
+	Kind             Kind   `json:"kind"`
+	Employee         string `json:"employee"`
+	LastWorkingDay   string `json:"lastWorkingDay"` // YYYY-MM-DD; takes effect at 16:00 Oslo
+	MailboxForwardTo string `json:"mailboxForwardTo,omitempty"`
+	ReturnEquipment  bool   `json:"returnEquipment,omitempty"`
+}
+
+// Normalize checks the request against today (YYYY-MM-DD, Oslo).
+func (r *DepartureRequest) Normalize(today string) error {
+	if r.Employee == "" {
+		return invalid("employee", "employee mangler", "employee is required")
+	}
+	if !IsDate(r.LastWorkingDay) {
+		return invalid("lastWorkingDay", "lastWorkingDay må være en gyldig dato (ÅÅÅÅ-MM-DD)", "lastWorkingDay must be a valid date (YYYY-MM-DD)")
+	}
+	if r.LastWorkingDay < today {
+		return invalid("lastWorkingDay", "lastWorkingDay kan ikke være i fortiden", "lastWorkingDay cannot be in the past")
+	}
+	if r.MailboxForwardTo == r.Employee && r.Employee != "" {
+		return invalid("mailboxForwardTo", "e-post kan ikke videresendes til den som slutter", "mail cannot be forwarded to the person leaving")
+	}
+	return nil
+}
+
+// OpenDeparture decides the opening event of a departure case.
+func OpenDeparture(caseID, reference string, r DepartureRequest, displayName string, actor Actor) CaseOpened {
+	return CaseOpened{CaseID: caseID, Reference: reference, Kind: KindDeparture,
+		Title:    "Fratreden: " + displayName + " (siste arbeidsdag " + r.LastWorkingDay + ")",
+		Channel:  ChannelPortal,
+		Reporter: actor.Username, CreatedBy: actor.Username, Group: FirstLineGroup}
+}
+
+// DepartureRequested records what the manager asked for.
+type DepartureRequested struct {
+	Departure DepartureRequest `json:"departure"`
+}
+
+// DepartureTookEffect: the last working day ended; access is being
+// removed.
+type DepartureTookEffect struct {
+	Accesses []string `json:"accesses"` // the access cases asked to revoke
+}
+
+// NewUserRequest is a manager's request to onboard a new employee.
+type NewUserRequest struct {
+	Kind     Kind `json:"kind"`
+	Employee struct {
+		GivenName  string `json:"givenName"`
+		FamilyName string `json:"familyName"`
+	} `json:"employee"`
+	Unit      string      `json:"unit"`
+	JobTitle  string      `json:"jobTitle"`
+	StartDate string      `json:"startDate"`
+	EndDate   string      `json:"endDate,omitempty"`
+	Equipment []string    `json:"equipment,omitempty"`
+	Software  []string    `json:"software,omitempty"`
+	ESAAccess *NewUserESA `json:"esaAccess,omitempty"`
+}
+
+// NewUserESA is the ESA access a new employee needs from the start.
+type NewUserESA struct {
+	Role        string   `json:"role"`
+	Units       []string `json:"units"`
+	AccessCodes []string `json:"accessCodes"`
+}
+
+// Normalize checks the request against today and the catalog.
+func (r *NewUserRequest) Normalize(today string, cat Catalog) error {
+	r.Employee.GivenName = strings.TrimSpace(r.Employee.GivenName)
+	r.Employee.FamilyName = strings.TrimSpace(r.Employee.FamilyName)
+	r.JobTitle = strings.TrimSpace(r.JobTitle)
+	if err := requireText("employee.givenName", r.Employee.GivenName, 100); err != nil {
+		return err
+	}
+	if err := requireText("employee.familyName", r.Employee.FamilyName, 100); err != nil {
+		return err
+	}
+	if r.Unit == "" {
+		return invalid("unit", "unit mangler", "unit is required")
+	}
+	if err := requireText("jobTitle", r.JobTitle, 200); err != nil {
+		return err
+	}
+	if !IsDate(r.StartDate) {
+		return invalid("startDate", "startDate må være en gyldig dato (ÅÅÅÅ-MM-DD)", "startDate must be a valid date (YYYY-MM-DD)")
+	}
+	if r.StartDate < today {
+		return invalid("startDate", "startDate kan ikke være i fortiden", "startDate cannot be in the past")
+	}
+	if r.EndDate != "" && (!IsDate(r.EndDate) || r.EndDate < r.StartDate) {
+		return invalid("endDate", "endDate må være en gyldig dato etter startDate", "endDate must be a valid date after startDate")
+	}
+	if len(r.Equipment) > maxListItems || len(r.Software) > maxListItems {
+		return invalid("equipment", "for mange verdier", "too many values")
+	}
+	for i, e := range r.Equipment {
+		if _, ok := cat[e]; !ok {
+			f := "equipment[" + itoa(i) + "]"
+			return invalid(f, "ukjent katalogvare", "unknown catalog item")
+		}
+	}
+	for i, s := range r.Software {
+		if strings.TrimSpace(s) == "" || len([]rune(s)) > 100 {
+			f := "software[" + itoa(i) + "]"
+			return invalid(f, f+" er tom eller for lang", f+" is empty or too long")
+		}
+	}
+	if e := r.ESAAccess; e != nil {
+		if err := requireText("esaAccess.role", strings.TrimSpace(e.Role), 100); err != nil {
+			return err
+		}
+		if err := requireList("esaAccess.units", e.Units); err != nil {
+			return err
+		}
+		if err := requireList("esaAccess.accessCodes", e.AccessCodes); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DisplayName is the new employee's full name.
+func (r NewUserRequest) DisplayName() string {
+	return r.Employee.GivenName + " " + r.Employee.FamilyName
+}
+
+// OpenNewUser decides the opening event of a new-user case.
+func OpenNewUser(caseID, reference string, r NewUserRequest, actor Actor) CaseOpened {
+	return CaseOpened{CaseID: caseID, Reference: reference, Kind: KindNewUser,
+		Title:    "Ny bruker: " + r.DisplayName() + ", " + r.JobTitle + " (start " + r.StartDate + ")",
+		Channel:  ChannelPortal,
+		Reporter: actor.Username, CreatedBy: actor.Username, Group: FirstLineGroup}
+}
+
+// NewUserRequested records what the manager asked for.
+type NewUserRequested struct {
+	Request NewUserRequest `json:"request"`
+}
+
+// UserAccountCreated: the new employee's account exists.
+type UserAccountCreated struct {
+	Username string `json:"username"`
+}
+
+// OnboardingReported: on the start date, the manager is told whether all
+// is ready, and what is not.
+type OnboardingReported struct {
+	Ready   bool     `json:"ready"`
+	Missing []string `json:"missing,omitempty"`
+}
+
+// OnboardingEscalated: three service days before the start, work is still
+// open.
+type OnboardingEscalated struct {
+	Missing []string `json:"missing"`
+}
+
+func (DepartureRequested) EventType() string  { return "DepartureRequested" }
+func (DepartureTookEffect) EventType() string { return "DepartureTookEffect" }
+func (NewUserRequested) EventType() string    { return "NewUserRequested" }
+func (UserAccountCreated) EventType() string  { return "UserAccountCreated" }
+func (OnboardingReported) EventType() string  { return "OnboardingReported" }
+func (OnboardingEscalated) EventType() string { return "OnboardingEscalated" }
+
+func init() {
+	register[DepartureRequested]()
+	register[DepartureTookEffect]()
+	register[NewUserRequested]()
+	register[UserAccountCreated]()
+	register[OnboardingReported]()
+	register[OnboardingEscalated]()
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// PersonStream is the stream that records a person's account and
+// accesses: the directory's memory of what the help desk did.
+func PersonStream(username string) string { return "person-" + username }
+
+// PersonEvent is one fact about a person, pointing at the case behind it.
+type PersonEvent struct {
+	// What happened: account-created, access-granted, access-ended,
+	// account-disabled.
+	What   string `json:"what"`
+	CaseID string `json:"caseId"`
+	Detail string `json:"detail,omitempty"`
+}
+
+func (PersonEvent) EventType() string { return "PersonEvent" }
+
+func init() { register[PersonEvent]() }
+
+// ActiveAccesses folds a person's events into the access cases still
+// active, in the order they were granted.
+func ActiveAccesses(events []PersonEvent) []string {
+	var active []string
+	for _, e := range events {
+		switch e.What {
+		case "access-granted":
+			active = append(active, e.CaseID)
+		case "access-ended":
+			for i, id := range active {
+				if id == e.CaseID {
+					active = append(active[:i:i], active[i+1:]...)
+					break
+				}
+			}
+		}
+	}
+	return active
+}

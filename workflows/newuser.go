@@ -1,0 +1,208 @@
+package workflows
+
+import (
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+)
+
+// NewUserInput is the onboarding part of a case's input. ESA, when the
+// new employee needs it, is prepared by the API (approvers looked up); its
+// employee is filled in once the account exists.
+type NewUserInput struct {
+	Request helpdesk.NewUserRequest `json:"request"`
+	ESA     *ESAInput               `json:"esa,omitempty"`
+	// ESACaseID is the ID the child esa-access case gets.
+	ESACaseID string `json:"esaCaseId,omitempty"`
+}
+
+// runNewUser onboards a new employee: fulfilment tasks for the account
+// (its output is the username), mailbox and licence, equipment and
+// software, all due one service day before the start date; escalation
+// three service days before; an ESA access request as a child case once
+// the account exists; and on the start date a report to the manager of
+// what is ready and what is not.
+func (w *caseRun) runNewUser(ctx workflow.Context) error {
+	n := w.in.NewUser
+	r := n.Request
+	start := dayStart(r.StartDate).Add(7*time.Hour + 30*time.Minute)
+	due := w.serviceDaysBefore(start, 1)
+	escalateAt := w.serviceDaysBefore(start, 3)
+	name := r.DisplayName()
+	todo := []helpdesk.TaskOpened{
+		{Kind: helpdesk.TaskFulfilment, Type: "create-account", Group: GroupFirstLine, DueAt: due,
+			Title: "Opprett konto for " + name + " (oppgi brukernavnet som output)"},
+		{Kind: helpdesk.TaskFulfilment, Type: "mailbox-licence", Group: GroupFirstLine, DueAt: due,
+			Title: "Opprett postkasse og tildel lisens for " + name},
+	}
+	if len(r.Equipment) > 0 {
+		todo = append(todo, helpdesk.TaskOpened{Kind: helpdesk.TaskFulfilment, Type: "equipment", Group: GroupFirstLine, DueAt: due,
+			Title: "Klargjør utstyr for " + name + ": " + join(r.Equipment)})
+	}
+	if len(r.Software) > 0 {
+		todo = append(todo, helpdesk.TaskOpened{Kind: helpdesk.TaskFulfilment, Type: "software", Group: GroupFirstLine, DueAt: due,
+			Title: "Installer programvare for " + name + ": " + join(r.Software)})
+	}
+	if len(w.state.Tasks) == 0 {
+		if err := w.openTasks(ctx, todo); err != nil {
+			return err
+		}
+	}
+	esaStarted := false
+	for !w.state.Final() {
+		c := w.state
+		if c.NewUser.Username == "" {
+			if t, ok := taskOfType(c, "create-account"); ok && t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeDone && t.Output != "" {
+				if err := w.systemRecord(ctx, helpdesk.UserAccountCreated{Username: t.Output}); err != nil {
+					return err
+				}
+				if err := w.personEvent(ctx, t.Output, helpdesk.PersonEvent{What: "account-created", CaseID: w.in.CaseID, Detail: name}); err != nil {
+					return err
+				}
+				continue
+			}
+		}
+		if n.ESA != nil && c.NewUser.Username != "" && !esaStarted {
+			if err := w.startESAChild(ctx, c.NewUser.Username); err != nil {
+				return err
+			}
+			esaStarted = true
+		}
+		// Failed tasks are handed out again.
+		for _, t := range c.Tasks {
+			if t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeFailed && !retried(c, t) {
+				again := helpdesk.TaskOpened{Kind: t.Kind, Type: t.Type + "-again", Group: t.Group, DueAt: t.DueAt, Title: t.Title}
+				if err := w.openTasks(ctx, []helpdesk.TaskOpened{again}); err != nil {
+					return err
+				}
+			}
+		}
+		missing := openTaskTitles(w.state)
+		now := workflow.Now(ctx)
+		switch {
+		case !c.NewUser.Reported && !now.Before(start):
+			if err := w.systemRecord(ctx, helpdesk.OnboardingReported{Ready: len(missing) == 0, Missing: missing}); err != nil {
+				return err
+			}
+			continue
+		case len(missing) > 0 && !c.NewUser.Escalated && !now.Before(escalateAt):
+			if err := w.systemRecord(ctx, helpdesk.OnboardingEscalated{Missing: missing}); err != nil {
+				return err
+			}
+			continue
+		case len(missing) == 0 && c.NewUser.Username != "" && c.Status != helpdesk.StatusResolved:
+			if err := w.systemRecord(ctx, helpdesk.CaseResolved{Resolution: "Alt er klart til oppstart for " + name + "."}); err != nil {
+				return err
+			}
+			continue
+		case len(missing) == 0 && c.NewUser.Reported:
+			return nil // resolved and reported: the timer loop closes it
+		}
+		// Sleep until something changes or the next date comes.
+		next := start
+		if !c.NewUser.Escalated && escalateAt.After(now) {
+			next = escalateAt
+		}
+		rev := w.state.Revision
+		w.processBusy = false
+		if next.After(now) && !c.NewUser.Reported {
+			_, err := workflow.AwaitWithTimeout(ctx, next.Sub(now), func() bool { return w.state.Revision != rev })
+			if err != nil {
+				return err
+			}
+		} else if err := workflow.Await(ctx, func() bool { return w.state.Revision != rev }); err != nil {
+			return err
+		}
+		w.processBusy = true
+	}
+	return nil
+}
+
+// openTasks records new tasks without waiting for them.
+func (w *caseRun) openTasks(ctx workflow.Context, opened []helpdesk.TaskOpened) error {
+	if err := w.mu.Lock(ctx); err != nil {
+		return err
+	}
+	defer w.mu.Unlock()
+	events := make([]helpdesk.Event, len(opened))
+	for i := range opened {
+		opened[i].TaskID = helpdesk.TaskID(w.in.CaseID, len(w.state.Tasks)+1+i)
+		events[i] = opened[i]
+	}
+	return w.append(ctx, systemActor.Username, w.in.CorrelationID, events)
+}
+
+// startESAChild asks for the new employee's ESA access as its own case,
+// which outlives the onboarding (yearly recertification).
+func (w *caseRun) startESAChild(ctx workflow.Context, username string) error {
+	x := *w.in.NewUser.ESA
+	x.Request.Employee, x.Access.Employee = username, username
+	in := CaseInput{CaseID: w.in.NewUser.ESACaseID, Actor: w.in.Actor, CorrelationID: w.in.CorrelationID, Policy: w.in.Policy, ESA: &x}
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+		WorkflowID:            WorkflowID(in.CaseID),
+		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	})
+	child := workflow.ExecuteChildWorkflow(cctx, CaseWorkflowName, in)
+	var started workflow.Execution
+	if err := child.GetChildWorkflowExecution().Get(ctx, &started); err != nil {
+		workflow.GetLogger(ctx).Warn("esa-access child not started", "error", err)
+	}
+	return nil
+}
+
+// serviceDaysBefore is the same clock time n service days before t.
+func (w *caseRun) serviceDaysBefore(t time.Time, n int) time.Time {
+	d := t
+	for i := 0; i < n; {
+		d = d.AddDate(0, 0, -1)
+		if w.cal.IsOpen(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, helpdesk.Oslo)) {
+			i++
+		}
+	}
+	return d
+}
+
+func taskOfType(c helpdesk.Case, typ string) (helpdesk.Task, bool) {
+	var last helpdesk.Task
+	found := false
+	for _, t := range c.Tasks {
+		if t.Type == typ || t.Type == typ+"-again" {
+			last, found = t, true
+		}
+	}
+	return last, found
+}
+
+func retried(c helpdesk.Case, t helpdesk.Task) bool {
+	for _, u := range c.Tasks {
+		if u.Type == t.Type+"-again" && u.CreatedAt.Compare(t.CreatedAt) >= 0 && u.ID != t.ID {
+			return true
+		}
+	}
+	return false
+}
+
+func openTaskTitles(c helpdesk.Case) []string {
+	var out []string
+	for _, t := range c.Tasks {
+		if t.Status == helpdesk.TaskStatusOpen {
+			out = append(out, t.Title)
+		}
+	}
+	return out
+}
+
+func join(items []string) string {
+	s := ""
+	for i, it := range items {
+		if i > 0 {
+			s += ", "
+		}
+		s += it
+	}
+	return s
+}
