@@ -131,17 +131,28 @@ func TestESAYearlyRecertificationContinuesAsNew(t *testing.T) {
 	// The next run rebuilds the case from the record and lives on: this
 	// time the manager says no, and the access is revoked.
 	next := newFixtureOn(t, f.store)
+	restart := time.Date(2027, 11, 25, 9, 0, 1, 0, helpdesk.Oslo)
+	next.env.SetStartTime(restart)
 	var no, revoke outcome
-	complete(next, after(time.Date(2028, 11, 27, 9, 0, 0, 0, helpdesk.Oslo))+366*24*time.Hour*0, kari, 4, helpdesk.OutcomeRejected, "", &no)
+	complete(next, time.Date(2028, 11, 27, 9, 0, 0, 0, helpdesk.Oslo).Sub(restart), kari, 4, helpdesk.OutcomeRejected, "", &no)
+	complete(next, time.Date(2028, 11, 27, 10, 0, 0, 0, helpdesk.Oslo).Sub(restart), arne, 5, helpdesk.OutcomeDone, "", &revoke)
 	in := esaInput([]string{"A"}, "")
 	in.Continued = true
-	next.env.SetStartTime(time.Date(2027, 11, 25, 9, 0, 1, 0, helpdesk.Oslo))
-	complete(next, 0, arne, 5, helpdesk.OutcomeDone, "", &revoke)
-	next.env.RegisterDelayedCallback(func() {}, 0)
+	// A continued run has a run ID of its own, so its event IDs differ.
+	next.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "continued-run"})
 	next.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
 	var final helpdesk.Case
 	if err := next.env.GetWorkflowResult(&final); err != nil {
-		t.Fatal(err)
+		for _, e := range next.events(t) {
+			t.Logf("%s %v %s", e.Type, e.At.In(helpdesk.Oslo), e.Data)
+		}
+		t.Fatalf("%v; refusal %v, revoke %v, tasks %+v", err, no.err, revoke.err, final.Tasks)
+	}
+	if !no.succeeded || !revoke.succeeded {
+		t.Fatalf("second year: refusal %v, revoke %v", no.err, revoke.err)
+	}
+	if got, want := final.Tasks[3].CreatedAt, time.Date(2028, 11, 25, 9, 0, 0, 0, helpdesk.Oslo); !got.Equal(want) {
+		t.Errorf("second recertification asked at %v, want %v", got.In(helpdesk.Oslo), want)
 	}
 	if final.Status != helpdesk.StatusRevoked || final.Access.Recertified != 1 {
 		t.Errorf("after a refused recertification: status %s, access %+v, tasks %+v", final.Status, final.Access, final.Tasks)
