@@ -38,7 +38,8 @@ func (a Actor) CanSee(c Case) bool {
 		return true
 	}
 	for _, t := range c.Tasks {
-		if t.Approver == a.Username || (t.Escalated && t.Fallback == a.Username) || slices.Contains(a.Deputising, t.Approver) {
+		if t.Approver == a.Username || slices.Contains(a.Deputising, t.Approver) ||
+			(t.Escalated && (t.Fallback == a.Username || slices.Contains(a.Deputising, t.Fallback))) {
 			return true
 		}
 	}

@@ -1,39 +1,253 @@
 // Package readmodel holds the disposable read model: tables built from the
 // event store for lists, queues and reports. Deleting it loses nothing; it
-// is rebuilt from the record.
+// is rebuilt from the record. The projection package writes it (through
+// Project and RecordPoisoned); the API reads it (ListCases, ListTasks,
+// OpenCaseLoad).
 package readmodel
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/url"
+	"reflect"
+	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
+
+// schemaVersion changes whenever the tables, or what an event means to
+// them, change. Bump it when (*helpdesk.Case).Apply changes meaning: a
+// read model built by other code is dropped and rebuilt at the next start.
+const schemaVersion = 1
 
 // DB is the read model database.
 type DB struct {
 	db *sql.DB
+	// rebuilt tells why Open dropped an existing read model, if it did.
+	rebuilt string
 }
 
-// Open opens (creating if needed) the SQLite read model at path.
-func Open(path string) (*DB, error) {
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)")
+// Open opens (creating if needed) the SQLite read model at path. A read
+// model written by another schema or another shape of helpdesk.Case is
+// dropped, so the projector rebuilds it from the record.
+func Open(ctx context.Context, path string) (*DB, error) {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "busy_timeout(5000)")
+	// The read model is disposable and its checkpoint commits with its
+	// rows, so losing the last transactions on power loss only means
+	// replaying them: NORMAL is enough.
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	// Writers take the lock at BEGIN, so two writers never deadlock on
+	// upgrading a read lock.
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
-		return nil, fmt.Errorf("open read model: %w", err)
+		return nil, fmt.Errorf("open read model %s: %w", path, err)
 	}
-	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS checkpoints (
-		projection TEXT PRIMARY KEY,
-		position   INTEGER NOT NULL
-	)`); err != nil {
+	d := &DB{db: db}
+	if err := d.migrate(ctx); err != nil {
 		db.Close()
-		return nil, fmt.Errorf("create read model schema in %s: %w", path, err)
+		return nil, fmt.Errorf("read model %s: %w", path, err)
 	}
-	return &DB{db: db}, nil
+	return d, nil
 }
+
+// Rebuilt returns why Open dropped the existing read model ("" when it
+// kept it or there was none), so the caller can say so in its log.
+func (d *DB) Rebuilt() string { return d.rebuilt }
 
 // Ping checks the database answers.
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
 // Close closes the database.
 func (d *DB) Close() error { return d.db.Close() }
+
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS meta (
+		key   TEXT PRIMARY KEY,
+		value TEXT NOT NULL
+	)`,
+	// One row per projection: how far it got and what it did on the way.
+	`CREATE TABLE IF NOT EXISTS checkpoints (
+		projection TEXT PRIMARY KEY,
+		position   INTEGER NOT NULL,
+		applied    INTEGER NOT NULL DEFAULT 0,
+		ignored    INTEGER NOT NULL DEFAULT 0,
+		skipped    INTEGER NOT NULL DEFAULT 0,
+		updated_at INTEGER NOT NULL
+	)`,
+	// Times are Unix nanoseconds (UTC) so they sort as numbers.
+	`CREATE TABLE IF NOT EXISTS cases (
+		id                      TEXT PRIMARY KEY,
+		reference               TEXT NOT NULL,
+		kind                    TEXT NOT NULL,
+		status                  TEXT NOT NULL,
+		final                   INTEGER NOT NULL,
+		title                   TEXT NOT NULL,
+		description             TEXT NOT NULL,
+		priority                TEXT NOT NULL,
+		service                 TEXT NOT NULL,
+		channel                 TEXT NOT NULL,
+		reporter                TEXT NOT NULL,
+		created_by              TEXT NOT NULL,
+		assignee                TEXT NOT NULL,
+		grp                     TEXT NOT NULL,
+		reopened                INTEGER NOT NULL,
+		created_at              INTEGER NOT NULL,
+		updated_at              INTEGER NOT NULL,
+		resolved_at             INTEGER,
+		closed_at               INTEGER,
+		revision                INTEGER NOT NULL,
+		seen_revision           INTEGER NOT NULL,
+		has_sla                 INTEGER NOT NULL,
+		sla_response_due        INTEGER,
+		sla_resolution_due      INTEGER,
+		sla_paused              INTEGER NOT NULL,
+		sla_response_breached   INTEGER NOT NULL,
+		sla_resolution_breached INTEGER NOT NULL,
+		sla_breached            INTEGER NOT NULL,
+		search                  TEXT NOT NULL,
+		state                   BLOB NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS cases_recent ON cases (updated_at DESC, id DESC)`,
+	`CREATE INDEX IF NOT EXISTS cases_assignee ON cases (assignee, final)`,
+	`CREATE INDEX IF NOT EXISTS cases_reporter ON cases (reporter)`,
+	`CREATE INDEX IF NOT EXISTS cases_created_by ON cases (created_by)`,
+	`CREATE INDEX IF NOT EXISTS cases_reference ON cases (reference)`,
+	`CREATE TABLE IF NOT EXISTS tasks (
+		id             TEXT PRIMARY KEY,
+		case_id        TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+		case_reference TEXT NOT NULL,
+		kind           TEXT NOT NULL,
+		type           TEXT NOT NULL,
+		title          TEXT NOT NULL,
+		status         TEXT NOT NULL,
+		approver       TEXT NOT NULL,
+		fallback       TEXT NOT NULL,
+		escalated      INTEGER NOT NULL,
+		grp            TEXT NOT NULL,
+		cost_nok       INTEGER NOT NULL,
+		created_at     INTEGER NOT NULL,
+		due_at         INTEGER,
+		completed_at   INTEGER,
+		outcome        TEXT NOT NULL,
+		decided_by     TEXT NOT NULL,
+		on_behalf_of   TEXT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS tasks_case ON tasks (case_id)`,
+	`CREATE INDEX IF NOT EXISTS tasks_open ON tasks (status, kind)`,
+	// Events a projection could not apply. They are skipped, never
+	// silently: each is kept here with the reason.
+	`CREATE TABLE IF NOT EXISTS poisoned (
+		projection     TEXT NOT NULL,
+		position       INTEGER NOT NULL,
+		event_id       TEXT NOT NULL,
+		stream         TEXT NOT NULL,
+		type           TEXT NOT NULL,
+		revision       INTEGER NOT NULL,
+		correlation_id TEXT NOT NULL,
+		reason         TEXT NOT NULL,
+		recorded_at    INTEGER NOT NULL,
+		PRIMARY KEY (projection, position)
+	)`,
+}
+
+// tables lists what a reset drops, children first.
+var tables = []string{"poisoned", "tasks", "cases", "checkpoints", "meta"}
+
+// migrate creates the schema, first dropping a read model whose version
+// differs from this code's.
+func (d *DB) migrate(ctx context.Context) error {
+	want := version()
+	var have string
+	err := d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'version'`).Scan(&have)
+	switch {
+	case err == nil && have == want:
+		return nil
+	case err == nil:
+		d.rebuilt = fmt.Sprintf("written by read model version %s, this is %s", have, want)
+	case errors.Is(err, sql.ErrNoRows) || strings.Contains(err.Error(), "no such table"):
+		// A new file, or one from before versions were recorded.
+		if n, _ := d.count(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'`); n > 0 {
+			d.rebuilt = "written before read model versions were recorded"
+		}
+	default:
+		return fmt.Errorf("read version: %w", err)
+	}
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer tx.Rollback()
+	if d.rebuilt != "" {
+		for _, t := range tables {
+			if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
+				return fmt.Errorf("drop %s: %w", t, err)
+			}
+		}
+	}
+	for _, stmt := range schema {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('version', ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, want); err != nil {
+		return fmt.Errorf("record version: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+func (d *DB) count(ctx context.Context, query string, args ...any) (int, error) {
+	var n int
+	err := d.db.QueryRowContext(ctx, query, args...).Scan(&n)
+	return n, err
+}
+
+// version names the schema and the shape of helpdesk.Case: the snapshot
+// in cases.state can only be folded on by code that agrees on both.
+func version() string {
+	h := sha256.New()
+	writeShape(h, reflect.TypeFor[helpdesk.Case](), map[reflect.Type]bool{})
+	return fmt.Sprintf("%d-%s", schemaVersion, hex.EncodeToString(h.Sum(nil))[:12])
+}
+
+// writeShape writes the exported structure of t: field names and kinds,
+// recursively. time.Time is a leaf.
+func writeShape(w interface{ Write([]byte) (int, error) }, t reflect.Type, seen map[reflect.Type]bool) {
+	fmt.Fprintf(w, "%s(", t.Kind())
+	defer fmt.Fprint(w, ")")
+	if t == reflect.TypeFor[time.Time]() || seen[t] {
+		fmt.Fprint(w, t.String())
+		return
+	}
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		writeShape(w, t.Elem(), seen)
+	case reflect.Map:
+		writeShape(w, t.Key(), seen)
+		writeShape(w, t.Elem(), seen)
+	case reflect.Struct:
+		seen[t] = true
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			fmt.Fprintf(w, "%s:", f.Name)
+			writeShape(w, f.Type, seen)
+		}
+	}
+}

@@ -1,0 +1,289 @@
+package readmodel
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+)
+
+// Page sizes of ListCases.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 200
+)
+
+// ErrBadCursor means a paging cursor was not one ListCases made.
+var ErrBadCursor = errors.New("bad cursor")
+
+// CaseSummary is a case as lists show it: the case's own field names,
+// without description, comments and tasks.
+type CaseSummary struct {
+	ID         string            `json:"id"`
+	Reference  string            `json:"reference"`
+	Kind       helpdesk.Kind     `json:"kind"`
+	Status     helpdesk.Status   `json:"status"`
+	Title      string            `json:"title"`
+	Priority   helpdesk.Priority `json:"priority,omitempty"`
+	Service    string            `json:"service,omitempty"`
+	Channel    helpdesk.Channel  `json:"channel,omitempty"`
+	Reporter   string            `json:"reporter"`
+	CreatedBy  string            `json:"createdBy,omitempty"`
+	Assignee   string            `json:"assignee"`
+	Group      string            `json:"group"`
+	Reopened   int               `json:"reopened"`
+	CreatedAt  time.Time         `json:"createdAt"`
+	UpdatedAt  time.Time         `json:"updatedAt"`
+	ResolvedAt *time.Time        `json:"resolvedAt,omitempty"`
+	ClosedAt   *time.Time        `json:"closedAt,omitempty"`
+	Revision   int64             `json:"revision"`
+	SLA        *SLASummary       `json:"sla,omitempty"`
+}
+
+// SLASummary is where a case's SLA stands.
+type SLASummary struct {
+	ResponseDue        *time.Time `json:"responseDue"`
+	ResolutionDue      *time.Time `json:"resolutionDue"`
+	Paused             bool       `json:"paused"`
+	ResponseBreached   bool       `json:"responseBreached"`
+	ResolutionBreached bool       `json:"resolutionBreached"`
+}
+
+// Visibility says whose cases a caller may see. The zero value sees
+// nothing, so a forgotten visibility fails closed.
+type Visibility struct {
+	// All: caseworkers and auditors see every case.
+	All bool
+	// User sees the cases they reported or created and those with an
+	// approval they decide (as approver, as fallback once escalated, or
+	// as a deputy of one of Deputising).
+	User       string
+	Deputising []string
+}
+
+// VisibleTo is what actor may see: the same rule as helpdesk.Actor.CanSee,
+// written as a query.
+func VisibleTo(a helpdesk.Actor) Visibility {
+	if a.Has(helpdesk.RoleCaseworker) || a.Has(helpdesk.RoleAuditor) {
+		return Visibility{All: true}
+	}
+	return Visibility{User: a.Username, Deputising: a.Deputising}
+}
+
+// Filter selects the cases ListCases returns. Empty fields do not filter.
+type Filter struct {
+	Kind     helpdesk.Kind
+	Status   helpdesk.Status
+	Assignee string
+	Group    string
+	Reporter string
+	// Q matches case-insensitively anywhere in reference, title or
+	// description.
+	Q string
+	// Limit is the page size, 1..MaxLimit; 0 means DefaultLimit.
+	Limit int
+	// Cursor continues after the page that returned it.
+	Cursor     string
+	Visibility Visibility
+}
+
+// Page is one page of cases, most recently updated first. NextCursor is
+// empty on the last page.
+type Page struct {
+	Items      []CaseSummary `json:"items"`
+	NextCursor string        `json:"nextCursor,omitempty"`
+}
+
+// ListCases returns a page of the cases f selects, most recently updated
+// first. Paging is by key (updated time, id), so a page never repeats or
+// skips a case that did not change in between; a case that changes moves
+// to the top.
+func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
+	limit := f.Limit
+	if limit == 0 {
+		limit = DefaultLimit
+	}
+	if limit < 1 || limit > MaxLimit {
+		return Page{}, fmt.Errorf("read model: limit %d is not within 1..%d", f.Limit, MaxLimit)
+	}
+	var w where
+	w.visibility(f.Visibility)
+	w.eq("kind", string(f.Kind))
+	w.eq("status", string(f.Status))
+	w.eq("assignee", f.Assignee)
+	w.eq("grp", f.Group)
+	w.eq("reporter", f.Reporter)
+	if f.Q != "" {
+		// instr, not LIKE: no wildcards to escape, and the column and the
+		// term are both lower-cased in Go, which folds æøå too.
+		w.add("instr(search, ?) > 0", strings.ToLower(f.Q))
+	}
+	if f.Cursor != "" {
+		at, id, err := decodeCursor(f.Cursor)
+		if err != nil {
+			return Page{}, err
+		}
+		w.add("(updated_at < ? OR (updated_at = ? AND id < ?))", at, at, id)
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT `+summaryColumns+` FROM cases WHERE `+w.sql()+`
+		ORDER BY updated_at DESC, id DESC LIMIT ?`, append(w.args, limit+1)...)
+	if err != nil {
+		return Page{}, fmt.Errorf("read model: list cases: %w", err)
+	}
+	defer rows.Close()
+	page := Page{Items: []CaseSummary{}}
+	for rows.Next() {
+		c, err := scanSummary(rows)
+		if err != nil {
+			return Page{}, fmt.Errorf("read model: list cases: %w", err)
+		}
+		page.Items = append(page.Items, c)
+	}
+	if err := rows.Err(); err != nil {
+		return Page{}, fmt.Errorf("read model: list cases: %w", err)
+	}
+	// One row more than asked for says there is a next page.
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		last := page.Items[limit-1]
+		page.NextCursor = encodeCursor(last.UpdatedAt.UnixNano(), last.ID)
+	}
+	return page, nil
+}
+
+// OpenCaseLoad counts the cases each of assignees holds that are not
+// final (closed, cancelled, rejected). Everyone asked about is in the
+// map, with 0 when they hold nothing.
+func (d *DB) OpenCaseLoad(ctx context.Context, assignees []string) (map[string]int, error) {
+	load := make(map[string]int, len(assignees))
+	if len(assignees) == 0 {
+		return load, nil
+	}
+	args := make([]any, len(assignees))
+	for i, a := range assignees {
+		load[a] = 0
+		args[i] = a
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT assignee, count(*) FROM cases WHERE final = 0 AND assignee IN (`+placeholders(len(args))+`)
+		GROUP BY assignee`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read model: open case load: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			who string
+			n   int
+		)
+		if err := rows.Scan(&who, &n); err != nil {
+			return nil, fmt.Errorf("read model: open case load: %w", err)
+		}
+		load[who] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read model: open case load: %w", err)
+	}
+	return load, nil
+}
+
+const summaryColumns = `id, reference, kind, status, title, priority, service, channel, reporter, created_by, assignee, grp, reopened,
+	created_at, updated_at, resolved_at, closed_at, revision,
+	has_sla, sla_response_due, sla_resolution_due, sla_paused, sla_response_breached, sla_resolution_breached`
+
+func scanSummary(rows *sql.Rows) (CaseSummary, error) {
+	var (
+		c                               CaseSummary
+		created, updated                int64
+		resolved, closed, respD, resD   sql.NullInt64
+		hasSLA, paused, respB, resB     bool
+		kind, status, priority, channel string
+	)
+	if err := rows.Scan(&c.ID, &c.Reference, &kind, &status, &c.Title, &priority, &c.Service, &channel, &c.Reporter, &c.CreatedBy,
+		&c.Assignee, &c.Group, &c.Reopened, &created, &updated, &resolved, &closed, &c.Revision,
+		&hasSLA, &respD, &resD, &paused, &respB, &resB); err != nil {
+		return c, err
+	}
+	c.Kind, c.Status, c.Priority, c.Channel = helpdesk.Kind(kind), helpdesk.Status(status), helpdesk.Priority(priority), helpdesk.Channel(channel)
+	c.CreatedAt, c.UpdatedAt = time.Unix(0, created).UTC(), time.Unix(0, updated).UTC()
+	c.ResolvedAt, c.ClosedAt = fromNanos(resolved), fromNanos(closed)
+	if hasSLA {
+		c.SLA = &SLASummary{ResponseDue: fromNanos(respD), ResolutionDue: fromNanos(resD), Paused: paused,
+			ResponseBreached: respB, ResolutionBreached: resB}
+	}
+	return c, nil
+}
+
+// The cursor is opaque to callers; inside it is the last item's key.
+func encodeCursor(updatedAt int64, id string) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(updatedAt, 10) + "|" + id))
+}
+
+func decodeCursor(s string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return 0, "", ErrBadCursor
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	if !ok || id == "" {
+		return 0, "", ErrBadCursor
+	}
+	n, err := strconv.ParseInt(at, 10, 64)
+	if err != nil {
+		return 0, "", ErrBadCursor
+	}
+	return n, id, nil
+}
+
+// where builds a conjunction of SQL conditions with their arguments.
+type where struct {
+	conds []string
+	args  []any
+}
+
+func (w *where) add(cond string, args ...any) {
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+// eq filters column = value unless value is empty.
+func (w *where) eq(column, value string) {
+	if value != "" {
+		w.add(column+" = ?", value)
+	}
+}
+
+func (w *where) sql() string {
+	if len(w.conds) == 0 {
+		return "1"
+	}
+	return strings.Join(w.conds, " AND ")
+}
+
+// visibility adds v as a condition on the cases table.
+func (w *where) visibility(v Visibility) {
+	switch {
+	case v.All:
+	case v.User == "":
+		w.add("0")
+	default:
+		approves := "t.approver = ? OR (t.escalated AND t.fallback = ?)"
+		args := []any{v.User, v.User, v.User, v.User}
+		if len(v.Deputising) > 0 {
+			approves += " OR t.approver IN (" + placeholders(len(v.Deputising)) + ")"
+			for _, a := range v.Deputising {
+				args = append(args, a)
+			}
+		}
+		w.add("(reporter = ? OR created_by = ? OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = cases.id AND ("+approves+")))", args...)
+	}
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
