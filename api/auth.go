@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -11,7 +12,9 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
-// Authenticator turns a bearer token into a directory user.
+// Authenticator turns a bearer token into a directory user. A token it
+// does not accept is an error (wrapping ErrUnauthenticated), answered 401;
+// the error's text is logged, never shown to the caller.
 type Authenticator interface {
 	Authenticate(ctx context.Context, token string) (directory.User, error)
 }
@@ -20,18 +23,19 @@ type Authenticator interface {
 var ErrUnauthenticated = errors.New("unauthenticated")
 
 // DevTokens accepts `dev:<username>` for every directory user. Only dev mode
-// wires it; production validates OIDC tokens.
+// (`brukerhjelp dev`) wires it; production validates OIDC tokens
+// (api/oidc.go), which never accepts a dev token.
 type DevTokens struct{ Directory *directory.Directory }
 
 // Authenticate implements Authenticator.
 func (d DevTokens) Authenticate(_ context.Context, token string) (directory.User, error) {
 	name, ok := strings.CutPrefix(token, "dev:")
 	if !ok {
-		return directory.User{}, ErrUnauthenticated
+		return directory.User{}, fmt.Errorf("%w: not a dev token", ErrUnauthenticated)
 	}
 	u, ok := d.Directory.User(name)
 	if !ok {
-		return directory.User{}, ErrUnauthenticated
+		return directory.User{}, fmt.Errorf("%w: user %q is not in the directory", ErrUnauthenticated, name)
 	}
 	return u, nil
 }
@@ -54,10 +58,13 @@ func (s *Server) authenticated(h http.HandlerFunc) http.HandlerFunc {
 		}
 		u, err := s.auth.Authenticate(r.Context(), strings.TrimSpace(token))
 		if err != nil {
+			// Why stays in the log: the caller learns only that it failed.
+			noteAuthFailure(r, err.Error())
 			w.Header().Set("WWW-Authenticate", `Bearer realm="brukerhjelp", error="invalid_token"`)
 			writeProblem(w, problem(r, http.StatusUnauthorized, "", "ugyldig eller utløpt token", "invalid or expired token"))
 			return
 		}
+		noteUser(r, u.Username)
 		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
 	}
 }

@@ -56,6 +56,9 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
 	defer cancel()
 	in.CaseID, in.Actor, in.RequestHash, in.CorrelationID, in.Policy = caseID.String(), actor, hash, correlationID(r), s.policy
+	if in.NewUser != nil && in.NewUser.ESA != nil {
+		in.NewUser.ESACaseID = uuid.NewSHA1(caseID, []byte("esa-access")).String()
+	}
 	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
 		ID:                       workflows.WorkflowID(in.CaseID),
 		TaskQueue:                workflows.TaskQueue,
@@ -143,6 +146,8 @@ func (s *Server) caseInput(w http.ResponseWriter, r *http.Request, raw []byte, a
 			}
 		}
 		return workflows.CaseInput{Request: req}, nil
+	case helpdesk.KindESAAccess, helpdesk.KindDeparture, helpdesk.KindNewUser:
+		return s.userManagementInput(w, r, peek.Kind, actor)
 	case "":
 		return workflows.CaseInput{}, problem(r, http.StatusBadRequest, "kind", "kind mangler", "kind is required")
 	}
@@ -415,4 +420,89 @@ func correlationID(r *http.Request) string {
 		return id
 	}
 	return uuid.NewString()
+}
+
+// today is the date in Oslo, as user-management requests are dated.
+func today() string { return time.Now().In(helpdesk.Oslo).Format(time.DateOnly) }
+
+// userManagementInput reads a manager's request about an employee: only a
+// manager of the employee's unit (or, for a new user, of the unit) may ask.
+func (s *Server) userManagementInput(w http.ResponseWriter, r *http.Request, kind helpdesk.Kind, actor helpdesk.Actor) (workflows.CaseInput, *Problem) {
+	notManager := func(unit string) *Problem {
+		return problem(r, http.StatusForbidden, "", "bare en leder for enheten "+unit+" kan be om dette", "only a manager of unit "+unit+" may ask for this")
+	}
+	employeeUnit := func(username string) (string, *Problem) {
+		u, ok := s.dir.User(username)
+		if !ok {
+			return "", problem(r, http.StatusBadRequest, "employee", "ukjent ansatt", "unknown employee")
+		}
+		if !s.dir.Manages(actor.Username, u.Unit) {
+			return "", notManager(u.Unit)
+		}
+		return u.Unit, nil
+	}
+	switch kind {
+	case helpdesk.KindESAAccess:
+		var req helpdesk.ESARequest
+		if p := decode(w, r, &req, false); p != nil {
+			return workflows.CaseInput{}, p
+		}
+		if err := req.Normalize(today()); err != nil {
+			return workflows.CaseInput{}, stepProblem(r, err)
+		}
+		if _, p := employeeUnit(req.Employee); p != nil {
+			return workflows.CaseInput{}, p
+		}
+		return workflows.CaseInput{ESA: s.esaInput(req, actor)}, nil
+	case helpdesk.KindDeparture:
+		var req helpdesk.DepartureRequest
+		if p := decode(w, r, &req, false); p != nil {
+			return workflows.CaseInput{}, p
+		}
+		if err := req.Normalize(today()); err != nil {
+			return workflows.CaseInput{}, stepProblem(r, err)
+		}
+		if _, p := employeeUnit(req.Employee); p != nil {
+			return workflows.CaseInput{}, p
+		}
+		if req.MailboxForwardTo != "" {
+			if _, ok := s.dir.User(req.MailboxForwardTo); !ok {
+				return workflows.CaseInput{}, problem(r, http.StatusBadRequest, "mailboxForwardTo", "ukjent bruker", "unknown user")
+			}
+		}
+		u, _ := s.dir.User(req.Employee)
+		return workflows.CaseInput{Departure: &workflows.DepartureInput{Request: req, DisplayName: u.DisplayName}}, nil
+	default: // new-user
+		var req helpdesk.NewUserRequest
+		if p := decode(w, r, &req, false); p != nil {
+			return workflows.CaseInput{}, p
+		}
+		if err := req.Normalize(today(), s.catalog); err != nil {
+			return workflows.CaseInput{}, stepProblem(r, err)
+		}
+		if !s.dir.HasUnit(req.Unit) {
+			return workflows.CaseInput{}, problem(r, http.StatusBadRequest, "unit", "ukjent enhet", "unknown unit")
+		}
+		if !s.dir.Manages(actor.Username, req.Unit) {
+			return workflows.CaseInput{}, notManager(req.Unit)
+		}
+		in := &workflows.NewUserInput{Request: req}
+		if e := req.ESAAccess; e != nil {
+			in.ESA = s.esaInput(helpdesk.ESARequest{Kind: helpdesk.KindESAAccess, Role: e.Role, Units: e.Units, AccessCodes: e.AccessCodes,
+				Justification: "Ny ansatt: " + req.DisplayName() + ", " + req.JobTitle, ValidFrom: req.StartDate, ValidTo: req.EndDate}, actor)
+		}
+		return workflows.CaseInput{NewUser: in}, nil
+	}
+}
+
+// esaInput looks up who approves an ESA request: the system owner (never
+// the requester), the service owner for sensitive codes and as fallback.
+func (s *Server) esaInput(req helpdesk.ESARequest, actor helpdesk.Actor) *workflows.ESAInput {
+	fallback := s.dir.FallbackApprover()
+	owner := s.dir.WithRole(helpdesk.RoleESAOwner)
+	if owner == "" || owner == actor.Username {
+		owner = fallback
+	}
+	return &workflows.ESAInput{Request: req, Access: req.Access(actor.Username, s.policy.SensitiveAccessCodes),
+		Owner: owner, Second: fallback, Fallback: fallback}
 }

@@ -37,6 +37,9 @@ func english(r *http.Request) bool {
 }
 
 func writeProblem(w http.ResponseWriter, p *Problem) {
+	if e, ok := w.(*exchange); ok {
+		e.problem = p // for the refusal log (api/middleware.go)
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)

@@ -33,6 +33,12 @@ type Config struct {
 	Policy *workflows.CasePolicy
 	// Catalog is the standard catalog; nil means the built-in one.
 	Catalog helpdesk.Catalog
+	// Lists serves GET /cases and GET /tasks (api/list.go); nil answers
+	// those with 503.
+	Lists Lister
+	// RateLimit is each user's request budget (api/ratelimit.go); zero
+	// means DefaultRateLimit.
+	RateLimit RateLimit
 }
 
 // Server serves the HTTP API.
@@ -45,6 +51,8 @@ type Server struct {
 	log      *slog.Logger
 	policy   workflows.CasePolicy
 	catalog  helpdesk.Catalog
+	lists    Lister   // api/list.go
+	limit    *limiter // api/ratelimit.go; nil: no limit
 	mux      *http.ServeMux
 }
 
@@ -67,7 +75,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Catalog = catalog.Default()
 	}
 	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger,
-		policy: policy, catalog: cfg.Catalog}
+		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists}
+	s.limit = newLimiter(cfg.RateLimit)
 	s.routes()
 	return s, nil
 }
@@ -90,6 +99,7 @@ func (s *Server) table() []route {
 			_, _ = w.Write(openAPI)
 		}},
 		{"GET", "/api/v1/me", false, s.handleMe},
+		{"GET", "/api/v1/cases", false, s.handleListCases}, // api/list.go
 		{"POST", "/api/v1/cases", false, s.handleCreateCase},
 		{"GET", "/api/v1/cases/{ref}", false, s.handleGetCase},
 		{"POST", "/api/v1/cases/{ref}/claim", false, s.handleStep},
@@ -105,6 +115,7 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/cases/{ref}/sla", false, s.handleSLA},
 		{"GET", "/api/v1/cases/{ref}/verify", false, s.handleVerifyCase},
 		{"GET", "/api/v1/audit/verify", false, s.handleVerifyAll},
+		{"GET", "/api/v1/tasks", false, s.handleListTasks}, // api/list.go
 		{"POST", "/api/v1/tasks/{id}/complete", false, s.handleCompleteTask},
 	}
 }
@@ -114,34 +125,43 @@ func (s *Server) routes() {
 	for _, rt := range s.table() {
 		h := rt.handler
 		if !rt.public {
-			h = s.authenticated(h)
+			// authenticated, rate limited, authorized (api/policy.go)
+			h = s.guard(rt.method, rt.path, h)
 		}
 		m.HandleFunc(rt.method+" "+rt.path, h)
 	}
-	m.HandleFunc("/api/", s.authenticated(func(w http.ResponseWriter, r *http.Request) {
-		writeProblem(w, problem(r, http.StatusNotFound, "", "ukjent adresse", "no such endpoint"))
-	}))
+	// Everything else: 404 or 405 as a problem (api/middleware.go).
+	m.HandleFunc("/", s.notRouted)
 	s.mux = m
 }
 
-// ServeHTTP implements http.Handler: security headers, panic recovery and
-// the routes.
+// ServeHTTP implements http.Handler: security headers, panic recovery,
+// logging of refusals (api/middleware.go) and the routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cache-Control", "no-store")
+	// The API serves JSON only: nothing in an answer may load or run.
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'")
+	if r.TLS != nil {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	ex, r := track(w, r)
+	defer s.logRefusal(ex, r)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
 			s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", v)
-			writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+			if ex.status == 0 { // else the answer has begun and cannot be changed
+				writeProblem(ex, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+			}
 		}
 	}()
-	s.mux.ServeHTTP(w, r)
+	s.mux.ServeHTTP(ex, r)
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {

@@ -405,9 +405,11 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 
 	stepRefusals(t, s)
 	orderID := orderFlow(t, s)
+	esaID := userManagement(t, s)
 	if dir := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); dir != "" {
 		recordHistory(t, s.temporalAddr, "case-"+created.ID, filepath.Join(dir, "incident_history.json"))
 		recordHistory(t, s.temporalAddr, "case-"+orderID, filepath.Join(dir, "order_history.json"))
+		recordHistory(t, s.temporalAddr, "case-"+esaID, filepath.Join(dir, "esa_access_history.json"))
 	}
 	if err := s.stop(); err != nil {
 		t.Errorf("SIGTERM: %v\n%s", err, s.output())
@@ -632,4 +634,89 @@ func stepRefusals(t *testing.T, s *stack) {
 			t.Error("the reporter sees an internal comment in the history")
 		}
 	}
+}
+
+type accessCaseJSON struct {
+	orderCaseJSON
+	Access struct {
+		Employee  string `json:"employee"`
+		Sensitive bool   `json:"sensitive"`
+		Manager   string `json:"manager"`
+	} `json:"access"`
+}
+
+// userManagement: managers ask for ESA access, departures and new users
+// for their own units only; an ESA request is approved by the system owner
+// and granted by arkiv. It returns the ESA case's ID.
+func userManagement(t *testing.T, s *stack) string {
+	t.Helper()
+	tomorrow := time.Now().In(mustOslo(t)).AddDate(0, 0, 14).Format(time.DateOnly)
+	esa := map[string]any{"kind": "esa-access", "employee": "ola", "role": "Saksbehandler", "units": []string{"opplaering"},
+		"accessCodes": []string{"A", "P"}, "justification": "Skal behandle elevsaker"}
+	s.expect(t, 403, "POST", "/api/v1/cases", "jon", esa) // not ola's manager
+	s.expect(t, 403, "POST", "/api/v1/cases", "ola", esa)
+	var prob problemJSON
+	s.expect(t, 400, "POST", "/api/v1/cases", "kari", map[string]any{"kind": "esa-access", "employee": "ola", "role": "x", "units": []string{"a"},
+		"accessCodes": []string{"A"}, "justification": "j", "validTo": "2020-02-30"}).decode(t, &prob)
+	if prob.Field != "validTo" {
+		t.Errorf("impossible date problem = %+v", prob)
+	}
+	var c accessCaseJSON
+	s.expect(t, 201, "POST", "/api/v1/cases", "kari", esa).decode(t, &c)
+	if c.Kind != "esa-access" || c.Status != "awaiting-approval" || !c.Access.Sensitive || c.Access.Manager != "kari" || len(c.Tasks) != 1 {
+		t.Fatalf("esa request = %+v", c)
+	}
+	taskURL := func(n int) string {
+		return "/api/v1/tasks/" + c.ID + ".t" + fmt.Sprint(n) + "/complete"
+	}
+	s.expect(t, 404, "POST", taskURL(1), "jon", map[string]string{"outcome": "approved"})
+	s.expect(t, 403, "POST", taskURL(1), "kari", map[string]string{"outcome": "approved"})
+	s.expect(t, 200, "POST", taskURL(1), "arne", map[string]string{"outcome": "approved"}).decode(t, &c)
+	if len(c.Tasks) != 2 || c.Tasks[1].Type != "esa-sensitive-approval" || c.Tasks[1].Approver != "nina" {
+		t.Fatalf("after the owner's approval = %+v", c.Tasks)
+	}
+	s.expect(t, 200, "POST", taskURL(2), "nina", map[string]string{"outcome": "approved"}).decode(t, &c)
+	s.expect(t, 403, "POST", taskURL(3), "per", map[string]string{"outcome": "done"}) // not arkiv
+	s.expect(t, 200, "POST", taskURL(3), "arne", map[string]string{"outcome": "done"}).decode(t, &c)
+	if c.Status != "active" {
+		t.Errorf("granted access = %+v", c)
+	}
+
+	// A departure: only ola's manager may give notice; she may withdraw it.
+	dep := map[string]any{"kind": "departure", "employee": "ola", "lastWorkingDay": tomorrow, "returnEquipment": true}
+	s.expect(t, 403, "POST", "/api/v1/cases", "jon", dep)
+	s.expect(t, 400, "POST", "/api/v1/cases", "kari", map[string]any{"kind": "departure", "employee": "nobody", "lastWorkingDay": tomorrow})
+	var d caseJSON
+	s.expect(t, 201, "POST", "/api/v1/cases", "kari", dep).decode(t, &d)
+	s.expect(t, 200, "POST", "/api/v1/cases/"+d.Reference+"/cancel", "kari", map[string]string{"reason": "Ola blir"}).decode(t, &d)
+	if d.Status != "cancelled" {
+		t.Errorf("withdrawn departure = %+v", d)
+	}
+
+	// A new user: tasks for the first line; the account's username.
+	nu := map[string]any{"kind": "new-user", "employee": map[string]string{"givenName": "Kjell", "familyName": "Lærer"},
+		"unit": "opplaering", "jobTitle": "Lektor", "startDate": tomorrow, "equipment": []string{"laptop-standard"}}
+	s.expect(t, 403, "POST", "/api/v1/cases", "jon", nu)
+	s.expect(t, 400, "POST", "/api/v1/cases", "kari", map[string]any{"kind": "new-user", "employee": map[string]string{"givenName": "K", "familyName": "L"},
+		"unit": "opplaering", "jobTitle": "Lektor", "startDate": "2001-01-01"})
+	var n orderCaseJSON
+	s.expect(t, 201, "POST", "/api/v1/cases", "kari", nu).decode(t, &n)
+	if n.Kind != "new-user" || len(n.Tasks) != 3 || n.Tasks[0].Type != "create-account" {
+		t.Fatalf("new user = %+v", n)
+	}
+	s.expect(t, 200, "POST", "/api/v1/tasks/"+n.Tasks[0].ID+"/complete", "per", map[string]string{"outcome": "done", "output": "kjell"})
+	var got struct {
+		NewUser struct {
+			Username string `json:"username"`
+		} `json:"newUser"`
+	}
+	s.expect(t, 200, "GET", "/api/v1/cases/"+n.Reference, "kari", nil).decode(t, &got)
+	if got.NewUser.Username != "kjell" {
+		t.Errorf("new user's username = %q, want kjell", got.NewUser.Username)
+	}
+	if dir := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); dir != "" {
+		recordHistory(t, s.temporalAddr, "case-"+d.ID, filepath.Join(dir, "departure_history.json"))
+		recordHistory(t, s.temporalAddr, "case-"+n.ID, filepath.Join(dir, "new_user_history.json"))
+	}
+	return c.ID
 }

@@ -114,12 +114,16 @@ type CasePolicy struct {
 	// it in the group's queue.
 	Routes     helpdesk.Routes `json:"routes,omitempty"`
 	AutoAssign bool            `json:"autoAssign,omitempty"`
+	// SensitiveAccessCodes are ESA access codes (e.g. personnel matters)
+	// that need a second approval.
+	SensitiveAccessCodes []string `json:"sensitiveAccessCodes,omitempty"`
 }
 
 // DefaultCasePolicy is the help desk's standard configuration.
 func DefaultCasePolicy() CasePolicy {
 	return CasePolicy{SLA: helpdesk.DefaultSLAPolicy(), ReminderDays: 3, AutoCloseDays: 10, ReopenDays: 5,
-		ApprovalReminderDays: 1, ApprovalEscalateDays: 2, ApprovalExpireDays: 5, Routes: helpdesk.DefaultRoutes()}
+		ApprovalReminderDays: 1, ApprovalEscalateDays: 2, ApprovalExpireDays: 5, Routes: helpdesk.DefaultRoutes(),
+		SensitiveAccessCodes: []string{"P", "PERS"}}
 }
 
 // CaseView is what the case workflow answers to updates and queries.

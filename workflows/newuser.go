@@ -107,16 +107,18 @@ func (w *caseRun) runNewUser(ctx workflow.Context) error {
 			next = escalateAt
 		}
 		rev := w.state.Revision
+		w.wakeProcess = func() bool { return w.state.Revision != rev }
 		w.processBusy = false
+		var err error
 		if next.After(now) && !c.NewUser.Reported {
-			_, err := workflow.AwaitWithTimeout(ctx, next.Sub(now), func() bool { return w.state.Revision != rev })
-			if err != nil {
-				return err
-			}
-		} else if err := workflow.Await(ctx, func() bool { return w.state.Revision != rev }); err != nil {
+			_, err = workflow.AwaitWithTimeout(ctx, next.Sub(now), w.wakeProcess)
+		} else {
+			err = workflow.Await(ctx, w.wakeProcess)
+		}
+		w.wakeProcess, w.processBusy = nil, true
+		if err != nil {
 			return err
 		}
-		w.processBusy = true
 	}
 	return nil
 }

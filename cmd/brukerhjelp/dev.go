@@ -22,8 +22,10 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/worker"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
 type devFlags struct {
@@ -33,6 +35,7 @@ type devFlags struct {
 	uiPort       int
 	smtpAddr     string
 	directory    string
+	autoAssign   bool
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -43,6 +46,7 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.IntVar(&f.temporalPort, "temporal-port", 7233, "embedded Temporal frontend gRPC port on 127.0.0.1")
 	fs.IntVar(&f.uiPort, "temporal-ui-port", 8233, "Temporal Web UI port on 127.0.0.1; 0 disables it")
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "127.0.0.1:2525", `inbound mail address; "off" disables it`)
+	fs.BoolVar(&f.autoAssign, "auto-assign", false, "give new cases to the least-loaded caseworker of their group instead of leaving them in the group's queue")
 	fs.StringVar(&f.directory, "directory", "", "YAML file with users, units and groups (default: the built-in demo organisation)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
@@ -101,11 +105,31 @@ func runDev(ctx context.Context, args []string) error {
 	}
 	defer store.Close()
 
-	rm, err := readmodel.Open(filepath.Join(f.dataDir, "readmodel.db"))
+	rm, err := readmodel.Open(ctx, filepath.Join(f.dataDir, "readmodel.db"))
 	if err != nil {
 		return fmt.Errorf("read model: %w", err)
 	}
 	defer rm.Close()
+	if why := rm.Rebuilt(); why != "" {
+		log.Info("lesemodellen bygges på nytt / rebuilding the read model", "reason", why)
+	}
+
+	// Read model: the projector follows the record into readmodel.db
+	// (docs/PROJECTIONS.md). It stops before the read model and the store
+	// close (deferred after them, so run before them).
+	proj, err := projection.New(store, rm, projection.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	projCtx, stopProj := context.WithCancel(ctx)
+	projDone := make(chan struct{})
+	go func() {
+		defer close(projDone)
+		if err := proj.Run(projCtx); err != nil {
+			log.Error("projektoren stoppet / the projector stopped", "error", err)
+		}
+	}()
+	defer func() { stopProj(); <-projDone }()
 
 	ts, err := devserver.Start(ctx, devserver.Options{
 		DatabaseFile: filepath.Join(f.dataDir, "temporal.db"),
@@ -128,7 +152,7 @@ func runDev(ctx context.Context, args []string) error {
 	}
 	defer tc.Close()
 
-	acts, err := activities.New(store)
+	acts, err := activities.New(store, activities.WithAssignment(rm, dir))
 	if err != nil {
 		return err
 	}
@@ -143,12 +167,16 @@ func runDev(ctx context.Context, args []string) error {
 	workerUp.Store(true)
 	defer func() { workerUp.Store(false); w.Stop() }()
 
+	policy := workflows.DefaultCasePolicy()
+	policy.AutoAssign = f.autoAssign
 	srv, err := api.New(api.Config{
+		Policy:    &policy,
 		Temporal:  tc,
 		Store:     store,
 		Directory: dir,
 		Auth:      api.DevTokens{Directory: dir},
 		Logger:    log,
+		Lists:     rm, // read model
 		Ready: func(ctx context.Context) error {
 			if _, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)
@@ -157,6 +185,9 @@ func runDev(ctx context.Context, args []string) error {
 				return fmt.Errorf("event store: %w", err)
 			}
 			if err := rm.Ping(ctx); err != nil {
+				return fmt.Errorf("read model: %w", err)
+			}
+			if err := proj.Ready(ctx); err != nil {
 				return fmt.Errorf("read model: %w", err)
 			}
 			if !workerUp.Load() {

@@ -223,3 +223,19 @@ func (d *Directory) Caseworkers(g string) []string {
 	}
 	return out
 }
+
+// Manages reports whether manager leads unit as a manager.
+func (d *Directory) Manages(manager, unit string) bool {
+	u, ok := d.users[manager]
+	return ok && slices.Contains(u.Roles, helpdesk.RoleManager) && slices.Contains(u.Leads, unit)
+}
+
+// WithRole is the first user (by username) holding role r, or "".
+func (d *Directory) WithRole(r helpdesk.Role) string {
+	for _, name := range d.order {
+		if slices.Contains(d.users[name].Roles, r) {
+			return name
+		}
+	}
+	return ""
+}
