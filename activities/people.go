@@ -10,6 +10,7 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/people"
 )
 
 // StoredEvent is a recorded event as a workflow folds it.
@@ -85,20 +86,9 @@ func (a *Activities) RecordPersonEvent(ctx context.Context, in PersonEventInput)
 
 // ActiveAccesses lists the access cases still active for a person.
 func (a *Activities) ActiveAccesses(ctx context.Context, username string) ([]string, error) {
-	evs, err := a.store.ReadStream(ctx, helpdesk.PersonStream(username), 0, 0)
-	if errors.Is(err, eventstore.ErrStreamNotFound) {
-		return nil, nil
-	}
+	p, err := people.Read(ctx, a.store, username)
 	if err != nil {
 		return nil, err
 	}
-	var pes []helpdesk.PersonEvent
-	for _, e := range evs {
-		var pe helpdesk.PersonEvent
-		if err := json.Unmarshal(e.Data, &pe); err != nil {
-			return nil, fmt.Errorf("person %s revision %d: %w", username, e.Revision, err)
-		}
-		pes = append(pes, pe)
-	}
-	return helpdesk.ActiveAccesses(pes), nil
+	return p.Accesses, nil
 }

@@ -59,7 +59,8 @@ func (w *caseRun) runNewUser(ctx workflow.Context) error {
 				if err := w.systemRecord(ctx, helpdesk.UserAccountCreated{Username: t.Output}); err != nil {
 					return err
 				}
-				if err := w.personEvent(ctx, t.Output, helpdesk.PersonEvent{What: "account-created", CaseID: w.in.CaseID, Detail: name}); err != nil {
+				if err := w.personEvent(ctx, t.Output, helpdesk.PersonEvent{What: "account-created", CaseID: w.in.CaseID,
+					DisplayName: name, Unit: r.Unit, From: r.StartDate}); err != nil {
 					return err
 				}
 				continue

@@ -208,6 +208,35 @@ type PersonEvent struct {
 	What   string `json:"what"`
 	CaseID string `json:"caseId"`
 	Detail string `json:"detail,omitempty"`
+	// For account-created: who the new user is and from when they work.
+	DisplayName string `json:"displayName,omitempty"`
+	Unit        string `json:"unit,omitempty"`
+	From        string `json:"from,omitempty"` // YYYY-MM-DD
+}
+
+// Person is what the record knows of a person's account.
+type Person struct {
+	Created     bool
+	DisplayName string
+	Unit        string
+	From        string
+	Disabled    bool
+	Accesses    []string
+}
+
+// FoldPerson folds a person's events.
+func FoldPerson(events []PersonEvent) Person {
+	var p Person
+	for _, e := range events {
+		switch e.What {
+		case "account-created":
+			p.Created, p.DisplayName, p.Unit, p.From, p.Disabled = true, e.DisplayName, e.Unit, e.From, false
+		case "account-disabled":
+			p.Disabled = true
+		}
+	}
+	p.Accesses = ActiveAccesses(events)
+	return p
 }
 
 func (PersonEvent) EventType() string { return "PersonEvent" }
