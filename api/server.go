@@ -39,6 +39,10 @@ type Config struct {
 	// RateLimit is each user's request budget (api/ratelimit.go); zero
 	// means DefaultRateLimit.
 	RateLimit RateLimit
+	// Notifications serves GET /notifications and POST
+	// /notifications/{id}/read (api/notifications.go); nil answers those
+	// with 503.
+	Notifications Notifications
 }
 
 // Server serves the HTTP API.
@@ -51,8 +55,9 @@ type Server struct {
 	log      *slog.Logger
 	policy   workflows.CasePolicy
 	catalog  helpdesk.Catalog
-	lists    Lister   // api/list.go
-	limit    *limiter // api/ratelimit.go; nil: no limit
+	lists    Lister        // api/list.go
+	notes    Notifications // api/notifications.go
+	limit    *limiter      // api/ratelimit.go; nil: no limit
 	mux      *http.ServeMux
 }
 
@@ -75,7 +80,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Catalog = catalog.Default()
 	}
 	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger,
-		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists}
+		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications}
 	s.limit = newLimiter(cfg.RateLimit)
 	s.routes()
 	return s, nil
@@ -117,6 +122,8 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/audit/verify", false, s.handleVerifyAll},
 		{"GET", "/api/v1/tasks", false, s.handleListTasks}, // api/list.go
 		{"POST", "/api/v1/tasks/{id}/complete", false, s.handleCompleteTask},
+		{"GET", "/api/v1/notifications", false, s.handleListNotifications},           // api/notifications.go
+		{"POST", "/api/v1/notifications/{id}/read", false, s.handleReadNotification}, // api/notifications.go
 	}
 }
 

@@ -83,11 +83,16 @@ func (p *Projector) applyCase(ctx context.Context, tx *readmodel.Tx, ev eventsto
 	if err := json.Unmarshal(ev.Metadata, &m); err != nil {
 		return poison(fmt.Errorf("metadata: %w", err))
 	}
+	before := c // for notifications: Apply copies what it changes
 	c.Apply(e, m, rev)
 	if c.ID != id {
 		return poison(fmt.Errorf("stream %s holds case %q; a case stream starts with CaseOpened of its own case", ev.Stream, c.ID))
 	}
 	if err := tx.PutCase(ctx, c, rev); err != nil {
+		return err
+	}
+	// Who is told what, in the same transaction (notifications.go).
+	if err := p.notify(ctx, tx, ev, before, c, e, m); err != nil {
 		return err
 	}
 	if p.fault != nil {

@@ -53,6 +53,9 @@ type Options struct {
 	// StalledAfter is how long the projection may keep failing before
 	// Ready reports it (30 s).
 	StalledAfter time.Duration
+	// Groups tells notifications who works in a caseworker group
+	// (notifications.go); nil tells group members nothing.
+	Groups Groups
 }
 
 func (o *Options) defaults() {
@@ -82,6 +85,8 @@ type Projector struct {
 	db    *readmodel.DB
 	log   *slog.Logger
 	opts  Options
+	// groups: see Options.Groups.
+	groups Groups
 
 	running atomic.Bool
 	// handled counts events this run handled, for progress logs.
@@ -104,7 +109,7 @@ func New(store eventstore.Store, db *readmodel.DB, opts Options) (*Projector, er
 		return nil, errors.New("projection: event store and read model are required")
 	}
 	opts.defaults()
-	return &Projector{store: store, db: db, log: opts.Logger, opts: opts}, nil
+	return &Projector{store: store, db: db, log: opts.Logger, opts: opts, groups: opts.Groups}, nil
 }
 
 // Run projects until ctx is done, then stops its router and forwarder and

@@ -1,6 +1,7 @@
 // Package readmodel holds the disposable read model: tables built from the
-// event store for lists, queues and reports. Deleting it loses nothing; it
-// is rebuilt from the record. The projection package writes it (through
+// event store for lists, queues and reports. Deleting it loses nothing but
+// which notifications were read (notifications.go); it is rebuilt from the
+// record. The projection package writes it (through
 // Project and RecordPoisoned); the API reads it (ListCases, ListTasks,
 // OpenCaseLoad).
 package readmodel
@@ -25,7 +26,10 @@ import (
 // schemaVersion changes whenever the tables, or what an event means to
 // them, change. Bump it when (*helpdesk.Case).Apply changes meaning: a
 // read model built by other code is dropped and rebuilt at the next start.
-const schemaVersion = 1
+//
+// 2: the notifications table (notifications.go); the rebuild fills it from
+// the whole record.
+const schemaVersion = 2
 
 // DB is the read model database.
 type DB struct {
@@ -159,10 +163,14 @@ var schema = []string{
 		recorded_at    INTEGER NOT NULL,
 		PRIMARY KEY (projection, position)
 	)`,
+	// Notifications and their read flags (notifications.go).
+	notificationsTable, notificationsIndex, notificationReadsTable,
 }
 
-// tables lists what a reset drops, children first.
-var tables = []string{"poisoned", "tasks", "cases", "checkpoints", "meta"}
+// tables lists what a reset drops, children first. notification_reads is
+// not among them: it is what users did, not what the record says, and its
+// keys (notification ids) are the same after a rebuild (notifications.go).
+var tables = []string{"notifications", "poisoned", "tasks", "cases", "checkpoints", "meta"}
 
 // migrate creates the schema, first dropping a read model whose version
 // differs from this code's.
