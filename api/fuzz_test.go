@@ -83,8 +83,13 @@ func FuzzCreateCaseBody(f *testing.F) {
 				if len(o.Lines) == 0 || len(o.Lines) > helpdesk.MaxOrderLines || o.TotalNOK < 0 || o.NonStandardNOK < 0 || o.NonStandardNOK > o.TotalNOK {
 					t.Fatalf("accepted an impossible order: %+v", o)
 				}
-				if in.Order.BudgetHolder == actor.Username {
-					t.Fatalf("%s approves their own order", actor.Username)
+				// Nobody is asked to accept the cost of their own order, unless
+				// they are the fallback approver too (the service owner
+				// ordering for a unit without a budget holder): then nobody
+				// can, and the order expires (testdata seed
+				// order-by-service-owner-for-it). Reported; decided in cases.go.
+				if in.Order.BudgetHolder == actor.Username && in.Order.Fallback != actor.Username {
+					t.Fatalf("%s is asked to approve their own order", actor.Username)
 				}
 			}
 			return

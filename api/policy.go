@@ -20,25 +20,26 @@ type Action string
 
 // Actions of the routes in server.go.
 const (
-	ActionMe         Action = "me.read"
-	ActionListCases  Action = "case.list"
-	ActionReadCase   Action = "case.read"
-	ActionCreateCase Action = "case.create" // a body whose kind cannot be read
-	ActionClaim      Action = "case.claim"
-	ActionAssign     Action = "case.assign"
-	ActionComment    Action = "case.comment"
-	ActionRequest    Action = "case.request-info"
-	ActionReply      Action = "case.reply"
-	ActionResolve    Action = "case.resolve"
-	ActionConfirm    Action = "case.confirm"
-	ActionReopen     Action = "case.reopen"
-	ActionCancel     Action = "case.cancel"
-	ActionHistory    Action = "case.history"
-	ActionSLA        Action = "case.sla"
-	ActionVerifyCase Action = "case.verify"
-	ActionVerifyAll  Action = "audit.verify"
-	ActionListTasks  Action = "task.list"
-	ActionComplete   Action = "task.complete"
+	ActionMe            Action = "me.read"
+	ActionListCases     Action = "case.list"
+	ActionReadCase      Action = "case.read"
+	ActionCreateCase    Action = "case.create" // a body whose kind cannot be read
+	ActionClaim         Action = "case.claim"
+	ActionAssign        Action = "case.assign"
+	ActionComment       Action = "case.comment"
+	ActionRequest       Action = "case.request-info"
+	ActionReply         Action = "case.reply"
+	ActionResolve       Action = "case.resolve"
+	ActionConfirm       Action = "case.confirm"
+	ActionReopen        Action = "case.reopen"
+	ActionCancel        Action = "case.cancel"
+	ActionHistory       Action = "case.history"
+	ActionSLA           Action = "case.sla"
+	ActionVerifyCase    Action = "case.verify"
+	ActionVerifyAll     Action = "audit.verify"
+	ActionListTasks     Action = "task.list"
+	ActionComplete      Action = "task.complete"
+	ActionNotifications Action = "notification.list"
 	// ActionReadNotification marks one of the caller's own notifications
 	// read (api/notifications.go).
 	ActionReadNotification Action = "notification.read"
@@ -47,15 +48,13 @@ const (
 // Actions of API.md endpoints that have no route yet; a route added for
 // one of them is guarded at once.
 const (
-	ActionLink               Action = "case.link"
-	ActionCaseState          Action = "case.state"
-	ActionAuditExport        Action = "audit.export"
-	ActionListAnnouncements  Action = "announcement.list"
-	ActionCreateAnnouncement Action = "announcement.create"
-	ActionResolveAnnouncment Action = "announcement.resolve"
-	ActionNotifications      Action = "notification.list"
-	ActionNotificationRead   Action = "notification.mark-read"
-	ActionKPI                Action = "report.kpi"
+	ActionLink                Action = "case.link"
+	ActionCaseState           Action = "case.state"
+	ActionAuditExport         Action = "audit.export"
+	ActionListAnnouncements   Action = "announcement.list"
+	ActionCreateAnnouncement  Action = "announcement.create"
+	ActionResolveAnnouncement Action = "announcement.resolve"
+	ActionKPI                 Action = "report.kpi"
 )
 
 // ActionCreate is the action of creating a case of kind k.
@@ -119,15 +118,14 @@ var policy = map[Action]rule{
 	ActionComplete: {roles: []helpdesk.Role{helpdesk.RoleCaseworker, helpdesk.RoleManager, helpdesk.RoleBudgetHolder,
 		helpdesk.RoleESAOwner, helpdesk.RoleServiceOwner}, deputies: true, write: true},
 
-	ActionCaseState:          everyone,
-	ActionAuditExport:        {roles: []helpdesk.Role{helpdesk.RoleAuditor}},
-	ActionListAnnouncements:  everyone,
-	ActionCreateAnnouncement: {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
-	ActionResolveAnnouncment: {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
-	ActionNotifications:      everyone,
-	ActionNotificationRead:   anyWriter, // one's own; auditors write nothing
-	ActionReadNotification:   anyWriter, // only the caller's own: another's is 404
-	ActionKPI:                {roles: []helpdesk.Role{helpdesk.RoleServiceOwner, helpdesk.RoleAuditor}},
+	ActionCaseState:           everyone,
+	ActionAuditExport:         {roles: []helpdesk.Role{helpdesk.RoleAuditor}},
+	ActionListAnnouncements:   everyone,
+	ActionCreateAnnouncement:  {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
+	ActionResolveAnnouncement: {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
+	ActionNotifications:       everyone,
+	ActionReadNotification:    anyWriter, // only the caller's own: another's is 404
+	ActionKPI:                 {roles: []helpdesk.Role{helpdesk.RoleServiceOwner, helpdesk.RoleAuditor}},
 }
 
 // routeActions names the action of every authenticated route ("METHOD
@@ -158,7 +156,7 @@ var routeActions = map[string]Action{
 	"POST /api/v1/tasks/{id}/complete":        ActionComplete,
 	"GET /api/v1/announcements":               ActionListAnnouncements,
 	"POST /api/v1/announcements":              ActionCreateAnnouncement,
-	"POST /api/v1/announcements/{id}/resolve": ActionResolveAnnouncment,
+	"POST /api/v1/announcements/{id}/resolve": ActionResolveAnnouncement,
 	"GET /api/v1/notifications":               ActionNotifications,
 	"POST /api/v1/notifications/{id}/read":    ActionReadNotification,
 	"GET /api/v1/reports/kpi":                 ActionKPI,

@@ -67,7 +67,7 @@ var wantPolicy = []struct {
 	{ActionCancel /*                               */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
 	{ActionComplete /*                             */, "-   -   Y    Y   Y   Y    Y    -    -   Y"},
 	{ActionCreateAnnouncement /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
-	{ActionResolveAnnouncment /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
+	{ActionResolveAnnouncement /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
 }
 
 // someDay is outside every demo delegation.
@@ -564,5 +564,40 @@ func TestPanicIsA500WithoutInternals(t *testing.T) {
 	// The server goes on serving.
 	if resp, _ := (call{method: "GET", path: "/api/v1/me", token: "dev:per"}).do(t, srv.Server); resp.StatusCode != 200 {
 		t.Errorf("after the panic: %d", resp.StatusCode)
+	}
+}
+
+// TestOpenAPIDocumentsThePolicy keeps the published document in step with
+// the policy: each authenticated operation names its action and documents
+// the 429 of the rate limit.
+func TestOpenAPIDocumentsThePolicy(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Action    string                     `json:"x-action"`
+			Responses map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+		Components struct {
+			Responses map[string]struct {
+				Headers map[string]json.RawMessage `json:"headers"`
+			} `json:"responses"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, rt := range (&Server{}).table() {
+		if rt.public {
+			continue
+		}
+		op := doc.Paths[rt.path][strings.ToLower(rt.method)]
+		if want := string(routeActions[rt.method+" "+rt.path]); op.Action != want {
+			t.Errorf("%s %s: x-action %q, want %q", rt.method, rt.path, op.Action, want)
+		}
+		if _, ok := op.Responses["429"]; !ok {
+			t.Errorf("%s %s: no 429", rt.method, rt.path)
+		}
+	}
+	if _, ok := doc.Components.Responses["TooManyRequests"].Headers["Retry-After"]; !ok {
+		t.Error("the 429 response does not document Retry-After")
 	}
 }
