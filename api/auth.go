@@ -9,7 +9,9 @@ import (
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/people"
 )
 
 // Authenticator turns a bearer token into a directory user. A token it
@@ -25,15 +27,26 @@ var ErrUnauthenticated = errors.New("unauthenticated")
 // DevTokens accepts `dev:<username>` for every directory user. Only dev mode
 // (`brukerhjelp dev`) wires it; production validates OIDC tokens
 // (api/oidc.go), which never accepts a dev token.
-type DevTokens struct{ Directory *directory.Directory }
+type DevTokens struct {
+	Directory *directory.Directory
+	// Store, when set, also admits users that new-user cases created, from
+	// their start date.
+	Store eventstore.Store
+}
 
 // Authenticate implements Authenticator.
-func (d DevTokens) Authenticate(_ context.Context, token string) (directory.User, error) {
+func (d DevTokens) Authenticate(ctx context.Context, token string) (directory.User, error) {
 	name, ok := strings.CutPrefix(token, "dev:")
 	if !ok {
 		return directory.User{}, fmt.Errorf("%w: not a dev token", ErrUnauthenticated)
 	}
 	u, ok := d.Directory.User(name)
+	if !ok && d.Store != nil {
+		var err error
+		if u, ok, err = people.Resolve(ctx, d.Store, d.Directory, name, time.Now().In(helpdesk.Oslo).Format(time.DateOnly)); err != nil {
+			return directory.User{}, fmt.Errorf("%w: %v", ErrUnauthenticated, err)
+		}
+	}
 	if !ok {
 		return directory.User{}, fmt.Errorf("%w: user %q is not in the directory", ErrUnauthenticated, name)
 	}
@@ -62,6 +75,17 @@ func (s *Server) authenticated(h http.HandlerFunc) http.HandlerFunc {
 			noteAuthFailure(r, err.Error())
 			w.Header().Set("WWW-Authenticate", `Bearer realm="brukerhjelp", error="invalid_token"`)
 			writeProblem(w, problem(r, http.StatusUnauthorized, "", "ugyldig eller utløpt token", "invalid or expired token"))
+			return
+		}
+		// A departure disables the account: the record has the last word.
+		if p, err := people.Read(r.Context(), s.store, u.Username); err != nil || p.Disabled {
+			reason := "account disabled by a departure"
+			if err != nil {
+				reason = err.Error()
+			}
+			noteAuthFailure(r, reason)
+			w.Header().Set("WWW-Authenticate", `Bearer realm="brukerhjelp", error="invalid_token"`)
+			writeProblem(w, problem(r, http.StatusUnauthorized, "", "kontoen er deaktivert", "the account is disabled"))
 			return
 		}
 		noteUser(r, u.Username)

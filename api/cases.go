@@ -131,6 +131,11 @@ func (s *Server) caseInput(w http.ResponseWriter, r *http.Request, raw []byte, a
 			// Nobody approves their own order.
 			budgetHolder = fallback
 		}
+		if order.NeedsApproval() && (budgetHolder == "" || budgetHolder == actor.Username) {
+			return workflows.CaseInput{}, problem(r, http.StatusConflict, "costCenter",
+				"ingen andre enn deg kan godkjenne kostnaden for denne enheten; velg en annen kostnadsbærer",
+				"nobody but you could accept the cost for this unit; choose another cost centre")
+		}
 		return workflows.CaseInput{Order: &workflows.OrderInput{Request: req, Order: order, BudgetHolder: budgetHolder, Fallback: fallback}}, nil
 	case helpdesk.KindIncident, helpdesk.KindGuidance:
 		var req helpdesk.OpenRequest

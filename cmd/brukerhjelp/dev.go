@@ -174,7 +174,7 @@ func runDev(ctx context.Context, args []string) error {
 		Temporal:  tc,
 		Store:     store,
 		Directory: dir,
-		Auth:      api.DevTokens{Directory: dir},
+		Auth:      api.DevTokens{Directory: dir, Store: store},
 		Logger:    log,
 		Lists:     rm, // read model
 		// In-app notifications, also from the read model.
