@@ -14,7 +14,13 @@ const usage = `brukerhjelp — IT-brukerhjelp for offentlig sektor
 
 Bruk / usage:
   brukerhjelp dev [flagg]   hele løsningen innebygd i én prosess / the whole embedded stack
+  brukerhjelp api           HTTP-API mot Temporal-klynge, EventStoreDB og lesemodell / the HTTP API in production
+  brukerhjelp worker        arbeidsprosessen for arbeidsflytene / the workflow worker in production
   brukerhjelp help          denne teksten / this text
+
+api og worker leser innstillingene fra miljøet / read their settings from the environment:
+  TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, EVENTSTORE_URL, DATABASE_URL, HTTP_ADDR,
+  OIDC_ISSUER, OIDC_AUDIENCE, SMTP_URL, DIRECTORY_FILE
 
 Kjør "brukerhjelp dev -h" for flaggene / for the flags.
 `
@@ -34,6 +40,16 @@ func run(ctx context.Context, args []string) int {
 	case "dev":
 		if err := runDev(ctx, args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, "brukerhjelp dev:", err)
+			return 1
+		}
+		return 0
+	case "api", "worker":
+		run := runAPI
+		if args[0] == "worker" {
+			run = runWorker
+		}
+		if err := run(ctx); err != nil {
+			fmt.Fprintf(os.Stderr, "brukerhjelp %s: %v\n", args[0], err)
 			return 1
 		}
 		return 0

@@ -1,0 +1,117 @@
+// Package config reads the production processes' settings from the
+// environment (API.md section 1). A missing or malformed setting is an
+// error naming it, so `brukerhjelp api` and `brukerhjelp worker` stop at
+// once instead of failing later.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+)
+
+// Role is which process reads the settings.
+type Role string
+
+// The production processes.
+const (
+	API    Role = "api"
+	Worker Role = "worker"
+)
+
+// Config is the production configuration.
+type Config struct {
+	TemporalAddress   string
+	TemporalNamespace string
+	// EventStoreURL is esdb://…, kurrentdb://… or sqlite:<path>.
+	EventStoreURL string
+	// DatabaseURL is the read model: postgres://… or sqlite:<path>.
+	DatabaseURL   string
+	HTTPAddr      string
+	OIDCIssuer    string
+	OIDCAudience  string
+	SMTPURL       string
+	DirectoryFile string
+}
+
+// Variables lists every setting the loader knows, for tooling (the compose
+// file's check) and the usage text.
+var Variables = []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "EVENTSTORE_URL", "DATABASE_URL",
+	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "SMTP_URL", "DIRECTORY_FILE"}
+
+// Load reads the settings role needs through getenv (os.Getenv). Every
+// problem is reported, each naming its variable.
+func Load(role Role, getenv func(string) string) (Config, error) {
+	c := Config{
+		TemporalAddress:   strings.TrimSpace(getenv("TEMPORAL_ADDRESS")),
+		TemporalNamespace: strings.TrimSpace(getenv("TEMPORAL_NAMESPACE")),
+		EventStoreURL:     strings.TrimSpace(getenv("EVENTSTORE_URL")),
+		DatabaseURL:       strings.TrimSpace(getenv("DATABASE_URL")),
+		HTTPAddr:          strings.TrimSpace(getenv("HTTP_ADDR")),
+		OIDCIssuer:        strings.TrimSpace(getenv("OIDC_ISSUER")),
+		OIDCAudience:      strings.TrimSpace(getenv("OIDC_AUDIENCE")),
+		SMTPURL:           strings.TrimSpace(getenv("SMTP_URL")),
+		DirectoryFile:     strings.TrimSpace(getenv("DIRECTORY_FILE")),
+	}
+	var errs []error
+	bad := func(name, why string) { errs = append(errs, fmt.Errorf("%s: %s", name, why)) }
+	required := func(name, v string) bool {
+		if v == "" {
+			bad(name, "is not set")
+			return false
+		}
+		return true
+	}
+	if required("TEMPORAL_ADDRESS", c.TemporalAddress) {
+		if _, _, err := net.SplitHostPort(c.TemporalAddress); err != nil {
+			bad("TEMPORAL_ADDRESS", "must be host:port, e.g. temporal:7233")
+		}
+	}
+	required("TEMPORAL_NAMESPACE", c.TemporalNamespace)
+	if required("EVENTSTORE_URL", c.EventStoreURL) {
+		if !hasScheme(c.EventStoreURL, "esdb://", "kurrentdb://", "kurrent://", "sqlite:") {
+			bad("EVENTSTORE_URL", "must start with esdb://, kurrentdb:// or sqlite:")
+		} else if p, ok := strings.CutPrefix(c.EventStoreURL, "sqlite:"); ok && p == "" {
+			bad("EVENTSTORE_URL", "sqlite: needs a file path, e.g. sqlite:/data/events.db")
+		}
+	}
+	if required("DATABASE_URL", c.DatabaseURL) {
+		if !hasScheme(c.DatabaseURL, "postgres://", "postgresql://", "sqlite:") {
+			bad("DATABASE_URL", "must start with postgres:// or sqlite:")
+		} else if p, ok := strings.CutPrefix(c.DatabaseURL, "sqlite:"); ok && p == "" {
+			bad("DATABASE_URL", "sqlite: needs a file path, e.g. sqlite:/data/readmodel.db")
+		}
+	}
+	required("DIRECTORY_FILE", c.DirectoryFile)
+	if role == API {
+		if required("HTTP_ADDR", c.HTTPAddr) {
+			if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+				bad("HTTP_ADDR", "must be host:port, e.g. :8080")
+			}
+		}
+		// Production never runs without an identity provider.
+		if required("OIDC_ISSUER", c.OIDCIssuer) {
+			if u, err := url.Parse(c.OIDCIssuer); err != nil || u.Scheme != "https" || u.Host == "" {
+				bad("OIDC_ISSUER", "must be the https URL of an OpenID Connect issuer")
+			}
+		}
+		required("OIDC_AUDIENCE", c.OIDCAudience)
+	}
+	if c.SMTPURL != "" {
+		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			bad("SMTP_URL", "must be smtp://host:port or smtps://host:port")
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+func hasScheme(v string, schemes ...string) bool {
+	for _, s := range schemes {
+		if strings.HasPrefix(v, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,61 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func good() map[string]string {
+	return map[string]string{
+		"TEMPORAL_ADDRESS": "temporal:7233", "TEMPORAL_NAMESPACE": "brukerhjelp",
+		"EVENTSTORE_URL": "esdb://eventstore:2113?tls=false", "DATABASE_URL": "sqlite:/data/readmodel.db",
+		"HTTP_ADDR": ":8080", "OIDC_ISSUER": "https://login.fylke.example/realms/fylke", "OIDC_AUDIENCE": "brukerhjelp",
+		"DIRECTORY_FILE": "/etc/brukerhjelp/directory.yaml",
+	}
+}
+
+func TestLoadNamesEveryBadSetting(t *testing.T) {
+	if _, err := Load(API, env(good())); err != nil {
+		t.Fatalf("good settings refused: %v", err)
+	}
+	tests := []struct {
+		role   Role
+		change map[string]string
+		names  []string
+	}{
+		{API, map[string]string{"OIDC_ISSUER": ""}, []string{"OIDC_ISSUER"}},
+		{API, map[string]string{"OIDC_ISSUER": "http://insecure.example", "OIDC_AUDIENCE": ""}, []string{"OIDC_ISSUER", "OIDC_AUDIENCE"}},
+		{API, map[string]string{"TEMPORAL_ADDRESS": "temporal"}, []string{"TEMPORAL_ADDRESS"}},
+		{API, map[string]string{"EVENTSTORE_URL": "mysql://x"}, []string{"EVENTSTORE_URL"}},
+		{API, map[string]string{"EVENTSTORE_URL": "sqlite:"}, []string{"EVENTSTORE_URL"}},
+		{API, map[string]string{"DATABASE_URL": ""}, []string{"DATABASE_URL"}},
+		{API, map[string]string{"HTTP_ADDR": "8080"}, []string{"HTTP_ADDR"}},
+		{API, map[string]string{"SMTP_URL": "mail.example:25"}, []string{"SMTP_URL"}},
+		{Worker, map[string]string{"OIDC_ISSUER": "", "HTTP_ADDR": ""}, nil}, // the worker serves no HTTP and checks no tokens
+		{Worker, map[string]string{"DIRECTORY_FILE": "", "TEMPORAL_NAMESPACE": ""}, []string{"DIRECTORY_FILE", "TEMPORAL_NAMESPACE"}},
+	}
+	for _, tt := range tests {
+		m := good()
+		for k, v := range tt.change {
+			m[k] = v
+		}
+		_, err := Load(tt.role, env(m))
+		if len(tt.names) == 0 {
+			if err != nil {
+				t.Errorf("%s %v: got %v, want no error", tt.role, tt.change, err)
+			}
+			continue
+		}
+		if err == nil {
+			t.Errorf("%s %v: got no error, want one naming %v", tt.role, tt.change, tt.names)
+			continue
+		}
+		for _, n := range tt.names {
+			if !strings.Contains(err.Error(), n) {
+				t.Errorf("%s %v: error %q does not name %s", tt.role, tt.change, err, n)
+			}
+		}
+	}
+}
