@@ -260,11 +260,17 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 		return
 	}
+	s.step(w, r, c.ID, spec.update, in)
+}
+
+// step sends one update to a case's workflow and answers with the case as
+// the workflow has it afterwards (read-your-writes), as actor may see it.
+func (s *Server) step(w http.ResponseWriter, r *http.Request, caseID, update string, in workflows.StepInput) {
 	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
 	defer cancel()
 	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkflowID(c.ID),
-		UpdateName:   spec.update,
+		WorkflowID:   workflows.WorkflowID(caseID),
+		UpdateName:   update,
 		Args:         []any{in},
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 	})
@@ -282,7 +288,7 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
 		s.workflowFailure(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, view.Case.VisibleTo(actor))
+	writeJSON(w, http.StatusOK, view.Case.VisibleTo(in.Actor))
 }
 
 // checkAssignment refuses assignment to someone who is not a caseworker or

@@ -1,12 +1,8 @@
 package api
 
 import (
-	"context"
 	"errors"
 	"net/http"
-
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
@@ -43,26 +39,6 @@ func (s *Server) handleCompleteTask(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, notFound)
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
-	defer cancel()
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkflowID(c.ID),
-		UpdateName:   workflows.UpdateCompleteTask,
-		Args:         []any{workflows.StepInput{Actor: actor, TaskID: taskID, Completion: body, CorrelationID: correlationID(r)}},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var view workflows.CaseView
-	if err == nil {
-		err = h.Get(ctx, &view)
-	}
-	if err != nil {
-		var nf *serviceerror.NotFound
-		if errors.As(err, &nf) {
-			writeProblem(w, problem(r, http.StatusConflict, "", "saken er avsluttet, og oppgaven kan ikke fullføres", "the case is finished; the task cannot be completed"))
-			return
-		}
-		s.workflowFailure(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, view.Case.VisibleTo(actor))
+	s.step(w, r, c.ID, workflows.UpdateCompleteTask,
+		workflows.StepInput{Actor: actor, TaskID: taskID, Completion: body, CorrelationID: correlationID(r)})
 }
