@@ -7,10 +7,12 @@ import (
 	"context"
 	_ "embed"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/catalog"
@@ -22,10 +24,12 @@ import (
 
 // Config holds what the API depends on.
 type Config struct {
-	Temporal  client.Client
-	Store     eventstore.Store
-	Directory *directory.Directory
-	Auth      Authenticator
+	// Collectors add metrics to GET /metrics (the projector's progress).
+	Collectors []prometheus.Collector
+	Temporal   client.Client
+	Store      eventstore.Store
+	Directory  *directory.Directory
+	Auth       Authenticator
 	// Ready reports whether every part the API needs is up (GET /readyz).
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
@@ -47,6 +51,7 @@ type Config struct {
 
 // Server serves the HTTP API.
 type Server struct {
+	metrics  *metrics
 	temporal client.Client
 	store    eventstore.Store
 	dir      *directory.Directory
@@ -82,6 +87,11 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger,
 		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications}
 	s.limit = newLimiter(cfg.RateLimit)
+	m, err := newMetrics(cfg.Collectors)
+	if err != nil {
+		return nil, fmt.Errorf("api: metrics: %w", err)
+	}
+	s.metrics = m
 	s.routes()
 	return s, nil
 }
@@ -99,6 +109,7 @@ func (s *Server) table() []route {
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		}},
 		{"GET", "/readyz", true, s.handleReady},
+		{"GET", "/metrics", true, s.handleMetrics},
 		{"GET", "/api/v1/openapi.json", true, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			_, _ = w.Write(openAPI)
@@ -156,6 +167,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
 	ex, r := track(w, r)
+	start := time.Now()
+	defer func() { s.metrics.observe(r, ex.status, time.Since(start)) }()
 	defer s.logRefusal(ex, r)
 	defer func() {
 		if v := recover(); v != nil {

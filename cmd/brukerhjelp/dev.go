@@ -170,13 +170,14 @@ func runDev(ctx context.Context, args []string) error {
 	policy := workflows.DefaultCasePolicy()
 	policy.AutoAssign = f.autoAssign
 	srv, err := api.New(api.Config{
-		Policy:    &policy,
-		Temporal:  tc,
-		Store:     store,
-		Directory: dir,
-		Auth:      api.DevTokens{Directory: dir, Store: store},
-		Logger:    log,
-		Lists:     rm, // read model
+		Policy:     &policy,
+		Collectors: proj.Collectors(),
+		Temporal:   tc,
+		Store:      store,
+		Directory:  dir,
+		Auth:       api.DevTokens{Directory: dir, Store: store},
+		Logger:     log,
+		Lists:      rm, // read model
 		// In-app notifications, also from the read model.
 		Notifications: rm,
 		Ready: func(ctx context.Context) error {
