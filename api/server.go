@@ -129,6 +129,8 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/cases/{ref}/cancel", false, s.handleStep},
 		{"GET", "/api/v1/cases/{ref}/history", false, s.handleHistory},
 		{"GET", "/api/v1/cases/{ref}/sla", false, s.handleSLA},
+		{"GET", "/api/v1/cases/{ref}/state", false, s.handleCaseState}, // api/replay.go
+		{"GET", "/api/v1/audit/export", false, s.handleAuditExport},    // api/replay.go
 		{"GET", "/api/v1/cases/{ref}/verify", false, s.handleVerifyCase},
 		{"GET", "/api/v1/audit/verify", false, s.handleVerifyAll},
 		{"GET", "/api/v1/tasks", false, s.handleListTasks}, // api/list.go

@@ -389,6 +389,34 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	if history[2].Actor != "per" {
 		t.Errorf("claim actor = %q, want per", history[2].Actor)
 	}
+	// The auditor's replay: the case as it was just after it was claimed,
+	// and the whole record as JSON Lines.
+	var then struct {
+		Case caseJSON `json:"case"`
+	}
+	s.expect(t, 200, "GET", "/api/v1/cases/"+created.Reference+"/state?asOf="+history[3].OccurredAt.Format(time.RFC3339Nano), "siri", nil).decode(t, &then)
+	if then.Case.Status != "in-progress" || then.Case.Assignee != "per" || then.Case.Revision != 3 {
+		t.Errorf("state as of the claim = %+v", then.Case)
+	}
+	s.expect(t, 400, "GET", "/api/v1/cases/"+created.Reference+"/state?asOf=yesterday", "siri", nil)
+	s.expect(t, 404, "GET", "/api/v1/cases/"+created.Reference+"/state?asOf=2001-01-01T00:00:00Z", "siri", nil)
+	s.expect(t, 403, "GET", "/api/v1/audit/export", "ola", nil)
+	export := s.expect(t, 200, "GET", "/api/v1/audit/export?from="+history[0].OccurredAt.Add(-time.Minute).Format(time.RFC3339), "siri", nil)
+	lines := strings.Split(strings.TrimSpace(string(export.body)), "\n")
+	ofCase := 0
+	for _, l := range lines {
+		var e struct{ Stream, Hash string }
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("export line %q: %v", l, err)
+		}
+		if e.Stream == "case-"+created.ID && e.Hash != "" {
+			ofCase++
+		}
+	}
+	if ofCase != len(history) {
+		t.Errorf("export holds %d events of the case, want %d", ofCase, len(history))
+	}
+
 	var verify struct {
 		OK     bool `json:"ok"`
 		Events int  `json:"events"`
