@@ -83,23 +83,38 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 			fmt.Sprintf("the search text is too long (max %d characters)", maxQ)))
 		return
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > readmodel.MaxLimit {
-			writeProblem(w, badParam(r, "limit", fmt.Sprintf("limit må være et heltall fra 1 til %d", readmodel.MaxLimit),
-				fmt.Sprintf("limit must be a whole number from 1 to %d", readmodel.MaxLimit)))
-			return
-		}
-		f.Limit = n
+	n, p := queryLimit(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
 	}
+	f.Limit = n
 	page, err := s.lists.ListCases(r.Context(), f)
+	s.writePage(w, r, "list cases", page, err)
+}
+
+// queryLimit reads ?limit= (1..readmodel.MaxLimit); 0 means the default.
+func queryLimit(r *http.Request) (int, *Problem) {
+	v := r.URL.Query().Get("limit")
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > readmodel.MaxLimit {
+		return 0, badParam(r, "limit", fmt.Sprintf("limit må være et heltall fra 1 til %d", readmodel.MaxLimit),
+			fmt.Sprintf("limit must be a whole number from 1 to %d", readmodel.MaxLimit))
+	}
+	return n, nil
+}
+
+// writePage answers with one page of a read-model list.
+func (s *Server) writePage(w http.ResponseWriter, r *http.Request, what string, page any, err error) {
 	if errors.Is(err, readmodel.ErrBadCursor) {
 		writeProblem(w, badParam(r, "cursor", "ugyldig cursor; bruk nextCursor fra forrige side", "invalid cursor; use nextCursor from the previous page"))
 		return
 	}
 	if err != nil {
-		s.log.Error("list cases", "error", err)
-		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+		s.internalError(w, r, what, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, page)

@@ -3,9 +3,7 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,26 +41,14 @@ func (s *Server) handleListNotifications(w http.ResponseWriter, r *http.Request)
 		writeProblem(w, badParam(r, "unread", "unread må være true eller false", "unread must be true or false"))
 		return
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > readmodel.MaxLimit {
-			writeProblem(w, badParam(r, "limit", fmt.Sprintf("limit må være et heltall fra 1 til %d", readmodel.MaxLimit),
-				fmt.Sprintf("limit must be a whole number from 1 to %d", readmodel.MaxLimit)))
-			return
-		}
-		f.Limit = n
+	n, p := queryLimit(r)
+	if p != nil {
+		writeProblem(w, p)
+		return
 	}
+	f.Limit = n
 	page, err := s.notes.ListNotifications(r.Context(), f)
-	if errors.Is(err, readmodel.ErrBadCursor) {
-		writeProblem(w, badParam(r, "cursor", "ugyldig cursor; bruk nextCursor fra forrige side", "invalid cursor; use nextCursor from the previous page"))
-		return
-	}
-	if err != nil {
-		s.log.Error("list notifications", "error", err)
-		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
-		return
-	}
-	writeJSON(w, http.StatusOK, page)
+	s.writePage(w, r, "list notifications", page, err)
 }
 
 // handleReadNotification answers POST /api/v1/notifications/{id}/read:
