@@ -5,14 +5,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"go.temporal.io/sdk/client"
-
-	"github.com/brukerhjelp/brukerhjelp/internal/directory"
-	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 )
 
 // newTestServer builds the API on a real event store and a Temporal client
@@ -20,24 +14,7 @@ import (
 // (authentication, decoding, lookup); the e2e tests cover the workflows.
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	store, err := sqlitestore.Open(filepath.Join(t.TempDir(), "events.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tc.Close)
-	dir := directory.Demo()
-	s, err := New(Config{Temporal: tc, Store: store, Directory: dir, Auth: DevTokens{Directory: dir}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return srv
+	return newServerWith(t, nil).Server
 }
 
 type call struct {

@@ -12,10 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/client"
-
-	"github.com/brukerhjelp/brukerhjelp/internal/directory"
-	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
@@ -23,24 +19,7 @@ import (
 // newListServer is newTestServer with a read model behind the lists.
 func newListServer(t *testing.T, lists Lister) *httptest.Server {
 	t.Helper()
-	store, err := sqlitestore.Open(filepath.Join(t.TempDir(), "events.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tc.Close)
-	dir := directory.Demo()
-	s, err := New(Config{Temporal: tc, Store: store, Directory: dir, Auth: DevTokens{Directory: dir}, Lists: lists})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
-	return srv
+	return newServerWith(t, func(c *Config) { c.Lists = lists }).Server
 }
 
 // listDesk is a read model with six cases, written as the projector

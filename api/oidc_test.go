@@ -11,7 +11,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -20,10 +19,8 @@ import (
 
 	"github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-	"go.temporal.io/sdk/client"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
-	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
@@ -328,22 +325,7 @@ func TestNewOIDCRefusesToStartWithoutAProvider(t *testing.T) {
 func TestProductionAPIRefusesDevTokens(t *testing.T) {
 	iss := newTestIssuer(t)
 	auth := newTestOIDC(t, iss, OIDCConfig{})
-	store, err := sqlitestore.Open(filepath.Join(t.TempDir(), "events.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(tc.Close)
-	s, err := New(Config{Temporal: tc, Store: store, Directory: directory.Demo(), Auth: auth})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	t.Cleanup(srv.Close)
+	srv := newServerWith(t, func(c *Config) { c.Auth = auth }).Server
 
 	c := iss.claims("ola")
 	c["roles"] = []string{"caseworker"}

@@ -2,40 +2,20 @@ package api
 
 import (
 	"encoding/json"
-	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/client"
 
-	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
-	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
 // The record decides who may log in: a departure disables an account, and
 // a new-user case creates one from its start date.
 func TestTheRecordDecidesWhoMayLogIn(t *testing.T) {
-	store, err := sqlitestore.Open(filepath.Join(t.TempDir(), "events.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tc.Close()
-	dir := directory.Demo()
-	s, err := New(Config{Temporal: tc, Store: store, Directory: dir, Auth: DevTokens{Directory: dir, Store: store}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s)
-	defer srv.Close()
+	ts := newServerWith(t, func(c *Config) { c.Auth = DevTokens{Directory: c.Directory, Store: c.Store} })
+	srv, store := ts.Server, ts.store
 	record := func(username string, e helpdesk.PersonEvent) {
 		data, _ := json.Marshal(e)
 		if _, err := store.Append(t.Context(), helpdesk.PersonStream(username), eventstore.NoStream(),
