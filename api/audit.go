@@ -30,7 +30,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, err := s.store.ReadStream(r.Context(), helpdesk.Stream(c.ID), 0, 0)
 	if err != nil {
-		s.log.Error("read history", "case", c.ID, "error", err)
+		s.log.ErrorContext(r.Context(), "read history", "case", c.ID, "error", err)
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}
@@ -64,7 +64,7 @@ func (s *Server) handleVerifyCase(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.store.Verify(r.Context(), helpdesk.Stream(c.ID))
 	if err != nil {
-		s.log.Error("verify", "case", c.ID, "error", err)
+		s.log.ErrorContext(r.Context(), "verify", "case", c.ID, "error", err)
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}
@@ -79,7 +79,7 @@ func (s *Server) handleVerifyAll(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := s.store.VerifyAll(r.Context())
 	if err != nil {
-		s.log.Error("verify all", "error", err)
+		s.log.ErrorContext(r.Context(), "verify all", "error", err)
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
@@ -94,6 +95,7 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 			"Idempotency-Key er allerede brukt med et annet innhold", "Idempotency-Key was already used with a different body"))
 		return
 	}
+	logctx.SetCaseRef(r.Context(), view.Case.Reference)
 	w.Header().Set("Location", "/api/v1/cases/"+view.Case.Reference)
 	writeJSON(w, http.StatusCreated, view.Case.VisibleTo(actor))
 }
@@ -321,7 +323,7 @@ func (s *Server) workflowFailure(w http.ResponseWriter, r *http.Request, err err
 		writeProblem(w, problem(r, http.StatusServiceUnavailable, "", "saksmotoren svarte ikke i tide; prøv igjen", "the case engine did not answer in time; try again"))
 		return
 	}
-	s.log.Error("workflow call failed", "path", r.URL.Path, "error", err)
+	s.log.ErrorContext(r.Context(), "workflow call failed", "path", r.URL.Path, "error", err)
 	writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 }
 
@@ -351,7 +353,7 @@ func (s *Server) visibleCase(r *http.Request) (helpdesk.Case, *Problem) {
 		if errors.Is(err, errNoCase) {
 			return helpdesk.Case{}, notFound
 		}
-		s.log.Error("resolve reference", "ref", r.PathValue("ref"), "error", err)
+		s.log.ErrorContext(r.Context(), "resolve reference", "ref", r.PathValue("ref"), "error", err)
 		return helpdesk.Case{}, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred")
 	}
 	c, err := s.loadCase(r.Context(), id)
@@ -359,12 +361,13 @@ func (s *Server) visibleCase(r *http.Request) (helpdesk.Case, *Problem) {
 		if errors.Is(err, errNoCase) {
 			return helpdesk.Case{}, notFound
 		}
-		s.log.Error("load case", "case", id, "error", err)
+		s.log.ErrorContext(r.Context(), "load case", "case", id, "error", err)
 		return helpdesk.Case{}, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred")
 	}
 	if !s.actor(r).CanSee(c) {
 		return helpdesk.Case{}, notFound
 	}
+	logctx.SetCaseRef(r.Context(), c.Reference)
 	return c, nil
 }
 
@@ -426,11 +429,14 @@ func fold(evs []eventstore.RecordedEvent) (helpdesk.Case, error) {
 	return c, nil
 }
 
+// correlationID is the request's correlation ID (api/middleware.go
+// chooses it once per request); it travels into the workflow and the
+// record's metadata.
 func correlationID(r *http.Request) string {
-	if id := r.Header.Get("X-Correlation-ID"); id != "" && len(id) <= 100 {
+	if id := logctx.CorrelationID(r.Context()); id != "" {
 		return id
 	}
-	return uuid.NewString()
+	return requestCorrelationID(r)
 }
 
 // today is the date in Oslo, as user-management requests are dated.

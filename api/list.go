@@ -150,7 +150,7 @@ func (s *Server) handleListTasks(w http.ResponseWriter, r *http.Request) {
 	actor := s.actor(r)
 	items, err := s.lists.ListTasks(r.Context(), readmodel.TaskFilter{Case: ref, OpenOnly: true, For: &actor})
 	if err != nil {
-		s.log.Error("list tasks", "error", err)
+		s.log.ErrorContext(r.Context(), "list tasks", "error", err)
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}

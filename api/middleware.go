@@ -2,9 +2,15 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 )
 
 // exchange is what the middleware learns about one request while it runs:
@@ -74,10 +80,73 @@ func noteAction(r *http.Request, a Action) {
 	}
 }
 
-// track starts an exchange for r.
+// track starts an exchange for r. The request's context carries its
+// correlation ID (internal/logctx), so every line logged about it names
+// the ID; the answer names it too (X-Correlation-ID).
 func track(w http.ResponseWriter, r *http.Request) (*exchange, *http.Request) {
 	e := &exchange{ResponseWriter: w}
-	return e, r.WithContext(context.WithValue(r.Context(), exchangeKey{}, e))
+	id := requestCorrelationID(r)
+	w.Header().Set("X-Correlation-ID", id)
+	ctx := logctx.With(r.Context(), id)
+	return e, r.WithContext(context.WithValue(ctx, exchangeKey{}, e))
+}
+
+// requestCorrelationID is the caller's X-Correlation-ID when it is a
+// sensible one (1–100 printable ASCII characters, no spaces), else a new
+// UUID.
+func requestCorrelationID(r *http.Request) string {
+	id := r.Header.Get("X-Correlation-ID")
+	if id == "" || len(id) > 100 || strings.ContainsFunc(id, func(c rune) bool { return c <= ' ' || c > '~' }) {
+		return uuid.NewString()
+	}
+	return id
+}
+
+// noteRequestedCase names the case a case route asked for when the
+// handler did not resolve it to its reference (bad reference, 404, a
+// refusal before the lookup). The log encoder escapes it.
+func noteRequestedCase(r *http.Request) {
+	ref := r.PathValue("ref")
+	if ref == "" {
+		return
+	}
+	if _, known := logctx.Fields(r.Context()); known == "" {
+		if len(ref) > 100 {
+			ref = strings.ToValidUTF8(ref[:100], "")
+		}
+		logctx.SetCaseRef(r.Context(), ref)
+	}
+}
+
+// quietRoutes are polled by machines (probes, scrapers); their request log
+// lines are at debug level so they do not drown the rest.
+var quietRoutes = map[string]bool{"GET /healthz": true, "GET /readyz": true, "GET /metrics": true}
+
+// logRequest writes one line per answered request: the route pattern,
+// status, time taken and the caller. The request's context adds the
+// correlation ID and, for a case route, the case reference (logctx).
+func (s *Server) logRequest(e *exchange, r *http.Request, took time.Duration) {
+	noteRequestedCase(r)
+	status := e.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	user := e.user
+	if user == "" {
+		user = "-"
+	}
+	level := slog.LevelInfo
+	if quietRoutes[r.Pattern] {
+		level = slog.LevelDebug
+	}
+	route := r.Pattern
+	if route == "" {
+		route = "unmatched"
+	}
+	s.log.LogAttrs(r.Context(), level, "request",
+		slog.String("method", r.Method), slog.String("route", route), slog.String("path", r.URL.Path),
+		slog.Int("status", status), slog.Float64("durationMs", float64(took.Microseconds())/1000),
+		slog.String("user", user), slog.String("remote", r.RemoteAddr))
 }
 
 // logRefusal logs a refused request with user, action and resource. A 404
@@ -87,6 +156,7 @@ func (s *Server) logRefusal(e *exchange, r *http.Request) {
 	if !ok {
 		return
 	}
+	noteRequestedCase(r)
 	user := e.user
 	if user == "" {
 		user = "-"

@@ -76,7 +76,7 @@ func (s *Server) handleReadNotification(w http.ResponseWriter, r *http.Request) 
 		return
 	}
 	if err != nil {
-		s.log.Error("mark notification read", "error", err)
+		s.log.ErrorContext(r.Context(), "mark notification read", "error", err)
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}

@@ -113,7 +113,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, from, to time.Ti
 		if err != nil {
 			// The status is sent; a cut-off export ends without its last
 			// line, which a reader notices.
-			s.log.Error("audit export", "error", err)
+			s.log.ErrorContext(r.Context(), "audit export", "error", err)
 			return
 		}
 		for _, e := range evs {
@@ -140,6 +140,6 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request, from, to time.Ti
 }
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
-	s.log.Error(what, "path", r.URL.Path, "error", err)
+	s.log.ErrorContext(r.Context(), what, "path", r.URL.Path, "error", err)
 	writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
@@ -77,6 +78,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	// Lines logged with a request's context name its correlation ID and
+	// case reference (api/middleware.go).
+	cfg.Logger = slog.New(logctx.Handler(cfg.Logger.Handler()))
 	policy := workflows.DefaultCasePolicy()
 	if cfg.Policy != nil {
 		policy = *cfg.Policy
@@ -170,14 +174,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ex, r := track(w, r)
 	start := time.Now()
-	defer func() { s.metrics.observe(r, ex.status, time.Since(start)) }()
+	defer func() {
+		took := time.Since(start)
+		s.metrics.observe(r, ex.status, took)
+		s.logRequest(ex, r, took)
+	}()
 	defer s.logRefusal(ex, r)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
 				panic(v)
 			}
-			s.log.Error("panic in handler", "method", r.Method, "path", r.URL.Path, "panic", v)
+			s.log.ErrorContext(r.Context(), "panic in handler", "method", r.Method, "path", r.URL.Path, "panic", v)
 			if ex.status == 0 { // else the answer has begun and cannot be changed
 				writeProblem(ex, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 			}

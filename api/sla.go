@@ -50,13 +50,13 @@ func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 	}
 	evs, err := s.store.ReadStream(r.Context(), helpdesk.Stream(c.ID), 0, 0)
 	if err != nil {
-		s.log.Error("read sla", "case", c.ID, "error", err)
+		s.log.ErrorContext(r.Context(), "read sla", "case", c.ID, "error", err)
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}
 	cal, err := calendar.New(s.policy.Calendar)
 	if err != nil {
-		s.log.Error("calendar", "error", err)
+		s.log.ErrorContext(r.Context(), "calendar", "error", err)
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}

@@ -30,7 +30,7 @@ func (s *Server) handleCompleteTask(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, notFound)
 			return
 		}
-		s.log.Error("load case", "case", caseID, "error", err)
+		s.log.ErrorContext(r.Context(), "load case", "case", caseID, "error", err)
 		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
 		return
 	}
