@@ -27,6 +27,21 @@ type AppendInput struct {
 	// when the stream must not exist yet.
 	ExpectedRevision int64      `json:"expectedRevision"`
 	Events           []NewEvent `json:"events"`
+	// CaseRef is the case's reference (BH-…), for the logs only; empty
+	// for streams that are no case.
+	CaseRef string `json:"caseRef,omitempty"`
+}
+
+// LogFields names the work in the activity's log lines (worker's logging
+// interceptor): the correlation ID of the request that caused the events
+// and the case reference.
+func (in AppendInput) LogFields() (correlationID, caseRef string) {
+	for _, e := range in.Events {
+		if e.Metadata.CorrelationID != "" {
+			return e.Metadata.CorrelationID, in.CaseRef
+		}
+	}
+	return "", in.CaseRef
 }
 
 // AppendOutput tells where the events landed.
@@ -47,7 +62,11 @@ const (
 // same IDs at the same revision and the store writes nothing twice.
 func (a *Activities) AppendEvents(ctx context.Context, in AppendInput) (AppendOutput, error) {
 	info := activity.GetInfo(ctx)
-	return a.appendEvents(ctx, in, execution{info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID})
+	out, err := a.appendEvents(ctx, in, execution{info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID})
+	if err == nil {
+		activity.GetLogger(ctx).Info("events recorded", "stream", in.Stream, "count", len(in.Events), "lastRevision", out.LastRevision)
+	}
+	return out, err
 }
 
 // execution identifies one activity execution; all its attempts share it.

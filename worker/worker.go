@@ -7,6 +7,7 @@ import (
 	"errors"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/interceptor"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -35,13 +36,19 @@ func Register(r interface {
 	r.RegisterActivity(acts)
 }
 
+// Options are the worker options every Brukerhjelp worker uses: the
+// logging interceptor (worker/logging.go).
+func Options() sdkworker.Options {
+	return sdkworker.Options{Interceptors: []interceptor.WorkerInterceptor{&LogInterceptor{}}}
+}
+
 // New builds a worker on the Brukerhjelp task queue; start it with Start
 // and stop it with Stop.
 func New(c client.Client, acts *activities.Activities) (sdkworker.Worker, error) {
 	if c == nil || acts == nil {
 		return nil, errors.New("worker: nil client or activities")
 	}
-	w := sdkworker.New(c, workflows.TaskQueue, sdkworker.Options{})
+	w := sdkworker.New(c, workflows.TaskQueue, Options())
 	Register(w, acts)
 	return w, nil
 }

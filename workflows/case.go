@@ -78,6 +78,11 @@ type CaseInput struct {
 	Revoke    *RevokeRequest `json:"revoke,omitempty"`
 }
 
+// LogFields names the case in the workflow's log lines (worker's logging
+// interceptor): the correlation ID of the request that opened it. The
+// reference is allocated by the run, so it is not known yet.
+func (in CaseInput) LogFields() (correlationID, caseRef string) { return in.CorrelationID, "" }
+
 // StepInput is the body of every step update: who acts, and what they say.
 type StepInput struct {
 	Actor         helpdesk.Actor           `json:"actor"`
@@ -455,8 +460,11 @@ func (w *caseRun) record(ctx workflow.Context, actor helpdesk.Actor, correlation
 // knows (it is the stream's only writer), then folds them into the state.
 func (w *caseRun) append(ctx workflow.Context, actor, correlationID string, events []helpdesk.Event) error {
 	meta := helpdesk.Metadata{Actor: actor, OccurredAt: workflow.Now(ctx), CorrelationID: correlationID}
-	in := activities.AppendInput{Stream: helpdesk.Stream(w.in.CaseID), ExpectedRevision: w.state.Revision}
+	in := activities.AppendInput{Stream: helpdesk.Stream(w.in.CaseID), ExpectedRevision: w.state.Revision, CaseRef: w.state.Reference}
 	for _, ev := range events {
+		if o, ok := ev.(helpdesk.CaseOpened); ok && in.CaseRef == "" {
+			in.CaseRef = o.Reference
+		}
 		data, err := json.Marshal(ev)
 		if err != nil {
 			return fmt.Errorf("encode %s: %w", ev.EventType(), err)

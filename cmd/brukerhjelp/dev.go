@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/worker"
@@ -36,6 +38,7 @@ type devFlags struct {
 	smtpAddr     string
 	directory    string
 	autoAssign   bool
+	logFormat    string
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -48,6 +51,7 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "127.0.0.1:2525", `inbound mail address; "off" disables it`)
 	fs.BoolVar(&f.autoAssign, "auto-assign", false, "give new cases to the least-loaded caseworker of their group instead of leaving them in the group's queue")
 	fs.StringVar(&f.directory, "directory", "", "YAML file with users, units and groups (default: the built-in demo organisation)")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -62,6 +66,9 @@ func parseDevFlags(args []string) (devFlags, error) {
 	}
 	if _, _, err := net.SplitHostPort(f.httpAddr); err != nil {
 		return f, fmt.Errorf("--http-addr: %w", err)
+	}
+	if !slices.Contains(logctx.Formats, f.logFormat) {
+		return f, fmt.Errorf("--log-format: %q is neither text nor json", f.logFormat)
 	}
 	if f.smtpAddr != "off" {
 		if _, _, err := net.SplitHostPort(f.smtpAddr); err != nil {
@@ -80,7 +87,10 @@ func runDev(ctx context.Context, args []string) error {
 		}
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	log, err := logctx.New(os.Stderr, f.logFormat, slog.LevelInfo)
+	if err != nil {
+		return fmt.Errorf("--log-format: %w", err)
+	}
 
 	dir := directory.Demo()
 	if f.directory != "" {
@@ -206,6 +216,9 @@ func runDev(ctx context.Context, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(httpLn) }()
 
+	if !slices.Contains(logctx.Formats, f.logFormat) {
+		return f, fmt.Errorf("--log-format: %q is neither text nor json", f.logFormat)
+	}
 	if f.smtpAddr != "off" {
 		log.Warn("innkommende e-post er ikke tilgjengelig ennå / inbound SMTP is not available yet", "smtp-addr", f.smtpAddr)
 	}

@@ -16,11 +16,14 @@ Bruk / usage:
   brukerhjelp dev [flagg]   hele løsningen innebygd i én prosess / the whole embedded stack
   brukerhjelp api           HTTP-API mot Temporal-klynge, EventStoreDB og lesemodell / the HTTP API in production
   brukerhjelp worker        arbeidsprosessen for arbeidsflytene / the workflow worker in production
+  brukerhjelp healthcheck api|worker
+                            helsesjekk for containere / the containers' healthcheck
   brukerhjelp help          denne teksten / this text
 
 api og worker leser innstillingene fra miljøet / read their settings from the environment:
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, EVENTSTORE_URL, DATABASE_URL, HTTP_ADDR,
   OIDC_ISSUER, OIDC_AUDIENCE, SMTP_URL, DIRECTORY_FILE
+  (valgfritt / optional: LOG_FORMAT=json|text, standard / default json)
 
 Kjør "brukerhjelp dev -h" for flaggene / for the flags.
 `
@@ -50,6 +53,12 @@ func run(ctx context.Context, args []string) int {
 		}
 		if err := run(ctx); err != nil {
 			fmt.Fprintf(os.Stderr, "brukerhjelp %s: %v\n", args[0], err)
+			return 1
+		}
+		return 0
+	case "healthcheck":
+		if err := runHealthcheck(ctx, args[1:]); err != nil {
+			fmt.Fprintln(os.Stderr, "brukerhjelp healthcheck:", err)
 			return 1
 		}
 		return 0

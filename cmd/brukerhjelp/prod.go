@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
 
@@ -21,9 +22,12 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
+	"github.com/brukerhjelp/brukerhjelp/internal/probe"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/worker"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
 // prodDeps is what both production processes open from their settings.
@@ -41,7 +45,11 @@ func openProd(ctx context.Context, role config.Role) (*prodDeps, func(), error) 
 	if err != nil {
 		return nil, nil, fmt.Errorf("configuration:\n%w", err)
 	}
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil)).With("process", string(role))
+	log, err := logctx.New(os.Stderr, cfg.LogFormat, slog.LevelInfo)
+	if err != nil {
+		return nil, nil, fmt.Errorf("LOG_FORMAT: %w", err)
+	}
+	log = log.With("process", string(role))
 	d := &prodDeps{cfg: cfg, log: log}
 	var closers []func()
 	closeAll := func() {
@@ -71,8 +79,15 @@ func openProd(ctx context.Context, role config.Role) (*prodDeps, func(), error) 
 		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	closers = append(closers, func() { d.rm.Close() })
+	// A worker's identity names its host, so `brukerhjelp healthcheck
+	// worker` finds it among the task queue's pollers.
+	identity := fmt.Sprintf("brukerhjelp-%s@%s/%d", role, probe.Hostname(), os.Getpid())
+	if role == config.Worker {
+		identity = probe.WorkerIdentity(probe.Hostname(), os.Getpid())
+	}
 	d.tc, err = client.DialContext(ctx, client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
-		Logger: sdklog.NewStructuredLogger(log.With("component", "temporal-client"))})
+		Identity: identity,
+		Logger:   sdklog.NewStructuredLogger(log.With("component", "temporal"))})
 	if err != nil {
 		closeAll()
 		return nil, nil, fmt.Errorf("TEMPORAL_ADDRESS: %w", err)
@@ -165,4 +180,42 @@ func runAPI(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(shutdownCtx)
+}
+
+// runHealthcheck is the container healthcheck (the image has no shell):
+// `healthcheck api` asks this host's API for GET /readyz; `healthcheck
+// worker` asks Temporal whether a worker of this host polls the task
+// queue. Both read the same environment as the process they check.
+func runHealthcheck(ctx context.Context, args []string) error {
+	if len(args) != 1 || (args[0] != "api" && args[0] != "worker") {
+		return errors.New("usage: brukerhjelp healthcheck api|worker")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if args[0] == "api" {
+		return probe.API(ctx, os.Getenv("HTTP_ADDR"))
+	}
+	cfg, err := config.Load(config.Worker, os.Getenv)
+	if err != nil {
+		return fmt.Errorf("configuration:\n%w", err)
+	}
+	tc, err := client.DialContext(ctx, client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
+		Identity: "brukerhjelp-healthcheck@" + probe.Hostname(),
+		Logger:   sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		return fmt.Errorf("TEMPORAL_ADDRESS: %w", err)
+	}
+	defer tc.Close()
+	resp, err := tc.DescribeTaskQueue(ctx, workflows.TaskQueue, enumspb.TASK_QUEUE_TYPE_WORKFLOW)
+	if err != nil {
+		return fmt.Errorf("describe task queue %s: %w", workflows.TaskQueue, err)
+	}
+	var ids []string
+	for _, p := range resp.GetPollers() {
+		ids = append(ids, p.GetIdentity())
+	}
+	if !probe.PollsFrom(ids, probe.Hostname()) {
+		return fmt.Errorf("no worker of host %s polls task queue %s", probe.Hostname(), workflows.TaskQueue)
+	}
+	return nil
 }

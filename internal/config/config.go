@@ -34,12 +34,15 @@ type Config struct {
 	OIDCAudience  string
 	SMTPURL       string
 	DirectoryFile string
+	// LogFormat is json (the default: one JSON object per line) or text.
+	LogFormat string
 }
 
 // Variables lists every setting the loader knows, for tooling (the compose
-// file's check) and the usage text.
+// file's check, deploy/) and the usage text. All but LOG_FORMAT are
+// API.md's; LOG_FORMAT is optional.
 var Variables = []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "EVENTSTORE_URL", "DATABASE_URL",
-	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "SMTP_URL", "DIRECTORY_FILE"}
+	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT"}
 
 // Load reads the settings role needs through getenv (os.Getenv). Every
 // problem is reported, each naming its variable.
@@ -54,6 +57,7 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		OIDCAudience:      strings.TrimSpace(getenv("OIDC_AUDIENCE")),
 		SMTPURL:           strings.TrimSpace(getenv("SMTP_URL")),
 		DirectoryFile:     strings.TrimSpace(getenv("DIRECTORY_FILE")),
+		LogFormat:         strings.TrimSpace(getenv("LOG_FORMAT")),
 	}
 	var errs []error
 	bad := func(name, why string) { errs = append(errs, fmt.Errorf("%s: %s", name, why)) }
@@ -103,6 +107,13 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			bad("SMTP_URL", "must be smtp://host:port or smtps://host:port")
 		}
+	}
+	switch c.LogFormat {
+	case "":
+		c.LogFormat = "json"
+	case "json", "text":
+	default:
+		bad("LOG_FORMAT", "must be json or text")
 	}
 	return c, errors.Join(errs...)
 }

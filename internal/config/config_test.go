@@ -33,6 +33,8 @@ func TestLoadNamesEveryBadSetting(t *testing.T) {
 		{API, map[string]string{"DATABASE_URL": ""}, []string{"DATABASE_URL"}},
 		{API, map[string]string{"HTTP_ADDR": "8080"}, []string{"HTTP_ADDR"}},
 		{API, map[string]string{"SMTP_URL": "mail.example:25"}, []string{"SMTP_URL"}},
+		{Worker, map[string]string{"LOG_FORMAT": "xml"}, []string{"LOG_FORMAT"}},
+		{Worker, map[string]string{"LOG_FORMAT": "text"}, nil},
 		{Worker, map[string]string{"OIDC_ISSUER": "", "HTTP_ADDR": ""}, nil}, // the worker serves no HTTP and checks no tokens
 		{Worker, map[string]string{"DIRECTORY_FILE": "", "TEMPORAL_NAMESPACE": ""}, []string{"DIRECTORY_FILE", "TEMPORAL_NAMESPACE"}},
 	}
@@ -57,5 +59,12 @@ func TestLoadNamesEveryBadSetting(t *testing.T) {
 				t.Errorf("%s %v: error %q does not name %s", tt.role, tt.change, err, n)
 			}
 		}
+	}
+}
+
+func TestLogFormatDefaultsToJSON(t *testing.T) {
+	c, err := Load(Worker, env(good()))
+	if err != nil || c.LogFormat != "json" {
+		t.Fatalf("LOG_FORMAT unset: got %q, %v; want json", c.LogFormat, err)
 	}
 }
