@@ -216,9 +216,6 @@ func runDev(ctx context.Context, args []string) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(httpLn) }()
 
-	if !slices.Contains(logctx.Formats, f.logFormat) {
-		return f, fmt.Errorf("--log-format: %q is neither text nor json", f.logFormat)
-	}
 	if f.smtpAddr != "off" {
 		log.Warn("innkommende e-post er ikke tilgjengelig ennå / inbound SMTP is not available yet", "smtp-addr", f.smtpAddr)
 	}
