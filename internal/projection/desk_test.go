@@ -14,6 +14,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
 )
 
 // world is a help desk's record and a read model built from it, written
@@ -44,7 +45,7 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) openReadModel(path string) *readmodel.DB {
 	w.t.Helper()
-	rm, err := readmodel.Open(context.Background(), path)
+	rm, err := readmodel.Open(context.Background(), readmodeltest.DSN(w.t, path))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -242,6 +243,9 @@ func (w *world) start(rm *readmodel.DB, fault func(context.Context, eventstore.R
 		MaxRetries:   3,
 		RetryInitial: time.Millisecond,
 		RetryMax:     5 * time.Millisecond,
+		// Small batches, so catching up (after a stop, in a rebuild) goes
+		// through batches and the tests see them.
+		BatchSize: 4,
 	})
 	if err != nil {
 		w.t.Fatal(err)

@@ -41,8 +41,15 @@ const (
 // Options tune a Projector; the zero value is fine for production.
 type Options struct {
 	Logger *slog.Logger
-	// ProgressEvery logs progress after every so many events (1000).
+	// ProgressEvery logs progress after every so many live events (1000).
 	ProgressEvery int
+	// ProgressInterval logs progress while catching up at most this often
+	// (5 s).
+	ProgressInterval time.Duration
+	// BatchSize is how many events one transaction applies while the
+	// projector is far behind the record (500); 1 applies every event in
+	// a transaction of its own.
+	BatchSize int
 	// MaxRetries is how often a failing event is retried before it is
 	// poisoned (when it cannot succeed) or handed back for redelivery
 	// (when it might: the database was busy or away). Default 5.
@@ -64,6 +71,12 @@ func (o *Options) defaults() {
 	}
 	if o.ProgressEvery <= 0 {
 		o.ProgressEvery = 1000
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = 5 * time.Second
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
 	}
 	if o.MaxRetries <= 0 {
 		o.MaxRetries = 5
