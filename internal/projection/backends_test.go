@@ -23,5 +23,7 @@ func TestPostgres(t *testing.T) {
 		TestPoisonedEventsAreRecordedNotDropped,
 		TestUnknownEventTypesAreSkippedAndCounted,
 		TestReadyOnlyWhileRunning,
+		TestOneProjectorKeepsTheReadModel,
+		TestVerifyFindsWhatDiffersFromARebuild,
 	)
 }

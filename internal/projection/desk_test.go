@@ -238,7 +238,18 @@ func (w *world) fold(c *deskCase) helpdesk.Case {
 // start runs a projector until the test ends or stop is called.
 func (w *world) start(rm *readmodel.DB, fault func(context.Context, eventstore.RecordedEvent) error) (p *Projector, stop func()) {
 	w.t.Helper()
+	p, stop = w.startAs("", rm, fault)
+	waitFor(w.t, "the projector to run", func() bool { return p.running.Load() })
+	return p, stop
+}
+
+// startAs runs a projector named id (when not "") until the test ends or
+// stop is called, without waiting for it to take the lease.
+func (w *world) startAs(id string, rm *readmodel.DB, fault func(context.Context, eventstore.RecordedEvent) error) (p *Projector, stop func()) {
+	w.t.Helper()
 	p, err := New(w.store, rm, Options{
+		ID:           id,
+		LeaseRetry:   20 * time.Millisecond,
 		Logger:       slog.New(slog.NewTextHandler(w.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		MaxRetries:   3,
 		RetryInitial: time.Millisecond,
@@ -266,7 +277,6 @@ func (w *world) start(rm *readmodel.DB, fault func(context.Context, eventstore.R
 		}
 	}
 	w.t.Cleanup(stop)
-	waitFor(w.t, "the projector to run", func() bool { return p.running.Load() })
 	return p, stop
 }
 

@@ -61,7 +61,7 @@ func (p *Projector) forwardOnce(ctx context.Context, pub message.Publisher) erro
 	} else {
 		p.log.Info("projection: resuming", "after", from, "head", head)
 	}
-	if from, err = p.catchUp(ctx, from, func(evs []eventstore.RecordedEvent) error {
+	if from, err = p.catchUp(ctx, from, false, func(evs []eventstore.RecordedEvent) error {
 		// One event of the batch failed: the router takes them one by one,
 		// with its retries and poison queue. Those already applied are
 		// passed over by the checkpoint.
@@ -100,9 +100,11 @@ func (p *Projector) forwardOnce(ctx context.Context, pub message.Publisher) erro
 // on from there, event by event, which keeps the lag of live events low.
 // A batch that fails is handed to oneByOne (the router, or Rebuild's own
 // loop), so a bad event is retried or poisoned alone.
-func (p *Projector) catchUp(ctx context.Context, from uint64, oneByOne func([]eventstore.RecordedEvent) error) (uint64, error) {
+//
+// With drain it goes on to the end of the record, short batch included.
+func (p *Projector) catchUp(ctx context.Context, from uint64, drain bool, oneByOne func([]eventstore.RecordedEvent) error) (uint64, error) {
 	size := p.opts.BatchSize
-	if size <= 1 {
+	if size <= 1 && !drain {
 		return from, nil
 	}
 	var (
@@ -117,7 +119,7 @@ func (p *Projector) catchUp(ctx context.Context, from uint64, oneByOne func([]ev
 		if err != nil {
 			return from, fmt.Errorf("read the record after %d: %w", from, err)
 		}
-		if len(evs) < size {
+		if len(evs) == 0 || (len(evs) < size && !drain) {
 			break
 		}
 		if err := p.applyBatch(ctx, evs); err != nil {
