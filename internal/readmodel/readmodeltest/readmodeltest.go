@@ -87,6 +87,18 @@ func DSN(t testing.TB, path string) string {
 	return withSchema(t, schema)
 }
 
+// PostgresDSN makes a fresh schema on the EnvPostgres server and returns
+// its DSN; the schema is dropped when t ends.
+func PostgresDSN(t testing.TB) string {
+	t.Helper()
+	return DSN(postgresT{t}, t.TempDir())
+}
+
+// postgresT is t, named as if under TestPostgres.
+type postgresT struct{ testing.TB }
+
+func (postgresT) Name() string { return prefix }
+
 func withSchema(t testing.TB, schema string) string {
 	u, err := url.Parse(os.Getenv(EnvPostgres))
 	if err != nil {
