@@ -18,6 +18,7 @@ Bruk / usage:
   brukerhjelp worker        arbeidsprosessen for arbeidsflytene / the workflow worker in production
   brukerhjelp healthcheck api|worker
                             helsesjekk for containere / the containers' healthcheck
+  brukerhjelp projections   bygg eller kontroller lesemodellen / rebuild or verify the read model
   brukerhjelp help          denne teksten / this text
 
 api og worker leser innstillingene fra miljøet / read their settings from the environment:
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string) int {
 			return 1
 		}
 		return 0
+	case "projections":
+		return runProjections(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0

@@ -69,12 +69,9 @@ func openProd(ctx context.Context, role config.Role) (*prodDeps, func(), error) 
 		return nil, nil, fmt.Errorf("EVENTSTORE_URL: %w", err)
 	}
 	closers = append(closers, func() { d.store.Close() })
-	p, ok := strings.CutPrefix(cfg.DatabaseURL, "sqlite:")
-	if !ok {
-		closeAll()
-		return nil, nil, errors.New("DATABASE_URL: the PostgreSQL read model is not available yet; use sqlite:<path>")
-	}
-	if d.rm, err = readmodel.Open(ctx, p); err != nil {
+	// postgres://… or sqlite:<path>; with PostgreSQL several api
+	// processes share the read model and one of them projects (the lease).
+	if d.rm, err = readmodel.Open(ctx, cfg.DatabaseURL); err != nil {
 		closeAll()
 		return nil, nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}

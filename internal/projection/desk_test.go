@@ -14,6 +14,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
 )
 
 // world is a help desk's record and a read model built from it, written
@@ -44,7 +45,7 @@ func newWorld(t *testing.T) *world {
 
 func (w *world) openReadModel(path string) *readmodel.DB {
 	w.t.Helper()
-	rm, err := readmodel.Open(context.Background(), path)
+	rm, err := readmodel.Open(context.Background(), readmodeltest.DSN(w.t, path))
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -237,11 +238,25 @@ func (w *world) fold(c *deskCase) helpdesk.Case {
 // start runs a projector until the test ends or stop is called.
 func (w *world) start(rm *readmodel.DB, fault func(context.Context, eventstore.RecordedEvent) error) (p *Projector, stop func()) {
 	w.t.Helper()
+	p, stop = w.startAs("", rm, fault)
+	waitFor(w.t, "the projector to run", func() bool { return p.running.Load() })
+	return p, stop
+}
+
+// startAs runs a projector named id (when not "") until the test ends or
+// stop is called, without waiting for it to take the lease.
+func (w *world) startAs(id string, rm *readmodel.DB, fault func(context.Context, eventstore.RecordedEvent) error) (p *Projector, stop func()) {
+	w.t.Helper()
 	p, err := New(w.store, rm, Options{
+		ID:           id,
+		LeaseRetry:   20 * time.Millisecond,
 		Logger:       slog.New(slog.NewTextHandler(w.t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		MaxRetries:   3,
 		RetryInitial: time.Millisecond,
 		RetryMax:     5 * time.Millisecond,
+		// Small batches, so catching up (after a stop, in a rebuild) goes
+		// through batches and the tests see them.
+		BatchSize: 4,
 	})
 	if err != nil {
 		w.t.Fatal(err)
@@ -262,7 +277,6 @@ func (w *world) start(rm *readmodel.DB, fault func(context.Context, eventstore.R
 		}
 	}
 	w.t.Cleanup(stop)
-	waitFor(w.t, "the projector to run", func() bool { return p.running.Load() })
 	return p, stop
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
 // Metadata keys of an event message. The payload is the event's data.
@@ -54,10 +55,24 @@ func (p *Projector) forwardOnce(ctx context.Context, pub message.Publisher) erro
 	if err != nil {
 		return err
 	}
+	head, _ := p.head(ctx)
 	if from == 0 {
-		p.log.Info("projection: building the read model from the record")
+		p.log.Info("projection: building the read model from the record", "events", head)
 	} else {
-		p.log.Info("projection: resuming", "after", from)
+		p.log.Info("projection: resuming", "after", from, "head", head)
+	}
+	if from, err = p.catchUp(ctx, from, false, func(evs []eventstore.RecordedEvent) error {
+		// One event of the batch failed: the router takes them one by one,
+		// with its retries and poison queue. Those already applied are
+		// passed over by the checkpoint.
+		for _, ev := range evs {
+			if err := pub.Publish(TopicEvents, toMessage(ev)); err != nil {
+				return fmt.Errorf("publish event at %d: %w", ev.Position, err)
+			}
+		}
+		return nil
+	}); err != nil {
+		return err
 	}
 	sub, err := p.store.Subscribe(ctx, from, eventstore.Filter{})
 	if err != nil {
@@ -76,6 +91,105 @@ func (p *Projector) forwardOnce(ctx context.Context, pub message.Publisher) erro
 			p.log.Info("projection: progress", "events", n, "position", ev.Position)
 		}
 	}
+}
+
+// catchUp applies the record after from in batches of Options.BatchSize
+// events, one transaction each, for as long as it finds full batches: far
+// behind the head, that is many times faster than an event per
+// transaction. It returns the position it got to; the subscription goes
+// on from there, event by event, which keeps the lag of live events low.
+// A batch that fails is handed to oneByOne (the router, or Rebuild's own
+// loop), so a bad event is retried or poisoned alone.
+//
+// With drain it goes on to the end of the record, short batch included.
+func (p *Projector) catchUp(ctx context.Context, from uint64, drain bool, oneByOne func([]eventstore.RecordedEvent) error) (uint64, error) {
+	size := p.opts.BatchSize
+	if size <= 1 && !drain {
+		return from, nil
+	}
+	var (
+		start    = time.Now()
+		lastLog  = start
+		n        int
+		head, _  = p.head(ctx)
+		announce = head > from && head-from >= uint64(size)
+	)
+	for {
+		evs, err := p.store.ReadAll(ctx, from, size, eventstore.Filter{})
+		if err != nil {
+			return from, fmt.Errorf("read the record after %d: %w", from, err)
+		}
+		if len(evs) == 0 || (len(evs) < size && !drain) {
+			break
+		}
+		if err := p.applyBatch(ctx, evs); err != nil {
+			if ctx.Err() != nil {
+				return from, ctx.Err()
+			}
+			p.log.Warn("projection: a batch failed; applying its events one by one",
+				"from", evs[0].Position, "to", evs[len(evs)-1].Position, "error", err)
+			if err := oneByOne(evs); err != nil {
+				return from, err
+			}
+		}
+		from = evs[len(evs)-1].Position
+		n += len(evs)
+		p.handled.Add(int64(len(evs)))
+		if now := time.Now(); now.Sub(lastLog) >= p.opts.ProgressInterval {
+			lastLog = now
+			if h, err := p.head(ctx); err == nil && h > head {
+				head = h
+			}
+			p.log.Info("projection: catching up", "position", from, "head", head, "percent", percent(from, head),
+				"events", n, "eventsPerSecond", int(float64(n)/now.Sub(start).Seconds()))
+		}
+	}
+	if announce {
+		elapsed := time.Since(start)
+		p.log.Info("projection: caught up with the record", "position", from, "events", n,
+			"seconds", elapsed.Round(time.Millisecond).Seconds(), "eventsPerSecond", int(float64(n)/max(elapsed.Seconds(), 1e-9)))
+	}
+	return from, nil
+}
+
+// applyBatch applies evs in one transaction with one checkpoint move. A
+// panic fails the batch like an error; the router's Recoverer then meets
+// it again event by event.
+func (p *Projector) applyBatch(ctx context.Context, evs []eventstore.RecordedEvent) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic in a batch: %v", r)
+		}
+	}()
+	return p.db.ProjectBatch(ctx, Cases, func(ctx context.Context, b *readmodel.Batch) error {
+		for _, ev := range evs {
+			if _, err := b.Step(ctx, ev.Position, func(ctx context.Context, tx *readmodel.Tx) error {
+				return p.applyCase(ctx, tx, ev)
+			}); err != nil {
+				return fmt.Errorf("event %s at position %d (%s %s@%d): %w", ev.ID, ev.Position, ev.Type, ev.Stream, ev.Revision, err)
+			}
+		}
+		return nil
+	})
+}
+
+// head returns the position of the last event of the record, when the
+// store can tell (for progress reports); 0 when not.
+func (p *Projector) head(ctx context.Context) (uint64, error) {
+	h, ok := p.store.(interface {
+		Head(context.Context) (uint64, error)
+	})
+	if !ok {
+		return 0, nil
+	}
+	return h.Head(ctx)
+}
+
+func percent(at, head uint64) int {
+	if head == 0 {
+		return 0
+	}
+	return int(min(100, 100*at/head))
 }
 
 // toMessage makes the message of one recorded event. Its UUID is the

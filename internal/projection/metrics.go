@@ -23,6 +23,14 @@ func (p *Projector) Collectors() []prometheus.Collector {
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "brukerhjelp_projection_poisoned_events",
 			Help: "Events the projector could not apply and set aside (the read model misses them until rebuilt)."},
 			func() float64 { return float64(status().Poisoned) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "brukerhjelp_projection_active",
+			Help: "1 while this process's projector holds the read model's lease and keeps it; 0 while it stands by."},
+			func() float64 {
+				if p.active.Load() {
+					return 1
+				}
+				return 0
+			}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "brukerhjelp_projection_running",
 			Help: "1 while the projector runs."},
 			func() float64 {

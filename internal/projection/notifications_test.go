@@ -2,7 +2,6 @@ package projection
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
 )
 
 // startNotifying runs a projector as w.start does, with the demo
@@ -28,6 +28,7 @@ func (w *world) startNotifying(rm *readmodel.DB, fault func(context.Context, eve
 		RetryInitial: time.Millisecond,
 		RetryMax:     5 * time.Millisecond,
 		Groups:       directory.Demo(),
+		BatchSize:    4,
 	})
 	if err != nil {
 		w.t.Fatal(err)
@@ -321,14 +322,7 @@ func TestNoNotificationTwiceAfterRedeliveryCrashOrRebuild(t *testing.T) {
 	// are dropped and written again with the same ids, and the read flag
 	// is kept.
 	w.rm.Close()
-	raw, err := sql.Open("sqlite", "file:"+w.rmPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.Exec(`UPDATE meta SET value = '0-old' WHERE key = 'version'`); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	readmodeltest.Exec(t, readmodeltest.DSN(t, w.rmPath), `UPDATE meta SET value = '0-old' WHERE key = 'version'`)
 	rebuilt := w.openReadModel(w.rmPath)
 	if rebuilt.Rebuilt() == "" {
 		t.Fatal("the read model of another version was kept, want it rebuilt")

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,8 +42,15 @@ const (
 // Options tune a Projector; the zero value is fine for production.
 type Options struct {
 	Logger *slog.Logger
-	// ProgressEvery logs progress after every so many events (1000).
+	// ProgressEvery logs progress after every so many live events (1000).
 	ProgressEvery int
+	// ProgressInterval logs progress while catching up at most this often
+	// (5 s).
+	ProgressInterval time.Duration
+	// BatchSize is how many events one transaction applies while the
+	// projector is far behind the record (500); 1 applies every event in
+	// a transaction of its own.
+	BatchSize int
 	// MaxRetries is how often a failing event is retried before it is
 	// poisoned (when it cannot succeed) or handed back for redelivery
 	// (when it might: the database was busy or away). Default 5.
@@ -53,6 +61,13 @@ type Options struct {
 	// StalledAfter is how long the projection may keep failing before
 	// Ready reports it (30 s).
 	StalledAfter time.Duration
+	// ID names this projector in Status and in the read model, where the
+	// one holding the lease is recorded (hostname-pid).
+	ID string
+	// LeaseRetry is how often a projector standing by tries to take the
+	// read model's lease, and how often the holder checks it still holds
+	// it (2 s).
+	LeaseRetry time.Duration
 	// Groups tells notifications who works in a caseworker group
 	// (notifications.go); nil tells group members nothing.
 	Groups Groups
@@ -64,6 +79,19 @@ func (o *Options) defaults() {
 	}
 	if o.ProgressEvery <= 0 {
 		o.ProgressEvery = 1000
+	}
+	if o.ID == "" {
+		host, _ := os.Hostname()
+		o.ID = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if o.LeaseRetry <= 0 {
+		o.LeaseRetry = 2 * time.Second
+	}
+	if o.ProgressInterval <= 0 {
+		o.ProgressInterval = 5 * time.Second
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = 500
 	}
 	if o.MaxRetries <= 0 {
 		o.MaxRetries = 5
@@ -89,6 +117,9 @@ type Projector struct {
 	groups Groups
 
 	running atomic.Bool
+	// active: this projector holds the read model's lease; standby: it
+	// waits for it.
+	active, standby atomic.Bool
 	// handled counts events this run handled, for progress logs.
 	handled atomic.Int64
 
@@ -114,7 +145,62 @@ func New(store eventstore.Store, db *readmodel.DB, opts Options) (*Projector, er
 
 // Run projects until ctx is done, then stops its router and forwarder and
 // returns nil. It returns an error only when it cannot go on.
+//
+// Only one projector writes a read model: Run first takes the read
+// model's lease (readmodel.Lead), standing by while another projector
+// holds it, and projects only while it holds it. If the lease is lost
+// (its database connection failed), it stops projecting and stands by
+// again.
 func (p *Projector) Run(ctx context.Context) error {
+	for {
+		standing := false
+		lease, err := p.db.Lead(ctx, Cases, p.opts.ID, p.opts.LeaseRetry, func(err error) {
+			if !standing {
+				standing = true
+				p.standby.Store(true)
+				if err != nil {
+					p.log.Warn("projection: cannot take the read model's lease; trying again", "error", err)
+				} else {
+					p.log.Info("projection: another projector keeps the read model; standing by", "projector", p.opts.ID)
+				}
+			}
+		})
+		if err != nil {
+			p.standby.Store(false)
+			return nil // ctx is done
+		}
+		p.standby.Store(false)
+		p.active.Store(true)
+		p.log.Info("projection: this projector keeps the read model", "projector", p.opts.ID, "database", p.db.Backend())
+		leaseCtx, cancel := context.WithCancel(ctx)
+		lost := make(chan struct{})
+		go func() {
+			select {
+			case <-lease.Lost():
+				close(lost)
+				cancel()
+			case <-leaseCtx.Done():
+			}
+		}()
+		err = p.run(leaseCtx)
+		cancel()
+		p.active.Store(false)
+		lease.Release()
+		if ctx.Err() != nil {
+			return nil
+		}
+		select {
+		case <-lost:
+			p.log.Warn("projection: lost the read model's lease; standing by", "projector", p.opts.ID)
+			continue
+		default:
+		}
+		return err
+	}
+}
+
+// run projects until ctx is done.
+func (p *Projector) run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -217,6 +303,13 @@ func (p *Projector) router(pubsub *gochannel.GoChannel, wlog watermill.LoggerAda
 // Status is what the projector is doing.
 type Status struct {
 	Running bool `json:"running"`
+	// Projector names this projector; Active is true while it holds the
+	// read model's lease and keeps it, Standby while another does.
+	// ActiveProjector names the one that holds it (as last recorded).
+	Projector       string `json:"projector"`
+	Active          bool   `json:"active"`
+	Standby         bool   `json:"standby"`
+	ActiveProjector string `json:"activeProjector,omitempty"`
 	readmodel.Stats
 	// LastError is the current failure, while the projection keeps
 	// failing.
@@ -230,7 +323,12 @@ func (p *Projector) Status(ctx context.Context) (Status, error) {
 	if err != nil {
 		return Status{}, fmt.Errorf("projection: %w", err)
 	}
-	s := Status{Running: p.running.Load(), Stats: st}
+	holder, err := p.db.ActiveProjector(ctx, Cases)
+	if err != nil {
+		return Status{}, fmt.Errorf("projection: %w", err)
+	}
+	s := Status{Running: p.running.Load(), Stats: st, Projector: p.opts.ID, Active: p.active.Load(),
+		Standby: p.standby.Load(), ActiveProjector: holder}
 	p.mu.Lock()
 	if p.lastErr != nil {
 		s.LastError, s.FailingSince = p.lastErr.Error(), p.failingSince
@@ -248,6 +346,9 @@ func (p *Projector) Ready(ctx context.Context) error {
 		return err
 	}
 	switch {
+	case s.Standby:
+		// Another projector keeps the read model.
+		return nil
 	case !s.Running:
 		return errors.New("projector: not running")
 	case s.LastError != "" && time.Since(s.FailingSince) > p.opts.StalledAfter:

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
 )
 
 // Dates the demo directory's actors are taken on: an ordinary day, and a
@@ -318,11 +318,7 @@ func TestRebuildFromScratchEqualsTheLiveReadModel(t *testing.T) {
 
 	// Delete readmodel.db as an operator would, and start again.
 	w.rm.Close()
-	for _, suffix := range []string{"", "-wal", "-shm"} {
-		if err := os.Remove(w.rmPath + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
-			t.Fatal(err)
-		}
-	}
+	readmodeltest.Remove(t, readmodeltest.DSN(t, w.rmPath))
 	rebuiltRM := w.openReadModel(w.rmPath)
 	w.start(rebuiltRM, nil)
 	w.caughtUp(rebuiltRM)

@@ -122,7 +122,11 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	if f.Q != "" {
 		// instr, not LIKE: no wildcards to escape, and the column and the
 		// term are both lower-cased in Go, which folds æøå too.
-		w.add("instr(search, ?) > 0", strings.ToLower(f.Q))
+		find := "instr(search, ?) > 0"
+		if d.pg {
+			find = "strpos(search, ?) > 0"
+		}
+		w.add(find, strings.ToLower(f.Q))
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
@@ -170,7 +174,7 @@ func (d *DB) OpenCaseLoad(ctx context.Context, assignees []string) (map[string]i
 		load[a] = 0
 		args[i] = a
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT assignee, count(*) FROM cases WHERE final = 0 AND assignee IN (`+placeholders(len(args))+`)
+	rows, err := d.db.QueryContext(ctx, `SELECT assignee, count(*) FROM cases WHERE NOT final AND assignee IN (`+placeholders(len(args))+`)
 		GROUP BY assignee`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read model: open case load: %w", err)
@@ -260,7 +264,7 @@ func (w *where) eq(column, value string) {
 
 func (w *where) sql() string {
 	if len(w.conds) == 0 {
-		return "1"
+		return "TRUE"
 	}
 	return strings.Join(w.conds, " AND ")
 }
@@ -270,7 +274,7 @@ func (w *where) visibility(v Visibility) {
 	switch {
 	case v.All:
 	case v.User == "":
-		w.add("0")
+		w.add("FALSE")
 	default:
 		approves := "t.approver = ? OR (t.escalated AND t.fallback = ?)"
 		args := []any{v.User, v.User, v.User, v.User}

@@ -183,7 +183,7 @@ func (d *DB) MarkNotificationRead(ctx context.Context, recipient, id string, at 
 	// The recipient is part of the condition: someone else's notification
 	// is not found, exactly as one that does not exist.
 	res, err := tx.ExecContext(ctx, `INSERT INTO notification_reads (id, recipient, read_at)
-		SELECT id, recipient, ? FROM notifications WHERE id = ? AND recipient = ?
+		SELECT id, recipient, CAST(? AS BIGINT) FROM notifications WHERE id = ? AND recipient = ?
 		ON CONFLICT (id) DO NOTHING`, nanos(at), id, recipient)
 	if err != nil {
 		return Notification{}, fmt.Errorf("read model: mark notification %s read: %w", id, err)

@@ -2,7 +2,6 @@ package readmodel_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
 )
 
 // notice writes one notification per position, for recipient, at minute
@@ -182,14 +182,7 @@ func TestReadFlagsOutliveARebuild(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.Exec(`UPDATE meta SET value = '0-old' WHERE key = 'version'`); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	readmodeltest.Exec(t, readmodeltest.DSN(t, path), `UPDATE meta SET value = '0-old' WHERE key = 'version'`)
 
 	db = open(t, path)
 	if db.Rebuilt() == "" {

@@ -34,14 +34,44 @@ const schemaVersion = 2
 // DB is the read model database.
 type DB struct {
 	db *sql.DB
+	// pg is true on PostgreSQL, false on SQLite (postgres.go).
+	pg bool
 	// rebuilt tells why Open dropped an existing read model, if it did.
 	rebuilt string
 }
 
-// Open opens (creating if needed) the SQLite read model at path. A read
-// model written by another schema or another shape of helpdesk.Case is
-// dropped, so the projector rebuilds it from the record.
-func Open(ctx context.Context, path string) (*DB, error) {
+// Open opens (creating if needed) the read model at dsn: postgres://… (or
+// postgresql://…) for PostgreSQL, where a search_path parameter picks the
+// schema; sqlite:<path> or a plain file path for SQLite. A read model
+// written by another schema or another shape of helpdesk.Case is dropped,
+// so the projector rebuilds it from the record.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	var (
+		d     = &DB{pg: isPostgres(dsn)}
+		where = dsn
+		err   error
+	)
+	if d.pg {
+		// Say where, never the password.
+		if u, perr := url.Parse(dsn); perr == nil {
+			where = u.Redacted()
+		}
+		d.db, err = openPostgres(dsn)
+	} else {
+		where = strings.TrimPrefix(dsn, "sqlite:")
+		d.db, err = openSQLite(where)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open read model %s: %w", where, err)
+	}
+	if err := d.migrate(ctx); err != nil {
+		d.db.Close()
+		return nil, fmt.Errorf("read model %s: %w", where, err)
+	}
+	return d, nil
+}
+
+func openSQLite(path string) (*sql.DB, error) {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "busy_timeout(5000)")
@@ -53,16 +83,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// Writers take the lock at BEGIN, so two writers never deadlock on
 	// upgrading a read lock.
 	q.Set("_txlock", "immediate")
-	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
-	if err != nil {
-		return nil, fmt.Errorf("open read model %s: %w", path, err)
+	return sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+}
+
+// Backend names the database: "postgres" or "sqlite".
+func (d *DB) Backend() string {
+	if d.pg {
+		return "postgres"
 	}
-	d := &DB{db: db}
-	if err := d.migrate(ctx); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("read model %s: %w", path, err)
-	}
-	return d, nil
+	return "sqlite"
 }
 
 // Rebuilt returns why Open dropped the existing read model ("" when it
@@ -95,7 +124,7 @@ var schema = []string{
 		reference               TEXT NOT NULL,
 		kind                    TEXT NOT NULL,
 		status                  TEXT NOT NULL,
-		final                   INTEGER NOT NULL,
+		final                   BOOLEAN NOT NULL,
 		title                   TEXT NOT NULL,
 		description             TEXT NOT NULL,
 		priority                TEXT NOT NULL,
@@ -112,13 +141,13 @@ var schema = []string{
 		closed_at               INTEGER,
 		revision                INTEGER NOT NULL,
 		seen_revision           INTEGER NOT NULL,
-		has_sla                 INTEGER NOT NULL,
+		has_sla                 BOOLEAN NOT NULL,
 		sla_response_due        INTEGER,
 		sla_resolution_due      INTEGER,
-		sla_paused              INTEGER NOT NULL,
-		sla_response_breached   INTEGER NOT NULL,
-		sla_resolution_breached INTEGER NOT NULL,
-		sla_breached            INTEGER NOT NULL,
+		sla_paused              BOOLEAN NOT NULL,
+		sla_response_breached   BOOLEAN NOT NULL,
+		sla_resolution_breached BOOLEAN NOT NULL,
+		sla_breached            BOOLEAN NOT NULL,
 		search                  TEXT NOT NULL,
 		state                   BLOB NOT NULL
 	)`,
@@ -137,7 +166,7 @@ var schema = []string{
 		status         TEXT NOT NULL,
 		approver       TEXT NOT NULL,
 		fallback       TEXT NOT NULL,
-		escalated      INTEGER NOT NULL,
+		escalated      BOOLEAN NOT NULL,
 		grp            TEXT NOT NULL,
 		cost_nok       INTEGER NOT NULL,
 		created_at     INTEGER NOT NULL,
@@ -175,38 +204,49 @@ var tables = []string{"notifications", "poisoned", "tasks", "cases", "checkpoint
 // migrate creates the schema, first dropping a read model whose version
 // differs from this code's.
 func (d *DB) migrate(ctx context.Context) error {
-	want := version()
-	var have string
-	err := d.db.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'version'`).Scan(&have)
-	switch {
-	case err == nil && have == want:
-		return nil
-	case err == nil:
-		d.rebuilt = fmt.Sprintf("written by read model version %s, this is %s", have, want)
-	case errors.Is(err, sql.ErrNoRows) || strings.Contains(err.Error(), "no such table"):
-		// A new file, or one from before versions were recorded.
-		if n, _ := d.count(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'checkpoints'`); n > 0 {
-			d.rebuilt = "written before read model versions were recorded"
-		}
-	default:
-		return fmt.Errorf("read version: %w", err)
-	}
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	defer tx.Rollback()
-	if d.rebuilt != "" {
-		for _, t := range tables {
-			if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
-				return fmt.Errorf("drop %s: %w", t, err)
-			}
+	if d.pg {
+		// Two processes starting at once must not both create the tables.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '/readmodel-migrate'))`); err != nil {
+			return fmt.Errorf("migrate: lock: %w", err)
 		}
 	}
-	for _, stmt := range schema {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("create schema: %w", err)
+	want := version()
+	hasMeta, err := d.hasTable(ctx, tx, "meta")
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var have string
+	if hasMeta {
+		err = tx.QueryRowContext(ctx, `SELECT value FROM meta WHERE key = 'version'`).Scan(&have)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read version: %w", err)
 		}
+	}
+	switch {
+	case have == want:
+		return nil
+	case have != "":
+		d.rebuilt = fmt.Sprintf("written by read model version %s, this is %s", have, want)
+	default:
+		// A new database, or one from before versions were recorded.
+		if old, err := d.hasTable(ctx, tx, "checkpoints"); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		} else if old {
+			d.rebuilt = "written before read model versions were recorded"
+		}
+	}
+	if d.rebuilt != "" {
+		if err := dropTables(ctx, tx); err != nil {
+			return err
+		}
+	}
+	if err := d.createTables(ctx, tx); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('version', ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, want); err != nil {
@@ -218,10 +258,62 @@ func (d *DB) migrate(ctx context.Context) error {
 	return nil
 }
 
-func (d *DB) count(ctx context.Context, query string, args ...any) (int, error) {
+func dropTables(ctx context.Context, tx *sql.Tx) error {
+	for _, t := range tables {
+		if _, err := tx.ExecContext(ctx, `DROP TABLE IF EXISTS `+t); err != nil {
+			return fmt.Errorf("drop %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+func (d *DB) createTables(ctx context.Context, tx *sql.Tx) error {
+	for _, stmt := range schema {
+		if d.pg {
+			stmt = pgSchema.Replace(stmt)
+		}
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("create schema: %w", err)
+		}
+	}
+	return nil
+}
+
+// Reset empties the read model for a rebuild from the record: every
+// table the record fills is dropped and created again, the read flags
+// (notification_reads) are kept.
+func (d *DB) Reset(ctx context.Context) error {
+	tx, err := d.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("read model: reset: %w", err)
+	}
+	defer tx.Rollback()
+	if err := dropTables(ctx, tx); err != nil {
+		return fmt.Errorf("read model: reset: %w", err)
+	}
+	if err := d.createTables(ctx, tx); err != nil {
+		return fmt.Errorf("read model: reset: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (key, value) VALUES ('version', ?)`, version()); err != nil {
+		return fmt.Errorf("read model: reset: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("read model: reset: %w", err)
+	}
+	return nil
+}
+
+// hasTable reports whether the read model has table name.
+func (d *DB) hasTable(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
+	if d.pg {
+		q = `SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?`
+	}
 	var n int
-	err := d.db.QueryRowContext(ctx, query, args...).Scan(&n)
-	return n, err
+	if err := tx.QueryRowContext(ctx, q, name).Scan(&n); err != nil {
+		return false, fmt.Errorf("look for table %s: %w", name, err)
+	}
+	return n > 0, nil
 }
 
 // version names the schema and the shape of helpdesk.Case: the snapshot

@@ -2,7 +2,6 @@ package readmodel_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -12,11 +11,12 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
 )
 
 func open(t *testing.T, path string) *readmodel.DB {
 	t.Helper()
-	db, err := readmodel.Open(context.Background(), path)
+	db, err := readmodel.Open(context.Background(), readmodeltest.DSN(t, path))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,14 +170,7 @@ func TestOpenRebuildsAReadModelOfAnotherVersion(t *testing.T) {
 	}
 	db.Close()
 
-	raw, err := sql.Open("sqlite", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := raw.Exec(`UPDATE meta SET value = '0-old' WHERE key = 'version'`); err != nil {
-		t.Fatal(err)
-	}
-	raw.Close()
+	readmodeltest.Exec(t, readmodeltest.DSN(t, path), `UPDATE meta SET value = '0-old' WHERE key = 'version'`)
 
 	db = open(t, path)
 	cp, err := db.Checkpoint(context.Background(), "cases")
@@ -192,5 +185,72 @@ func TestOpenRebuildsAReadModelOfAnotherVersion(t *testing.T) {
 	db = open(t, path)
 	if db.Rebuilt() != "" {
 		t.Errorf("reopened the current version: rebuilt %q, want it kept", db.Rebuilt())
+	}
+}
+
+func TestABatchCommitsItsStepsAndCheckpointTogether(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "readmodel.db"))
+	ctx := context.Background()
+	base := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	c := newCase(1, helpdesk.StatusNew, "", base)
+	step := func(b *readmodel.Batch, pos uint64, status helpdesk.Status, assignee string) error {
+		_, err := b.Step(ctx, pos, func(ctx context.Context, tx *readmodel.Tx) error {
+			got, seen, ok, err := tx.Case(ctx, c.ID)
+			if err != nil {
+				return err
+			}
+			if ok && got.Status == "" {
+				return errors.New("the batch lost the case it wrote")
+			}
+			got = c
+			got.Status, got.Assignee, got.Revision = status, assignee, seen+1
+			got.UpdatedAt = base.Add(time.Duration(pos) * time.Minute)
+			return tx.PutCase(ctx, got, seen+1)
+		})
+		return err
+	}
+	// Three events of one case in one transaction: the last one wins, and
+	// each step saw the one before (revision 0, 1, 2).
+	if err := db.ProjectBatch(ctx, "cases", func(ctx context.Context, b *readmodel.Batch) error {
+		for i, st := range []helpdesk.Status{helpdesk.StatusNew, helpdesk.StatusInProgress, helpdesk.StatusResolved} {
+			if err := step(b, uint64(i+1), st, "per"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := db.ListCases(ctx, readmodel.Filter{Visibility: readmodel.Visibility{All: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Items) != 1 || page.Items[0].Status != helpdesk.StatusResolved || page.Items[0].Revision != 2 {
+		t.Fatalf("after a batch of three: %+v, want one case resolved at revision 2", page.Items)
+	}
+	if st, err := db.Stats(ctx, "cases"); err != nil || st.Position != 3 || st.Applied != 3 {
+		t.Fatalf("stats after a batch of three = %+v, %v; want position 3, 3 applied", st, err)
+	}
+
+	// A batch that fails at its second step keeps nothing, not even its
+	// first step; steps at or before the checkpoint are not run again.
+	err = db.ProjectBatch(ctx, "cases", func(ctx context.Context, b *readmodel.Batch) error {
+		if applied, err := b.Step(ctx, 3, func(context.Context, *readmodel.Tx) error { return errors.New("ran again") }); applied || err != nil {
+			return fmt.Errorf("step 3 again: applied %v, %v", applied, err)
+		}
+		if err := step(b, 4, helpdesk.StatusClosed, "lise"); err != nil {
+			return err
+		}
+		_, err := b.Step(ctx, 5, func(context.Context, *readmodel.Tx) error { return errors.New("disk full") })
+		return err
+	})
+	if err == nil || err.Error() != "disk full" {
+		t.Fatalf("failing batch: %v, want disk full", err)
+	}
+	if st, err := db.Stats(ctx, "cases"); err != nil || st.Position != 3 || st.Applied != 3 {
+		t.Errorf("stats after a failed batch = %+v, %v; want still position 3, 3 applied", st, err)
+	}
+	if load, err := db.OpenCaseLoad(ctx, []string{"per", "lise"}); err != nil || load["per"] != 1 || load["lise"] != 0 {
+		t.Errorf("after a failed batch: load %v, %v; want the case still with per", load, err)
 	}
 }

@@ -97,7 +97,7 @@ func (d *DB) ListTasks(ctx context.Context, f TaskFilter) ([]TaskItem, error) {
 // actsOn adds "a may act on task t of case c" as a condition.
 func (w *where) actsOn(a helpdesk.Actor) {
 	if a.Username == "" {
-		w.add("0")
+		w.add("FALSE")
 		return
 	}
 	caseworker := a.Has(helpdesk.RoleCaseworker)

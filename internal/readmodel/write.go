@@ -7,6 +7,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +21,20 @@ var ErrBadState = errors.New("unreadable case state")
 // Tx is one projection step: everything one event changes, written in the
 // same transaction as the projection's checkpoint.
 type Tx struct {
-	tx      *sql.Tx
+	tx      *stmtTx
 	outcome string // column of checkpoints to count the event in
+	// cases holds the cases a batch has read or written (nil outside a
+	// batch): later events of the batch fold on them without reading the
+	// row back, and each is written once, when the batch commits.
+	cases map[string]*cachedCase
+}
+
+// cachedCase is a case as a batch last saw it.
+type cachedCase struct {
+	c      helpdesk.Case
+	seen   int64
+	exists bool // a row exists, or will once the batch writes it
+	dirty  bool // changed since read: the batch writes it
 }
 
 // Project runs fn for the event at position in one transaction that also
@@ -30,32 +43,145 @@ type Tx struct {
 // So a redelivered event is a no-op, and a crash before the commit leaves
 // neither the change nor the checkpoint behind.
 func (d *DB) Project(ctx context.Context, projection string, position uint64, fn func(ctx context.Context, tx *Tx) error) (applied bool, err error) {
+	err = d.ProjectBatch(ctx, projection, func(ctx context.Context, b *Batch) error {
+		applied, err = b.step(ctx, position, fn, false)
+		return err
+	})
+	return applied, err
+}
+
+// Batch is many projection steps in one transaction, with one move of the
+// checkpoint when it commits: catching up far behind the record, the
+// transaction, the checkpoint and each case's row are paid once per
+// batch instead of once per event. It is as safe as Project: the steps
+// and the checkpoint commit together or not at all.
+type Batch struct {
+	tx         *stmtTx
+	checkpoint uint64 // the checkpoint as the batch began
+	last       uint64 // the last position a step applied
+	counts     map[string]int64
+	cases      map[string]*cachedCase
+}
+
+// ProjectBatch runs fn, which calls b.Step for each event in global order,
+// in one transaction that then writes the cases the steps changed and
+// moves projection's checkpoint to the last step. If fn or the commit
+// fails, nothing of the batch is kept.
+func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx context.Context, b *Batch) error) error {
 	tx, err := d.db.BeginTx(ctx, nil)
 	if err != nil {
-		return false, fmt.Errorf("read model: begin: %w", err)
+		return fmt.Errorf("read model: begin: %w", err)
 	}
 	defer tx.Rollback()
-	checkpoint, err := checkpointIn(ctx, tx, projection)
-	if err != nil {
-		return false, err
+	// On PostgreSQL two projectors could run at once (while one loses its
+	// lease, projector.go): the row lock makes the second wait for the
+	// first's commit and then see its checkpoint, so no event is applied
+	// twice. SQLite's writer takes the database lock at BEGIN.
+	if d.pg {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (projection, position, updated_at) VALUES (?, 0, ?)
+			ON CONFLICT (projection) DO NOTHING`, projection, time.Now().UnixNano()); err != nil {
+			return fmt.Errorf("read model: checkpoint of %s: %w", projection, err)
+		}
 	}
-	if position <= checkpoint {
+	checkpoint, err := checkpointIn(ctx, tx, projection, d.pg)
+	if err != nil {
+		return err
+	}
+	b := &Batch{tx: &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}}, checkpoint: checkpoint, last: checkpoint, counts: map[string]int64{}, cases: map[string]*cachedCase{}}
+	if err := fn(ctx, b); err != nil {
+		return err
+	}
+	if b.last == checkpoint {
+		return nil // every step was applied before
+	}
+	ids := make([]string, 0, len(b.cases))
+	for id, cc := range b.cases {
+		if cc.dirty {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		cc := b.cases[id]
+		if err := writeCase(ctx, b.tx, cc.c, cc.seen); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (projection, position, applied, ignored, skipped, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (projection) DO UPDATE SET position = excluded.position, applied = checkpoints.applied + excluded.applied,
+			ignored = checkpoints.ignored + excluded.ignored, skipped = checkpoints.skipped + excluded.skipped, updated_at = excluded.updated_at`,
+		projection, int64(b.last), b.counts["applied"], b.counts["ignored"], b.counts["skipped"], time.Now().UnixNano()); err != nil {
+		return fmt.Errorf("read model: move checkpoint: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("read model: commit: %w", err)
+	}
+	return nil
+}
+
+// Step runs fn for the event at position, inside the batch. Positions
+// must rise from step to step. An event at or before the checkpoint is
+// not run again: Step reports false. An error from fn is returned as it
+// is, and the caller must then give up the whole batch (return the error
+// from ProjectBatch's fn): what fn wrote before failing is not undone by
+// Step alone.
+func (b *Batch) Step(ctx context.Context, position uint64, fn func(ctx context.Context, tx *Tx) error) (applied bool, err error) {
+	return b.step(ctx, position, fn, true)
+}
+
+func (b *Batch) step(ctx context.Context, position uint64, fn func(ctx context.Context, tx *Tx) error, cache bool) (bool, error) {
+	if position <= b.last {
 		return false, nil
 	}
-	t := &Tx{tx: tx, outcome: "applied"}
+	t := &Tx{tx: b.tx, outcome: "applied"}
+	if cache {
+		t.cases = b.cases
+	}
 	if err := fn(ctx, t); err != nil {
 		return false, err
 	}
-	// outcome is one of three fixed column names, never input.
-	if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (projection, position, `+t.outcome+`, updated_at) VALUES (?, ?, 1, ?)
-		ON CONFLICT (projection) DO UPDATE SET position = excluded.position, `+t.outcome+` = `+t.outcome+` + 1, updated_at = excluded.updated_at`,
-		projection, int64(position), time.Now().UnixNano()); err != nil {
-		return false, fmt.Errorf("read model: move checkpoint: %w", err)
-	}
-	if err := tx.Commit(); err != nil {
-		return false, fmt.Errorf("read model: commit: %w", err)
-	}
+	b.last = position
+	b.counts[t.outcome]++
 	return true, nil
+}
+
+// stmtTx is a transaction that prepares each statement once: a batch runs
+// the same few statements thousands of times, and parsing them again each
+// time was a fifth of a rebuild's CPU. The statements close with the
+// transaction.
+type stmtTx struct {
+	*sql.Tx
+	stmts map[string]*sql.Stmt
+}
+
+func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := t.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	t.stmts[query] = st
+	return st, nil
+}
+
+func (t *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (t *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := t.stmt(ctx, query)
+	if err != nil {
+		// A Row carrying err: the same query again fails to prepare the
+		// same way, through the transaction itself.
+		return t.Tx.QueryRowContext(ctx, query, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
 }
 
 // Ignore counts the event as not for this projection (another stream).
@@ -69,6 +195,17 @@ func (t *Tx) Skip() { t.outcome = "skipped" }
 // revision seen for it (which may be past c.Revision when events were
 // skipped). ok is false when the case has no row yet.
 func (t *Tx) Case(ctx context.Context, id string) (c helpdesk.Case, seen int64, ok bool, err error) {
+	if cc, hit := t.cases[id]; hit {
+		return cc.c, cc.seen, cc.exists, nil
+	}
+	c, seen, ok, err = t.loadCase(ctx, id)
+	if err == nil && t.cases != nil {
+		t.cases[id] = &cachedCase{c: c, seen: seen, exists: ok}
+	}
+	return c, seen, ok, err
+}
+
+func (t *Tx) loadCase(ctx context.Context, id string) (c helpdesk.Case, seen int64, ok bool, err error) {
 	var state []byte
 	err = t.tx.QueryRowContext(ctx, `SELECT state, seen_revision FROM cases WHERE id = ?`, id).Scan(&state, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -89,14 +226,28 @@ func (t *Tx) Case(ctx context.Context, id string) (c helpdesk.Case, seen int64, 
 // MarkSeen records that the case's stream was read up to revision seen
 // without changing the case (a skipped event).
 func (t *Tx) MarkSeen(ctx context.Context, id string, seen int64) error {
+	if cc, hit := t.cases[id]; hit {
+		cc.seen = seen
+		cc.dirty = cc.dirty || cc.exists
+		return nil
+	}
 	if _, err := t.tx.ExecContext(ctx, `UPDATE cases SET seen_revision = ? WHERE id = ?`, seen, id); err != nil {
 		return fmt.Errorf("read model: mark case %s: %w", id, err)
 	}
 	return nil
 }
 
-// PutCase writes the case row, its snapshot and its tasks.
+// PutCase writes the case row, its snapshot and its tasks (in a batch:
+// when the batch commits).
 func (t *Tx) PutCase(ctx context.Context, c helpdesk.Case, seen int64) error {
+	if t.cases != nil {
+		t.cases[c.ID] = &cachedCase{c: c, seen: seen, exists: true, dirty: true}
+		return nil
+	}
+	return writeCase(ctx, t.tx, c, seen)
+}
+
+func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) error {
 	var state bytes.Buffer
 	if err := gob.NewEncoder(&state).Encode(c); err != nil {
 		return fmt.Errorf("read model: encode case %s: %w", c.ID, err)
@@ -111,7 +262,7 @@ func (t *Tx) PutCase(ctx context.Context, c helpdesk.Case, seen int64) error {
 		respDue, resDue = sla.ResponseDue, sla.ResolutionDue
 	}
 	search := strings.ToLower(c.Reference + "\n" + c.Title + "\n" + c.Description)
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO cases (id, reference, kind, status, final, title, description, priority, service, channel,
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases (id, reference, kind, status, final, title, description, priority, service, channel,
 			reporter, created_by, assignee, grp, reopened, created_at, updated_at, resolved_at, closed_at, revision, seen_revision,
 			has_sla, sla_response_due, sla_resolution_due, sla_paused, sla_response_breached, sla_resolution_breached, sla_breached,
 			search, state)
@@ -136,11 +287,11 @@ func (t *Tx) PutCase(ctx context.Context, c helpdesk.Case, seen int64) error {
 	}
 	// A case has a handful of tasks: rewriting them is simpler than
 	// working out which one an event touched, and just as correct.
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM tasks WHERE case_id = ?`, c.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE case_id = ?`, c.ID); err != nil {
 		return fmt.Errorf("read model: clear tasks of %s: %w", c.ID, err)
 	}
 	for _, tk := range c.Tasks {
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, case_reference, kind, type, title, status, approver, fallback,
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, case_reference, kind, type, title, status, approver, fallback,
 				escalated, grp, cost_nok, created_at, due_at, completed_at, outcome, decided_by, on_behalf_of)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			tk.ID, c.ID, c.Reference, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
@@ -183,7 +334,8 @@ func (d *DB) RecordPoisoned(ctx context.Context, p PoisonedEvent) error {
 		return fmt.Errorf("read model: record poisoned event: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (projection, position, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (projection) DO UPDATE SET position = max(position, excluded.position), updated_at = excluded.updated_at`,
+		ON CONFLICT (projection) DO UPDATE SET position = CASE WHEN excluded.position > checkpoints.position
+			THEN excluded.position ELSE checkpoints.position END, updated_at = excluded.updated_at`,
 		p.Projection, int64(p.Position), time.Now().UnixNano()); err != nil {
 		return fmt.Errorf("read model: move checkpoint past poisoned event: %w", err)
 	}
@@ -250,15 +402,19 @@ func (d *DB) Stats(ctx context.Context, projection string) (Stats, error) {
 // Checkpoint returns the global position projection has handled
 // everything up to; 0 before it starts.
 func (d *DB) Checkpoint(ctx context.Context, projection string) (uint64, error) {
-	return checkpointIn(ctx, d.db, projection)
+	return checkpointIn(ctx, d.db, projection, false)
 }
 
 // checkpointIn reads a checkpoint through the database or a transaction.
 func checkpointIn(ctx context.Context, q interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}, projection string) (uint64, error) {
+}, projection string, forUpdate bool) (uint64, error) {
+	query := `SELECT position FROM checkpoints WHERE projection = ?`
+	if forUpdate {
+		query += ` FOR UPDATE`
+	}
 	var pos int64
-	err := q.QueryRowContext(ctx, `SELECT position FROM checkpoints WHERE projection = ?`, projection).Scan(&pos)
+	err := q.QueryRowContext(ctx, query, projection).Scan(&pos)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

@@ -290,3 +290,7 @@ func (s *Store) VerifyAll(ctx context.Context) (eventstore.VerifyResult, error) 
 	}
 	return result, nil
 }
+
+// Head returns the global position of the last committed event (0 for an
+// empty store), for progress reports.
+func (s *Store) Head(context.Context) (uint64, error) { return s.committed.Load(), nil }

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/projection"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+)
+
+const projectionsUsage = `Bruk / usage:
+  brukerhjelp projections rebuild [--data-dir ./data] [--directory fil.yaml]
+      bygger lesemodellen (readmodel.db) på nytt fra hendelsesloggen (events.db); stopp dev først
+      rebuilds the read model in place from the record; stop dev first
+  brukerhjelp projections rebuild --verify [--data-dir ./data] [--directory fil.yaml]
+      bygger en ny lesemodell ved siden av og sammenligner rad for rad; avslutter med 0 hvis lik, 1 hvis ikke
+      builds a fresh read model aside and compares it row by row; exit status 0 if identical, 1 if not
+`
+
+// runProjections runs "brukerhjelp projections …" and returns the exit
+// status: 0 done (and identical, with --verify), 1 different or failed,
+// 2 a usage error.
+func runProjections(ctx context.Context, args []string) int {
+	return projectionsCmd(ctx, args, os.Stdout, os.Stderr)
+}
+
+func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "rebuild" {
+		fmt.Fprint(stderr, projectionsUsage)
+		return 2
+	}
+	fs := flag.NewFlagSet("projections rebuild", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dataDir := fs.String("data-dir", "./data", "the data directory of brukerhjelp dev (events.db, readmodel.db)")
+	verify := fs.Bool("verify", false, "build a fresh read model aside and compare it with readmodel.db instead of rebuilding in place")
+	dirFile := fs.String("directory", "", "the directory file dev runs with (default: the built-in demo organisation); notifications follow its groups")
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "brukerhjelp projections rebuild: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	var err error
+	if *verify {
+		var same bool
+		same, err = verifyReadModel(ctx, *dataDir, *dirFile, log, stdout)
+		if err == nil && !same {
+			return 1
+		}
+	} else {
+		err = rebuildReadModel(ctx, *dataDir, *dirFile, log, stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "brukerhjelp projections rebuild:", err)
+		return 1
+	}
+	return 0
+}
+
+// openRecord opens events.db of dataDir, which must exist.
+func openRecord(dataDir string) (*sqlitestore.Store, error) {
+	path := filepath.Join(dataDir, "events.db")
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("--data-dir: no record: %w", err)
+	}
+	return sqlitestore.Open(path)
+}
+
+func loadGroups(file string) (projection.Groups, error) {
+	if file == "" {
+		return directory.Demo(), nil
+	}
+	dir, err := directory.Load(file)
+	if err != nil {
+		return nil, fmt.Errorf("--directory: %w", err)
+	}
+	return dir, nil
+}
+
+// build projects the whole record into rm.
+func build(ctx context.Context, store *sqlitestore.Store, rm *readmodel.DB, groups projection.Groups, log *slog.Logger) (readmodel.Stats, error) {
+	p, err := projection.New(store, rm, projection.Options{Logger: log, Groups: groups, ProgressInterval: 2 * time.Second})
+	if err != nil {
+		return readmodel.Stats{}, err
+	}
+	return p.CatchUp(ctx)
+}
+
+// rebuildReadModel empties readmodel.db (keeping the read flags) and
+// projects the record into it.
+func rebuildReadModel(ctx context.Context, dataDir, dirFile string, log *slog.Logger, out io.Writer) error {
+	groups, err := loadGroups(dirFile)
+	if err != nil {
+		return err
+	}
+	store, err := openRecord(dataDir)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	rm, err := readmodel.Open(ctx, filepath.Join(dataDir, "readmodel.db"))
+	if err != nil {
+		return err
+	}
+	defer rm.Close()
+	if err := rm.Reset(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	st, err := build(ctx, store, rm, groups, log)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Lesemodellen er bygd på nytt / the read model is rebuilt: position %d, %d applied, %d ignored, %d skipped, %d poisoned, %s\n",
+		st.Position, st.Applied, st.Ignored, st.Skipped, st.Poisoned, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// verifyReadModel builds a fresh read model from the record in a
+// temporary directory and compares it with readmodel.db, printing each
+// difference. same is true when there is none.
+func verifyReadModel(ctx context.Context, dataDir, dirFile string, log *slog.Logger, out io.Writer) (same bool, err error) {
+	groups, err := loadGroups(dirFile)
+	if err != nil {
+		return false, err
+	}
+	livePath := filepath.Join(dataDir, "readmodel.db")
+	if _, err := os.Stat(livePath); err != nil {
+		return false, fmt.Errorf("--data-dir: no read model to verify: %w", err)
+	}
+	store, err := openRecord(dataDir)
+	if err != nil {
+		return false, err
+	}
+	defer store.Close()
+	live, err := readmodel.Open(ctx, livePath)
+	if err != nil {
+		return false, err
+	}
+	defer live.Close()
+	if why := live.Rebuilt(); why != "" {
+		fmt.Fprintf(out, "readmodel.db was %s: it is emptied, and rebuilt at the next start\n", why)
+	}
+	tmp, err := os.MkdirTemp("", "brukerhjelp-verify-")
+	if err != nil {
+		return false, err
+	}
+	defer os.RemoveAll(tmp)
+	fresh, err := readmodel.Open(ctx, filepath.Join(tmp, "readmodel.db"))
+	if err != nil {
+		return false, err
+	}
+	defer fresh.Close()
+	fmt.Fprintln(out, "Bygger en ny lesemodell fra hendelsesloggen / building a fresh read model from the record …")
+	start := time.Now()
+	st, err := build(ctx, store, fresh, groups, log)
+	if err != nil {
+		return false, err
+	}
+	fmt.Fprintf(out, "Bygd / built: position %d, %d events applied, in %s. Sammenligner / comparing …\n",
+		st.Position, st.Applied, time.Since(start).Round(time.Millisecond))
+	rows, diffs, err := readmodel.Compare(ctx, live, fresh, func(d readmodel.Difference) {
+		fmt.Fprintln(out, "  ulik / differs:", d)
+	})
+	if err != nil {
+		return false, err
+	}
+	if diffs == 0 {
+		fmt.Fprintf(out, "Lik / identical: %d rows compared (read flags aside)\n", rows)
+		return true, nil
+	}
+	fmt.Fprintf(out, "ULIK / DIFFERENT: %d of %d rows differ; rebuild with: brukerhjelp projections rebuild --data-dir %s\n", diffs, rows, dataDir)
+	return false, nil
+}

@@ -1,0 +1,45 @@
+package projection
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+)
+
+// CatchUp applies the record, from the read model's checkpoint to the end
+// as it is now, in batches, and returns the projection's stats: an
+// offline rebuild (brukerhjelp projections rebuild). It logs progress
+// like Run. An event that cannot be applied is poisoned (recorded, and
+// passed over) as Run would after its retries; any other failure stops
+// it with an error, and running it again goes on from the checkpoint.
+func (p *Projector) CatchUp(ctx context.Context) (readmodel.Stats, error) {
+	from, err := p.db.Checkpoint(ctx, Cases)
+	if err != nil {
+		return readmodel.Stats{}, err
+	}
+	if _, err := p.catchUp(ctx, from, true, func(evs []eventstore.RecordedEvent) error {
+		for _, ev := range evs {
+			_, err := p.db.Project(ctx, Cases, ev.Position, func(ctx context.Context, tx *readmodel.Tx) error {
+				return p.applyCase(ctx, tx, ev)
+			})
+			if err == nil {
+				continue
+			}
+			if !isPoison(err) {
+				return fmt.Errorf("event %s at position %d (%s %s@%d): %w", ev.ID, ev.Position, ev.Type, ev.Stream, ev.Revision, err)
+			}
+			if err := p.db.RecordPoisoned(ctx, readmodel.PoisonedEvent{Projection: Cases, Position: ev.Position, EventID: ev.ID.String(),
+				Stream: ev.Stream, Type: ev.Type, Revision: ev.Revision, Reason: err.Error()}); err != nil {
+				return err
+			}
+			p.log.Error("projection: event poisoned; the read model misses it", "position", ev.Position, "event", ev.ID,
+				"stream", ev.Stream, "type", ev.Type, "reason", err)
+		}
+		return nil
+	}); err != nil {
+		return readmodel.Stats{}, fmt.Errorf("projection: %w", err)
+	}
+	return p.db.Stats(ctx, Cases)
+}
