@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/audit"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
@@ -26,6 +27,9 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	c, p := s.visibleCase(r)
 	if p != nil {
 		writeProblem(w, p)
+		return
+	}
+	if !s.recordRead(w, r, audit.ReadHistory, c.ID) {
 		return
 	}
 	evs, err := s.store.ReadStream(r.Context(), helpdesk.Stream(c.ID), 0, 0)
@@ -62,6 +66,9 @@ func (s *Server) handleVerifyCase(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 		return
 	}
+	if !s.recordRead(w, r, audit.ReadVerifyCase, c.ID) {
+		return
+	}
 	res, err := s.store.Verify(r.Context(), helpdesk.Stream(c.ID))
 	if err != nil {
 		s.log.Error("verify", "case", c.ID, "error", err)
@@ -75,6 +82,9 @@ func (s *Server) handleVerifyAll(w http.ResponseWriter, r *http.Request) {
 	a := userFrom(r.Context()).Actor()
 	if !a.Has(helpdesk.RoleAuditor) && !a.Has(helpdesk.RoleServiceOwner) {
 		writeProblem(w, problem(r, http.StatusForbidden, "", "bare revisorer og tjenesteeier kan verifisere hele arkivet", "only auditors and the service owner may verify the whole record"))
+		return
+	}
+	if !s.recordRead(w, r, audit.ReadVerifyAll, "") {
 		return
 	}
 	res, err := s.store.VerifyAll(r.Context())
