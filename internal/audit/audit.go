@@ -152,3 +152,33 @@ func Export(ctx context.Context, r Reader, w io.Writer, from, to time.Time, flus
 		}
 	}
 }
+
+// HistoryEvent is one entry of a case's history (GET /cases/{ref}/history,
+// brukerhjelp audit replay).
+type HistoryEvent struct {
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	Revision   uint64          `json:"revision"`
+	Position   uint64          `json:"position"`
+	OccurredAt time.Time       `json:"occurredAt"`
+	RecordedAt time.Time       `json:"recordedAt"`
+	Actor      string          `json:"actor"`
+	Data       json.RawMessage `json:"data"`
+	Hash       string          `json:"hash"`
+	PrevHash   string          `json:"prevHash"`
+}
+
+// HistoryOf is e as a history entry.
+func HistoryOf(e eventstore.RecordedEvent) HistoryEvent {
+	var m helpdesk.Metadata
+	_ = json.Unmarshal(e.Metadata, &m)
+	data := json.RawMessage(e.Data)
+	if len(data) == 0 {
+		data = json.RawMessage("null")
+	}
+	return HistoryEvent{
+		ID: e.ID.String(), Type: e.Type, Revision: e.Revision, Position: e.Position,
+		OccurredAt: m.OccurredAt, RecordedAt: e.RecordedAt, Actor: m.Actor,
+		Data: data, Hash: e.Hash, PrevHash: e.PrevHash,
+	}
+}
