@@ -3,29 +3,21 @@ package api
 import (
 	"encoding/json"
 	"net/http"
-	"time"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/audit"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
 // historyEvent is one entry of a case's history (API.md section 6).
-type historyEvent struct {
-	ID         string          `json:"id"`
-	Type       string          `json:"type"`
-	Revision   uint64          `json:"revision"`
-	Position   uint64          `json:"position"`
-	OccurredAt time.Time       `json:"occurredAt"`
-	RecordedAt time.Time       `json:"recordedAt"`
-	Actor      string          `json:"actor"`
-	Data       json.RawMessage `json:"data"`
-	Hash       string          `json:"hash"`
-	PrevHash   string          `json:"prevHash"`
-}
+type historyEvent = audit.HistoryEvent
 
 func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 	c, p := s.visibleCase(r)
 	if p != nil {
 		writeProblem(w, p)
+		return
+	}
+	if !s.recordRead(w, r, audit.ReadHistory, c.ID) {
 		return
 	}
 	evs, err := s.store.ReadStream(r.Context(), helpdesk.Stream(c.ID), 0, 0)
@@ -41,17 +33,7 @@ func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
 		if !seesInternal && isInternal(e.Type, e.Data) {
 			continue
 		}
-		var m helpdesk.Metadata
-		_ = json.Unmarshal(e.Metadata, &m)
-		data := json.RawMessage(e.Data)
-		if len(data) == 0 {
-			data = json.RawMessage("null")
-		}
-		out = append(out, historyEvent{
-			ID: e.ID.String(), Type: e.Type, Revision: e.Revision, Position: e.Position,
-			OccurredAt: m.OccurredAt, RecordedAt: e.RecordedAt, Actor: m.Actor,
-			Data: data, Hash: e.Hash, PrevHash: e.PrevHash,
-		})
+		out = append(out, audit.HistoryOf(e))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -60,6 +42,9 @@ func (s *Server) handleVerifyCase(w http.ResponseWriter, r *http.Request) {
 	c, p := s.visibleCase(r)
 	if p != nil {
 		writeProblem(w, p)
+		return
+	}
+	if !s.recordRead(w, r, audit.ReadVerifyCase, c.ID) {
 		return
 	}
 	res, err := s.store.Verify(r.Context(), helpdesk.Stream(c.ID))
@@ -75,6 +60,9 @@ func (s *Server) handleVerifyAll(w http.ResponseWriter, r *http.Request) {
 	a := userFrom(r.Context()).Actor()
 	if !a.Has(helpdesk.RoleAuditor) && !a.Has(helpdesk.RoleServiceOwner) {
 		writeProblem(w, problem(r, http.StatusForbidden, "", "bare revisorer og tjenesteeier kan verifisere hele arkivet", "only auditors and the service owner may verify the whole record"))
+		return
+	}
+	if !s.recordRead(w, r, audit.ReadVerifyAll, "") {
 		return
 	}
 	res, err := s.store.VerifyAll(r.Context())

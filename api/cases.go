@@ -19,6 +19,7 @@ import (
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/audit"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
@@ -371,30 +372,12 @@ func (s *Server) visibleCase(r *http.Request) (helpdesk.Case, *Problem) {
 	return c, nil
 }
 
-var errNoCase = errors.New("no such case")
+var errNoCase = audit.ErrNoCase
 
-// resolveRef turns a UUID or a BH-reference into a case ID. A reference is
-// looked up in its year's reference stream: number n is revision n-1.
+// resolveRef turns a UUID or a BH-reference into a case ID
+// (internal/audit, shared with the offline audit tools).
 func (s *Server) resolveRef(ctx context.Context, ref string) (string, error) {
-	if id, err := uuid.Parse(ref); err == nil {
-		return id.String(), nil
-	}
-	year, n, ok := helpdesk.ParseReference(ref)
-	if !ok {
-		return "", errNoCase
-	}
-	evs, err := s.store.ReadStream(ctx, helpdesk.ReferenceStream(year), n-1, 1)
-	if errors.Is(err, eventstore.ErrStreamNotFound) || (err == nil && len(evs) == 0) {
-		return "", errNoCase
-	}
-	if err != nil {
-		return "", err
-	}
-	var ra helpdesk.ReferenceAllocated
-	if err := json.Unmarshal(evs[0].Data, &ra); err != nil {
-		return "", err
-	}
-	return ra.CaseID, nil
+	return audit.ResolveRef(ctx, s.store, ref)
 }
 
 // loadCase folds a case from its stream: the record is the truth, and an
@@ -410,24 +393,8 @@ func (s *Server) loadCase(ctx context.Context, id string) (helpdesk.Case, error)
 	return fold(evs)
 }
 
-func fold(evs []eventstore.RecordedEvent) (helpdesk.Case, error) {
-	c := helpdesk.NewCase()
-	for _, e := range evs {
-		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
-		if err != nil {
-			return c, err
-		}
-		var m helpdesk.Metadata
-		if err := json.Unmarshal(e.Metadata, &m); err != nil {
-			return c, err
-		}
-		c.Apply(ev, m, int64(e.Revision))
-	}
-	if c.ID == "" {
-		return c, errNoCase
-	}
-	return c, nil
-}
+// fold is the one fold of a case's events (internal/audit).
+func fold(evs []eventstore.RecordedEvent) (helpdesk.Case, error) { return audit.Fold(evs) }
 
 // correlationID is the request's correlation ID (api/middleware.go
 // chooses it once per request); it travels into the workflow and the

@@ -43,6 +43,8 @@ const (
 	// ActionReadNotification marks one of the caller's own notifications
 	// read (api/notifications.go).
 	ActionReadNotification Action = "notification.read"
+	// ActionAuditReads lists who read the record (api/auditlog.go).
+	ActionAuditReads Action = "audit.reads"
 )
 
 // Actions of API.md endpoints that have no route yet; a route added for
@@ -120,6 +122,7 @@ var policy = map[Action]rule{
 
 	ActionCaseState:           everyone,
 	ActionAuditExport:         {roles: []helpdesk.Role{helpdesk.RoleAuditor}},
+	ActionAuditReads:          {roles: []helpdesk.Role{helpdesk.RoleAuditor}},
 	ActionListAnnouncements:   everyone,
 	ActionCreateAnnouncement:  {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
 	ActionResolveAnnouncement: {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
@@ -152,6 +155,7 @@ var routeActions = map[string]Action{
 	"GET /api/v1/cases/{ref}/verify":          ActionVerifyCase,
 	"GET /api/v1/audit/verify":                ActionVerifyAll,
 	"GET /api/v1/audit/export":                ActionAuditExport,
+	"GET /api/v1/audit/reads":                 ActionAuditReads,
 	"GET /api/v1/tasks":                       ActionListTasks,
 	"POST /api/v1/tasks/{id}/complete":        ActionComplete,
 	"GET /api/v1/announcements":               ActionListAnnouncements,

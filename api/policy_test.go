@@ -48,6 +48,7 @@ var wantPolicy = []struct {
 	{ActionVerifyAll /*                            */, "-   -   -    -   -   -    -    Y    -   Y"},
 	{ActionAuditExport /*                          */, "-   -   -    -   -   -    -    Y    -   -"},
 	{ActionKPI /*                                  */, "-   -   -    -   -   -    -    Y    -   Y"},
+	{ActionAuditReads /*                           */, "-   -   -    -   -   -    -    Y    -   -"},
 	{ActionCreateCase /*                           */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
 	{ActionCreate(helpdesk.KindIncident) /*        */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
 	{ActionCreate(helpdesk.KindGuidance) /*        */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},

@@ -1,12 +1,11 @@
 package api
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"time"
 
-	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/audit"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
@@ -40,20 +39,10 @@ func (s *Server) handleCaseState(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 		return
 	}
-	evs, err := s.store.ReadStream(r.Context(), helpdesk.Stream(c.ID), 0, 0)
-	if err != nil {
-		s.internalError(w, r, "read case for state", err)
+	if !s.recordRead(w, r, audit.ReadState, c.ID) {
 		return
 	}
-	var upTo []eventstore.RecordedEvent
-	for _, e := range evs {
-		var m helpdesk.Metadata
-		if json.Unmarshal(e.Metadata, &m) == nil && m.OccurredAt.After(asOf) {
-			break
-		}
-		upTo = append(upTo, e)
-	}
-	then, err := fold(upTo)
+	then, _, err := audit.CaseAsOf(r.Context(), s.store, c.ID, asOf)
 	if errors.Is(err, errNoCase) {
 		writeProblem(w, problem(r, http.StatusNotFound, "asOf", "saken fantes ikke ennå på det tidspunktet", "the case did not exist yet at that time"))
 		return
@@ -68,25 +57,9 @@ func (s *Server) handleCaseState(w http.ResponseWriter, r *http.Request) {
 	}{asOf, then.VisibleTo(s.actor(r))})
 }
 
-// exportLine is one event of GET /audit/export.
-type exportLine struct {
-	Stream     string          `json:"stream"`
-	ID         string          `json:"id"`
-	Type       string          `json:"type"`
-	Revision   uint64          `json:"revision"`
-	Position   uint64          `json:"position"`
-	RecordedAt time.Time       `json:"recordedAt"`
-	Data       json.RawMessage `json:"data"`
-	Metadata   json.RawMessage `json:"metadata"`
-	Hash       string          `json:"hash"`
-	PrevHash   string          `json:"prevHash"`
-}
-
-// exportPage bounds memory: the export streams page by page.
-const exportPage = 1000
-
 // handleAuditExport streams every event recorded in [from, to) as JSON
-// Lines, in global order, in constant memory.
+// Lines, in global order, in constant memory (internal/audit, shared with
+// brukerhjelp audit export).
 func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request) {
 	from, p := queryTime(r, "from")
 	if p == nil {
@@ -95,48 +68,25 @@ func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request) {
 			p = problem(r, http.StatusBadRequest, "to", "to er før from", "to is before from")
 		}
 		if p == nil {
-			s.export(w, r, from, to)
+			if !s.recordRead(w, r, audit.ReadExport, "") {
+				return
+			}
+			w.Header().Set("Content-Type", "application/jsonl; charset=utf-8")
+			flusher, _ := w.(http.Flusher)
+			flush := func() {
+				if flusher != nil {
+					flusher.Flush()
+				}
+			}
+			// The status is sent; a cut-off export ends without its last
+			// line, which a reader notices.
+			if err := audit.Export(r.Context(), s.store, w, from, to, flush); err != nil && r.Context().Err() == nil {
+				s.log.Error("audit export", "error", err)
+			}
 			return
 		}
 	}
 	writeProblem(w, p)
-}
-
-func (s *Server) export(w http.ResponseWriter, r *http.Request, from, to time.Time) {
-	w.Header().Set("Content-Type", "application/jsonl; charset=utf-8")
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	flusher, _ := w.(http.Flusher)
-	var after uint64
-	for {
-		evs, err := s.store.ReadAll(r.Context(), after, exportPage, eventstore.Filter{})
-		if err != nil {
-			// The status is sent; a cut-off export ends without its last
-			// line, which a reader notices.
-			s.log.ErrorContext(r.Context(), "audit export", "error", err)
-			return
-		}
-		for _, e := range evs {
-			after = e.Position
-			if (!from.IsZero() && e.RecordedAt.Before(from)) || (!to.IsZero() && !e.RecordedAt.Before(to)) {
-				continue
-			}
-			line := exportLine{Stream: e.Stream, ID: e.ID.String(), Type: e.Type, Revision: e.Revision, Position: e.Position,
-				RecordedAt: e.RecordedAt, Data: e.Data, Metadata: e.Metadata, Hash: e.Hash, PrevHash: e.PrevHash}
-			if len(line.Metadata) == 0 {
-				line.Metadata = json.RawMessage("{}")
-			}
-			if err := enc.Encode(line); err != nil {
-				return // the client went away
-			}
-		}
-		if flusher != nil {
-			flusher.Flush()
-		}
-		if len(evs) < exportPage {
-			return
-		}
-	}
 }
 
 func (s *Server) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {

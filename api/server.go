@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/audit"
 	"github.com/brukerhjelp/brukerhjelp/internal/catalog"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
@@ -48,6 +49,9 @@ type Config struct {
 	// /notifications/{id}/read (api/notifications.go); nil answers those
 	// with 503.
 	Notifications Notifications
+	// Reports serves GET /reports/kpi (api/reports.go); nil answers it
+	// with 503.
+	Reports Reports
 }
 
 // Server serves the HTTP API.
@@ -61,9 +65,11 @@ type Server struct {
 	log      *slog.Logger
 	policy   workflows.CasePolicy
 	catalog  helpdesk.Catalog
-	lists    Lister        // api/list.go
-	notes    Notifications // api/notifications.go
-	limit    *limiter      // api/ratelimit.go; nil: no limit
+	lists    Lister          // api/list.go
+	notes    Notifications   // api/notifications.go
+	limit    *limiter        // api/ratelimit.go; nil: no limit
+	reports  Reports         // api/reports.go
+	reads    *audit.Recorder // api/auditlog.go: reads of the record, recorded
 	mux      *http.ServeMux
 }
 
@@ -89,7 +95,8 @@ func New(cfg Config) (*Server, error) {
 		cfg.Catalog = catalog.Default()
 	}
 	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger,
-		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications}
+		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications,
+		reports: cfg.Reports, reads: audit.NewRecorder(cfg.Store)}
 	s.limit = newLimiter(cfg.RateLimit)
 	m, err := newMetrics(cfg.Collectors)
 	if err != nil {
@@ -137,7 +144,9 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/audit/export", false, s.handleAuditExport},    // api/replay.go
 		{"GET", "/api/v1/cases/{ref}/verify", false, s.handleVerifyCase},
 		{"GET", "/api/v1/audit/verify", false, s.handleVerifyAll},
-		{"GET", "/api/v1/tasks", false, s.handleListTasks}, // api/list.go
+		{"GET", "/api/v1/audit/reads", false, s.handleAuditReads}, // api/auditlog.go
+		{"GET", "/api/v1/reports/kpi", false, s.handleKPI},        // api/reports.go
+		{"GET", "/api/v1/tasks", false, s.handleListTasks},        // api/list.go
 		{"POST", "/api/v1/tasks/{id}/complete", false, s.handleCompleteTask},
 		{"GET", "/api/v1/notifications", false, s.handleListNotifications},           // api/notifications.go
 		{"POST", "/api/v1/notifications/{id}/read", false, s.handleReadNotification}, // api/notifications.go

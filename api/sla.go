@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/audit"
 	"github.com/brukerhjelp/brukerhjelp/internal/calendar"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
@@ -46,6 +47,9 @@ func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 	}
 	if c.SLA == nil {
 		writeProblem(w, problem(r, http.StatusNotFound, "", "saken har ingen SLA", "the case has no SLA"))
+		return
+	}
+	if !s.recordRead(w, r, audit.ReadSLA, c.ID) {
 		return
 	}
 	evs, err := s.store.ReadStream(r.Context(), helpdesk.Stream(c.ID), 0, 0)

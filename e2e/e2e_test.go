@@ -7,6 +7,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -430,6 +431,26 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	if !verify.OK {
 		t.Errorf("audit verify = %+v", verify)
 	}
+	// The offline audit tools on the data dir the running dev writes.
+	if out, code := auditCLI(t, "verify", "--data-dir", dataDir); code != 0 || !strings.Contains(out, "OK") {
+		t.Errorf("brukerhjelp audit verify next to dev: exit %d %s", code, out)
+	}
+	if out, code := auditCLI(t, "replay", created.Reference, "--data-dir", dataDir,
+		"--as-of", history[3].OccurredAt.Format(time.RFC3339Nano)); code != 0 || !strings.Contains(out, `"reference": "`+created.Reference+`"`) {
+		t.Errorf("brukerhjelp audit replay next to dev: exit %d %s", code, out)
+	}
+	// The reads above are on the record, the reporter's as well as Siri's.
+	var reads struct {
+		Reads []struct{ Actor, What string }
+	}
+	s.expect(t, 200, "GET", "/api/v1/audit/reads", "siri", nil).decode(t, &reads)
+	seen := fmt.Sprint(reads.Reads)
+	for _, want := range []string{"{ola sla}", "{ola history}", "{siri state}", "{siri audit-export}", "{siri verify}", "{siri audit-verify}"} {
+		if !strings.Contains(seen, want) {
+			t.Errorf("audit reads %s lack %s", seen, want)
+		}
+	}
+	s.expect(t, 200, "GET", "/api/v1/reports/kpi", "nina", nil)
 
 	stepRefusals(t, s)
 	orderID := orderFlow(t, s)
@@ -470,6 +491,23 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	if bad.OK {
 		t.Error("audit verify says ok after tampering")
 	}
+	if out, code := auditCLI(t, "verify", "--data-dir", dataDir); code != 1 || !strings.Contains(out, "case-"+created.ID) {
+		t.Errorf("brukerhjelp audit verify after tampering: exit %d %s", code, out)
+	}
+}
+
+// auditCLI runs `brukerhjelp audit <args>` and returns its output and exit code.
+func auditCLI(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	out, err := exec.Command(binary, append([]string{"audit"}, args...)...).CombinedOutput()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		return string(out), exit.ExitCode()
+	}
+	if err != nil {
+		t.Fatalf("brukerhjelp audit %v: %v", args, err)
+	}
+	return string(out), 0
 }
 
 // recordHistory saves a workflow's history as JSON for the replay test.

@@ -190,6 +190,7 @@ func runDev(ctx context.Context, args []string) error {
 		Lists:      rm, // read model
 		// In-app notifications, also from the read model.
 		Notifications: rm,
+		Reports:       rm, // GET /reports/kpi
 		Ready: func(ctx context.Context) error {
 			if _, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)

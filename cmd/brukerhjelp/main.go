@@ -19,6 +19,7 @@ Bruk / usage:
   brukerhjelp healthcheck api|worker
                             helsesjekk for containere / the containers' healthcheck
   brukerhjelp projections   bygg eller kontroller lesemodellen / rebuild or verify the read model
+  brukerhjelp audit replay|verify|export …  revisorverktøy på hendelseslageret / auditor tools on the event store
   brukerhjelp help          denne teksten / this text
 
 api og worker leser innstillingene fra miljøet / read their settings from the environment:
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string) int {
 		return 0
 	case "projections":
 		return runProjections(ctx, args[1:])
+	case "audit":
+		return runAudit(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0

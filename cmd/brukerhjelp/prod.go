@@ -151,7 +151,7 @@ func runAPI(ctx context.Context) error {
 	defer func() { stopProj(); <-projDone }()
 	srv, err := api.New(api.Config{
 		Temporal: d.tc, Store: d.store, Directory: d.dir, Auth: auth, Logger: d.log,
-		Lists: d.rm, Notifications: d.rm, Collectors: proj.Collectors(),
+		Lists: d.rm, Notifications: d.rm, Reports: d.rm, Collectors: proj.Collectors(),
 		Ready: func(ctx context.Context) error {
 			if _, err := d.tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)
