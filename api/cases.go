@@ -61,23 +61,7 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 	if in.NewUser != nil && in.NewUser.ESA != nil {
 		in.NewUser.ESACaseID = uuid.NewSHA1(caseID, []byte("esa-access")).String()
 	}
-	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
-		ID:                       workflows.WorkflowID(in.CaseID),
-		TaskQueue:                workflows.TaskQueue,
-		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-	}, workflows.CaseWorkflowName, in)
-	h, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
-		StartWorkflowOperation: start,
-		UpdateOptions: client.UpdateWorkflowOptions{
-			UpdateName:   workflows.UpdateOpened,
-			WaitForStage: client.WorkflowUpdateStageCompleted,
-		},
-	})
-	var view workflows.CaseView
-	if err == nil {
-		err = h.Get(ctx, &view)
-	}
+	view, err := s.startCase(ctx, in)
 	if err != nil {
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
@@ -99,6 +83,30 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 	logctx.SetCaseRef(r.Context(), view.Case.Reference)
 	w.Header().Set("Location", "/api/v1/cases/"+view.Case.Reference)
 	writeJSON(w, http.StatusCreated, view.Case.VisibleTo(actor))
+}
+
+// startCase starts the workflow of a new case (or finds the one already
+// started under in.CaseID) and waits until the case is recorded. Every
+// way a case is created (HTTP, mail) goes through here.
+func (s *Server) startCase(ctx context.Context, in workflows.CaseInput) (workflows.CaseView, error) {
+	start := s.temporal.NewWithStartWorkflowOperation(client.StartWorkflowOptions{
+		ID:                       workflows.WorkflowID(in.CaseID),
+		TaskQueue:                workflows.TaskQueue,
+		WorkflowIDConflictPolicy: enumspb.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, workflows.CaseWorkflowName, in)
+	h, err := s.temporal.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateName:   workflows.UpdateOpened,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	var view workflows.CaseView
+	if err == nil {
+		err = h.Get(ctx, &view)
+	}
+	return view, err
 }
 
 // caseInput reads a create request by its kind, strictly, and prepares the
@@ -271,16 +279,7 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
 func (s *Server) step(w http.ResponseWriter, r *http.Request, caseID, update string, in workflows.StepInput) {
 	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
 	defer cancel()
-	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID:   workflows.WorkflowID(caseID),
-		UpdateName:   update,
-		Args:         []any{in},
-		WaitForStage: client.WorkflowUpdateStageCompleted,
-	})
-	var view workflows.CaseView
-	if err == nil {
-		err = h.Get(ctx, &view)
-	}
+	view, err := s.sendStep(ctx, caseID, update, "", in)
 	if err != nil {
 		var nf *serviceerror.NotFound
 		if errors.As(err, &nf) {
@@ -292,6 +291,24 @@ func (s *Server) step(w http.ResponseWriter, r *http.Request, caseID, update str
 		return
 	}
 	writeJSON(w, http.StatusOK, view.Case.VisibleTo(in.Actor))
+}
+
+// sendStep sends one update to a case's workflow and returns the case as
+// the workflow has it afterwards. updateID, when not empty, makes a
+// repeated call the same update (Temporal deduplicates by it).
+func (s *Server) sendStep(ctx context.Context, caseID, update, updateID string, in workflows.StepInput) (workflows.CaseView, error) {
+	h, err := s.temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+		WorkflowID:   workflows.WorkflowID(caseID),
+		UpdateID:     updateID,
+		UpdateName:   update,
+		Args:         []any{in},
+		WaitForStage: client.WorkflowUpdateStageCompleted,
+	})
+	var view workflows.CaseView
+	if err == nil {
+		err = h.Get(ctx, &view)
+	}
+	return view, err
 }
 
 // checkAssignment refuses assignment to someone who is not a caseworker or
@@ -312,13 +329,9 @@ func (s *Server) checkAssignment(r *http.Request, in workflows.StepInput) *Probl
 // workflowFailure answers a failed workflow call: a domain refusal keeps
 // its status, anything else is a 503 or 500 without internals.
 func (s *Server) workflowFailure(w http.ResponseWriter, r *http.Request, err error) {
-	var appErr *temporal.ApplicationError
-	if errors.As(err, &appErr) {
-		var d workflows.ErrorDetails
-		if appErr.HasDetails() && appErr.Details(&d) == nil && d.Code != "" {
-			writeProblem(w, stepProblem(r, &helpdesk.StepError{Code: d.Code, Field: d.Field, Message: d.Message, English: d.English}))
-			return
-		}
+	if se, ok := refused(err); ok {
+		writeProblem(w, stepProblem(r, se))
+		return
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		writeProblem(w, problem(r, http.StatusServiceUnavailable, "", "saksmotoren svarte ikke i tide; prøv igjen", "the case engine did not answer in time; try again"))
@@ -326,6 +339,18 @@ func (s *Server) workflowFailure(w http.ResponseWriter, r *http.Request, err err
 	}
 	s.log.ErrorContext(r.Context(), "workflow call failed", "path", r.URL.Path, "error", err)
 	writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+}
+
+// refused finds the domain's refusal in a failed workflow call.
+func refused(err error) (*helpdesk.StepError, bool) {
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) {
+		var d workflows.ErrorDetails
+		if appErr.HasDetails() && appErr.Details(&d) == nil && d.Code != "" {
+			return &helpdesk.StepError{Code: d.Code, Field: d.Field, Message: d.Message, English: d.English}, true
+		}
+	}
+	return nil, false
 }
 
 // stepProblem maps a domain refusal to its HTTP problem.

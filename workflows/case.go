@@ -76,6 +76,9 @@ type CaseInput struct {
 	// request that arrived as the earlier run ended.
 	Continued bool           `json:"continued,omitempty"`
 	Revoke    *RevokeRequest `json:"revoke,omitempty"`
+	// Attachments of an incident or guidance opened by mail; they go into
+	// its CaseOpened.
+	Attachments []helpdesk.Attachment `json:"attachments,omitempty"`
 }
 
 // LogFields names the case in the workflow's log lines (worker's logging
@@ -96,6 +99,8 @@ type StepInput struct {
 	TaskID        string                   `json:"taskId,omitempty"`
 	Completion    helpdesk.CompleteRequest `json:"completion,omitzero"`
 	CorrelationID string                   `json:"correlationId,omitempty"`
+	// Attachments of a comment or reply that came by mail.
+	Attachments []helpdesk.Attachment `json:"attachments,omitempty"`
 }
 
 // CasePolicy is the configuration a case runs under, captured when it is
@@ -303,10 +308,16 @@ func (w *caseRun) register(ctx workflow.Context) error {
 			return c.Assign(s.Actor, s.Assignee, s.Group)
 		}},
 		{UpdateComment, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
-			return c.Comment(s.Actor, fmt.Sprintf("c%d", c.Revision+1), s.Body, s.Internal)
+			e, err := c.Comment(s.Actor, fmt.Sprintf("c%d", c.Revision+1), s.Body, s.Internal)
+			e.Attachments = s.Attachments
+			return e, err
 		}},
 		{UpdateRequestInfo, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.RequestInfo(s.Actor, s.Question) }},
-		{UpdateReply, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Reply(s.Actor, s.Body) }},
+		{UpdateReply, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
+			e, err := c.Reply(s.Actor, s.Body)
+			e.Attachments = s.Attachments
+			return e, err
+		}},
 		{UpdateResolve, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Resolve(s.Actor, s.Resolution) }},
 		{UpdateConfirm, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Confirm(s.Actor) }},
 		{UpdateReopen, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Reopen(s.Actor, s.Reason) }},
@@ -398,7 +409,9 @@ func (w *caseRun) open(ctx workflow.Context) error {
 	} else if o := w.in.Order; o != nil {
 		events = append(events, helpdesk.OpenOrder(w.in.CaseID, ref, o.Request, w.in.Actor), helpdesk.OrderPlaced{Order: o.Order})
 	} else {
-		events = append(events, helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor, w.in.Policy.Routes))
+		opened := helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor, w.in.Policy.Routes)
+		opened.Attachments = w.in.Attachments
+		events = append(events, opened)
 		if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
 			events = append(events, started)
 		}

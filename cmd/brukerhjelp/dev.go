@@ -24,6 +24,8 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
+	"github.com/brukerhjelp/brukerhjelp/internal/mail"
+	"github.com/brukerhjelp/brukerhjelp/internal/mailin"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/worker"
@@ -177,11 +179,18 @@ func runDev(ctx context.Context, args []string) error {
 	workerUp.Store(true)
 	defer func() { workerUp.Store(false); w.Stop() }()
 
+	// Mail out: the notifications, as .eml files in the outbox (docs/MAIL.md).
+	dispatcher := mail.New(rm, dir, mail.Outbox{Dir: filepath.Join(f.dataDir, "outbox")}, mail.Options{Logger: log})
+	mailCtx, stopMail := context.WithCancel(ctx)
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); _ = dispatcher.Run(mailCtx) }()
+	defer func() { stopMail(); <-mailDone }()
+
 	policy := workflows.DefaultCasePolicy()
 	policy.AutoAssign = f.autoAssign
 	srv, err := api.New(api.Config{
 		Policy:     &policy,
-		Collectors: proj.Collectors(),
+		Collectors: append(proj.Collectors(), dispatcher.Collectors()...),
 		Temporal:   tc,
 		Store:      store,
 		Directory:  dir,
@@ -218,7 +227,23 @@ func runDev(ctx context.Context, args []string) error {
 	go func() { serveErr <- hs.Serve(httpLn) }()
 
 	if f.smtpAddr != "off" {
-		log.Warn("innkommende e-post er ikke tilgjengelig ennå / inbound SMTP is not available yet", "smtp-addr", f.smtpAddr)
+		// Mail in: incidents and replies by mail (docs/MAIL.md).
+		in, err := mailin.New(mailin.Options{Desk: srv, Users: dir, AttachmentDir: filepath.Join(f.dataDir, "attachments"),
+			Logger: log.With("component", "mailin")})
+		if err != nil {
+			return err
+		}
+		smtpLn, err := net.Listen("tcp", f.smtpAddr)
+		if err != nil {
+			return fmt.Errorf("--smtp-addr: %w", err)
+		}
+		go func() {
+			if err := in.Serve(smtpLn); err != nil {
+				log.Error("innkommende e-post stoppet / inbound SMTP stopped", "error", err)
+			}
+		}()
+		defer in.Close()
+		log.Info("tar imot e-post / inbound SMTP", "smtp-addr", smtpLn.Addr().String(), "to", directory.HelpDeskAddress)
 	}
 	printReady(os.Stdout, "http://"+httpLn.Addr().String(), ts.UIAddress(), dir)
 

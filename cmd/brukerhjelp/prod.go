@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
+	"github.com/brukerhjelp/brukerhjelp/internal/mail"
 	"github.com/brukerhjelp/brukerhjelp/internal/probe"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
@@ -113,8 +115,20 @@ func runWorker(ctx context.Context) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	defer w.Stop()
-	d.log.Info("worker started")
+	// Mail out (docs/MAIL.md): through SMTP_URL, else into the outbox
+	// directory beside the read model.
+	var transport mail.Transport = mail.Outbox{Dir: outboxDir(d.cfg)}
+	if d.cfg.SMTPURL != "" {
+		if transport, err = mail.NewRelay(d.cfg.SMTPURL, d.store); err != nil {
+			return err
+		}
+	}
+	dispatcher := mail.New(d.rm, d.dir, transport, mail.Options{Logger: d.log.With("component", "mail")})
+	mailDone := make(chan struct{})
+	go func() { defer close(mailDone); _ = dispatcher.Run(ctx) }()
+	d.log.Info("worker started", "mail", mail.Describe(transport))
 	<-ctx.Done()
+	<-mailDone
 	return nil
 }
 
@@ -215,4 +229,13 @@ func runHealthcheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("no worker of host %s polls task queue %s", probe.Hostname(), workflows.TaskQueue)
 	}
 	return nil
+}
+
+// outboxDir is where the worker writes mail without a relay: "outbox"
+// beside a SQLite read model, else ./outbox.
+func outboxDir(cfg config.Config) string {
+	if p, ok := strings.CutPrefix(cfg.DatabaseURL, "sqlite:"); ok {
+		return filepath.Join(filepath.Dir(p), "outbox")
+	}
+	return "outbox"
 }

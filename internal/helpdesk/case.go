@@ -95,16 +95,18 @@ type Case struct {
 	Resolution  string      `json:"resolution,omitempty"`
 	CloseReason CloseReason `json:"closeReason,omitempty"`
 	// Question is the assignee's open question while waiting for the user.
-	Question     string            `json:"question,omitempty"`
-	WaitingSince time.Time         `json:"waitingSince,omitzero"`
-	Reminded     bool              `json:"-"`
-	Reopened     int               `json:"reopened"`
-	Comments     []Comment         `json:"comments"`
-	SLA          *SLA              `json:"sla,omitempty"`
-	Tasks        []Task            `json:"tasks,omitempty"`
-	Order        *Order            `json:"order,omitempty"`
-	Access       *ESAAccess        `json:"access,omitempty"`
-	Departure    *DepartureRequest `json:"departure,omitempty"`
+	Question     string    `json:"question,omitempty"`
+	WaitingSince time.Time `json:"waitingSince,omitzero"`
+	Reminded     bool      `json:"-"`
+	Reopened     int       `json:"reopened"`
+	Comments     []Comment `json:"comments"`
+	// Attachments came with the case when it was opened.
+	Attachments []Attachment      `json:"attachments,omitempty"`
+	SLA         *SLA              `json:"sla,omitempty"`
+	Tasks       []Task            `json:"tasks,omitempty"`
+	Order       *Order            `json:"order,omitempty"`
+	Access      *ESAAccess        `json:"access,omitempty"`
+	Departure   *DepartureRequest `json:"departure,omitempty"`
 	// DepartureEffective: the last working day has ended.
 	DepartureEffective bool      `json:"departureEffective,omitempty"`
 	NewUser            *NewUser  `json:"newUser,omitempty"`

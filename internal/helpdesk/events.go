@@ -31,6 +31,17 @@ type CaseOpened struct {
 	Reporter    string   `json:"reporter"`
 	CreatedBy   string   `json:"createdBy"`
 	Group       string   `json:"group"`
+	// Attachments came with the request (a mail's files); optional.
+	Attachments []Attachment `json:"attachments,omitempty"`
+}
+
+// Attachment is a file kept content-addressed outside the record
+// (<data-dir>/attachments/<sha256>); events carry only this reference.
+type Attachment struct {
+	Name   string `json:"name"`
+	Type   string `json:"type"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
 }
 
 // CaseClaimed: a caseworker took the case.
@@ -71,6 +82,8 @@ type CommentAdded struct {
 	CommentID string `json:"commentId"`
 	Body      string `json:"body"`
 	Internal  bool   `json:"internal"`
+	// Attachments came with the comment (a mail's files); optional.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // InfoRequested: the assignee asked the reporter a question; the case
@@ -82,6 +95,8 @@ type InfoRequested struct {
 // UserReplied: the reporter answered; work goes on.
 type UserReplied struct {
 	Body string `json:"body"`
+	// Attachments came with the reply (a mail's files); optional.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // ReplyReminded: the reporter was reminded of an unanswered question.

@@ -13,6 +13,8 @@ type Comment struct {
 	Body     string    `json:"body"`
 	Internal bool      `json:"internal"`
 	At       time.Time `json:"at"`
+	// Attachments are the files that came with it.
+	Attachments []Attachment `json:"attachments,omitempty"`
 }
 
 // NewCase is the state before the first event.
@@ -34,6 +36,7 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 		c.Reporter = e.Reporter
 		c.CreatedBy = e.CreatedBy
 		c.Group = e.Group
+		c.Attachments = e.Attachments
 		c.Status = StatusNew
 		c.Comments = []Comment{}
 		c.CreatedAt = m.OccurredAt
@@ -52,7 +55,7 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 			}
 		}
 	case CommentAdded:
-		c.Comments = append(slices.Clip(c.Comments), Comment{ID: e.CommentID, Author: m.Actor, Body: e.Body, Internal: e.Internal, At: m.OccurredAt})
+		c.Comments = append(slices.Clip(c.Comments), Comment{ID: e.CommentID, Author: m.Actor, Body: e.Body, Internal: e.Internal, At: m.OccurredAt, Attachments: e.Attachments})
 	case InfoRequested:
 		c.Status = StatusWaitingForUser
 		c.Question = e.Question
@@ -62,7 +65,7 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 		c.Status = StatusInProgress
 		c.Question = ""
 		c.WaitingSince = time.Time{}
-		c.Comments = append(slices.Clip(c.Comments), Comment{ID: "reply-" + strconv.FormatInt(revision, 10), Author: m.Actor, Body: e.Body, At: m.OccurredAt})
+		c.Comments = append(slices.Clip(c.Comments), Comment{ID: "reply-" + strconv.FormatInt(revision, 10), Author: m.Actor, Body: e.Body, At: m.OccurredAt, Attachments: e.Attachments})
 	case ReplyReminded:
 		c.Reminded = true
 	case CaseResolved:

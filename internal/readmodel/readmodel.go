@@ -194,6 +194,8 @@ var schema = []string{
 	)`,
 	// Notifications and their read flags (notifications.go).
 	notificationsTable, notificationsIndex, notificationReadsTable,
+	// The mail feed's order (mailfeed.go).
+	mailFeedIndex,
 }
 
 // tables lists what a reset drops, children first. notification_reads is

@@ -1,0 +1,115 @@
+package mail
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+)
+
+// Message ids are on the help desk's mail domain, so replies and threads
+// stay ours.
+const idDomain = directory.MailDomain
+
+// MessageID is the Message-ID (without angle brackets) of the mail of
+// notification id: derived from it, so every attempt to mail one
+// notification makes the same message.
+func MessageID(notificationID string) string { return notificationID + "@" + idDomain }
+
+// ThreadID is the Message-ID every mail about a case refers to (In-Reply-To,
+// References), so mail readers show one thread per case. No message with
+// this id is ever sent: it is the thread's stable root.
+func ThreadID(caseID string) string { return "case-" + caseID + "@" + idDomain }
+
+// Message is one rendered mail.
+type Message struct {
+	// ID is the Message-ID without angle brackets.
+	ID string
+	// To is the recipient's address.
+	To  string
+	msg *gomail.Msg
+}
+
+// Bytes is the message in RFC 5322 form.
+func (m Message) Bytes() ([]byte, error) {
+	var b bytes.Buffer
+	if _, err := m.msg.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("mail: write message %s: %w", m.ID, err)
+	}
+	return b.Bytes(), nil
+}
+
+// texts are the words of a mail in one language.
+type texts struct {
+	greeting, caseLine, replyHint, signature string
+}
+
+var (
+	bokmal = texts{
+		greeting:  "Hei %s,",
+		caseLine:  "Sak: %s – %s",
+		replyHint: "Du kan svare på denne e-posten; svaret legges til saken.",
+		signature: "Hilsen Brukerhjelp",
+	}
+	english = texts{
+		greeting:  "Hello %s,",
+		caseLine:  "Case: %s – %s",
+		replyHint: "You may reply to this e-mail; your reply is added to the case.",
+		signature: "Regards, Brukerhjelp",
+	}
+)
+
+// Render makes the mail of notification n to user u: in English when
+// u.Language is "en", else in bokmål; the subject is the notification's
+// title, which starts with the case reference.
+func Render(n readmodel.MailNote, u directory.User) (Message, error) {
+	t, title, lang := bokmal, n.Title, "nb"
+	if u.Language == "en" {
+		t, title, lang = english, n.TitleEn, "en"
+	}
+	if !strings.Contains(title, n.CaseReference) {
+		title = n.CaseReference + ": " + title
+	}
+	what := strings.TrimSpace(strings.TrimPrefix(title, n.CaseReference+":"))
+	name := u.DisplayName
+	if name == "" {
+		name = u.Username
+	}
+	var body strings.Builder
+	fmt.Fprintf(&body, t.greeting+"\n\n", name)
+	fmt.Fprintf(&body, "%s.\n\n", strings.TrimSuffix(what, "."))
+	caseTitle := n.CaseTitle
+	if caseTitle == "" {
+		caseTitle = "–"
+	}
+	fmt.Fprintf(&body, t.caseLine+"\n\n", n.CaseReference, caseTitle)
+	fmt.Fprintf(&body, "%s\n\n%s\n", t.replyHint, t.signature)
+
+	id := MessageID(n.ID)
+	m := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
+	if err := m.FromFormat("Brukerhjelp", directory.HelpDeskAddress); err != nil {
+		return Message{}, fmt.Errorf("mail: from: %w", err)
+	}
+	if err := m.ReplyTo(directory.HelpDeskAddress); err != nil {
+		return Message{}, fmt.Errorf("mail: reply-to: %w", err)
+	}
+	if err := m.AddToFormat(name, u.Email); err != nil {
+		return Message{}, fmt.Errorf("mail: to %q: %w", u.Email, err)
+	}
+	m.Subject(title)
+	m.SetMessageIDWithValue(id)
+	root := "<" + ThreadID(n.CaseID) + ">"
+	m.SetGenHeader(gomail.HeaderInReplyTo, root)
+	m.SetGenHeader(gomail.HeaderReferences, root)
+	m.SetGenHeader(gomail.HeaderContentLang, lang)
+	// RFC 3834: no auto-replies (out-of-office) to a machine's mail.
+	m.SetGenHeader("Auto-Submitted", "auto-generated")
+	m.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
+	m.SetDateWithValue(n.CreatedAt)
+	m.SetBodyString(gomail.TypeTextPlain, body.String())
+	return Message{ID: id, To: u.Email, msg: m}, nil
+}
