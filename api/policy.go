@@ -43,6 +43,9 @@ const (
 	// ActionReadNotification marks one of the caller's own notifications
 	// read (api/notifications.go).
 	ActionReadNotification Action = "notification.read"
+	// ActionReadAnnouncement reads one announcement
+	// (api/announcements.go).
+	ActionReadAnnouncement Action = "announcement.read"
 )
 
 // Actions of API.md endpoints that have no route yet; a route added for
@@ -121,6 +124,7 @@ var policy = map[Action]rule{
 	ActionCaseState:           everyone,
 	ActionAuditExport:         {roles: []helpdesk.Role{helpdesk.RoleAuditor}},
 	ActionListAnnouncements:   everyone,
+	ActionReadAnnouncement:    everyone,
 	ActionCreateAnnouncement:  {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
 	ActionResolveAnnouncement: {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
 	ActionNotifications:       everyone,
@@ -156,6 +160,7 @@ var routeActions = map[string]Action{
 	"POST /api/v1/tasks/{id}/complete":        ActionComplete,
 	"GET /api/v1/announcements":               ActionListAnnouncements,
 	"POST /api/v1/announcements":              ActionCreateAnnouncement,
+	"GET /api/v1/announcements/{id}":          ActionReadAnnouncement,
 	"POST /api/v1/announcements/{id}/resolve": ActionResolveAnnouncement,
 	"GET /api/v1/notifications":               ActionNotifications,
 	"POST /api/v1/notifications/{id}/read":    ActionReadNotification,

@@ -47,6 +47,9 @@ type Config struct {
 	// /notifications/{id}/read (api/notifications.go); nil answers those
 	// with 503.
 	Notifications Notifications
+	// Announcements serves GET /announcements (api/announcements.go);
+	// nil answers it with 503.
+	Announcements AnnouncementLister
 }
 
 // Server serves the HTTP API.
@@ -62,8 +65,10 @@ type Server struct {
 	catalog  helpdesk.Catalog
 	lists    Lister        // api/list.go
 	notes    Notifications // api/notifications.go
-	limit    *limiter      // api/ratelimit.go; nil: no limit
-	mux      *http.ServeMux
+	// announcements lists announcements (api/announcements.go).
+	announcements AnnouncementLister
+	limit         *limiter // api/ratelimit.go; nil: no limit
+	mux           *http.ServeMux
 }
 
 // New builds the API; every dependency but Ready and Logger is required.
@@ -85,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Catalog = catalog.Default()
 	}
 	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger,
-		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications}
+		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications, announcements: cfg.Announcements}
 	s.limit = newLimiter(cfg.RateLimit)
 	m, err := newMetrics(cfg.Collectors)
 	if err != nil {
@@ -127,6 +132,7 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/cases/{ref}/confirm", false, s.handleStep},
 		{"POST", "/api/v1/cases/{ref}/reopen", false, s.handleStep},
 		{"POST", "/api/v1/cases/{ref}/cancel", false, s.handleStep},
+		{"POST", "/api/v1/cases/{ref}/link", false, s.handleStep},
 		{"GET", "/api/v1/cases/{ref}/history", false, s.handleHistory},
 		{"GET", "/api/v1/cases/{ref}/sla", false, s.handleSLA},
 		{"GET", "/api/v1/cases/{ref}/state", false, s.handleCaseState}, // api/replay.go
@@ -135,8 +141,12 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/audit/verify", false, s.handleVerifyAll},
 		{"GET", "/api/v1/tasks", false, s.handleListTasks}, // api/list.go
 		{"POST", "/api/v1/tasks/{id}/complete", false, s.handleCompleteTask},
-		{"GET", "/api/v1/notifications", false, s.handleListNotifications},           // api/notifications.go
-		{"POST", "/api/v1/notifications/{id}/read", false, s.handleReadNotification}, // api/notifications.go
+		{"GET", "/api/v1/announcements", false, s.handleListAnnouncements},                 // api/announcements.go
+		{"POST", "/api/v1/announcements", false, s.handleCreateAnnouncement},               // api/announcements.go
+		{"GET", "/api/v1/announcements/{id}", false, s.handleGetAnnouncement},              // api/announcements.go
+		{"POST", "/api/v1/announcements/{id}/resolve", false, s.handleResolveAnnouncement}, // api/announcements.go
+		{"GET", "/api/v1/notifications", false, s.handleListNotifications},                 // api/notifications.go
+		{"POST", "/api/v1/notifications/{id}/read", false, s.handleReadNotification},       // api/notifications.go
 	}
 }
 
