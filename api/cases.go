@@ -161,7 +161,15 @@ func (s *Server) caseInput(w http.ResponseWriter, r *http.Request, raw []byte, a
 				return workflows.CaseInput{}, problem(r, http.StatusBadRequest, "onBehalfOf", "ukjent bruker", "unknown user")
 			}
 		}
-		return workflows.CaseInput{Request: req}, nil
+		in := workflows.CaseInput{Request: req}
+		if req.Announcement != "" {
+			link, p := s.activeOutage(r, req.Announcement) // api/announcements.go
+			if p != nil {
+				return workflows.CaseInput{}, p
+			}
+			in.Announcement = &link
+		}
+		return in, nil
 	case helpdesk.KindESAAccess, helpdesk.KindDeparture, helpdesk.KindNewUser:
 		return s.userManagementInput(w, r, peek.Kind, actor)
 	case "":
@@ -229,6 +237,12 @@ var steps = map[string]stepSpec{
 		in.Resolution = b.Resolution
 	})},
 	"confirm": {update: workflows.UpdateConfirm},
+	// link: the outage is looked up in handleStep (api/announcements.go).
+	"link": {update: workflows.UpdateLink, body: bodyOf(func(b struct {
+		Announcement string `json:"announcement"`
+	}, in *workflows.StepInput) {
+		in.Announcement = &helpdesk.AnnouncementLink{ID: b.Announcement}
+	})},
 	"reopen": {update: workflows.UpdateReopen, body: bodyOf(func(b struct {
 		Reason string `json:"reason"`
 	}, in *workflows.StepInput) {
@@ -265,6 +279,14 @@ func (s *Server) handleStep(w http.ResponseWriter, r *http.Request) {
 	if p := s.checkAssignment(r, in); p != nil {
 		writeProblem(w, p)
 		return
+	}
+	if in.Announcement != nil {
+		link, p := s.activeOutage(r, in.Announcement.ID)
+		if p != nil {
+			writeProblem(w, p)
+			return
+		}
+		in.Announcement = &link
 	}
 	c, p := s.visibleCase(r)
 	if p != nil {

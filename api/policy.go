@@ -45,6 +45,9 @@ const (
 	ActionReadNotification Action = "notification.read"
 	// ActionAuditReads lists who read the record (api/auditlog.go).
 	ActionAuditReads Action = "audit.reads"
+	// ActionReadAnnouncement reads one announcement
+	// (api/announcements.go).
+	ActionReadAnnouncement Action = "announcement.read"
 )
 
 // Actions of API.md endpoints that have no route yet; a route added for
@@ -124,6 +127,7 @@ var policy = map[Action]rule{
 	ActionAuditExport:         {roles: []helpdesk.Role{helpdesk.RoleAuditor}},
 	ActionAuditReads:          {roles: []helpdesk.Role{helpdesk.RoleAuditor}},
 	ActionListAnnouncements:   everyone,
+	ActionReadAnnouncement:    everyone,
 	ActionCreateAnnouncement:  {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
 	ActionResolveAnnouncement: {roles: []helpdesk.Role{helpdesk.RoleOperations}, write: true},
 	ActionNotifications:       everyone,
@@ -160,6 +164,7 @@ var routeActions = map[string]Action{
 	"POST /api/v1/tasks/{id}/complete":        ActionComplete,
 	"GET /api/v1/announcements":               ActionListAnnouncements,
 	"POST /api/v1/announcements":              ActionCreateAnnouncement,
+	"GET /api/v1/announcements/{id}":          ActionReadAnnouncement,
 	"POST /api/v1/announcements/{id}/resolve": ActionResolveAnnouncement,
 	"GET /api/v1/notifications":               ActionNotifications,
 	"POST /api/v1/notifications/{id}/read":    ActionReadNotification,

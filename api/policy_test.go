@@ -43,6 +43,7 @@ var wantPolicy = []struct {
 	{ActionCaseState /*                            */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
 	{ActionListTasks /*                            */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
 	{ActionListAnnouncements /*                    */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
+	{ActionReadAnnouncement /*                     */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
 	{ActionNotifications /*                        */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
 	{ActionReadNotification /*                     */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
 	{ActionVerifyAll /*                            */, "-   -   -    -   -   -    -    Y    -   Y"},

@@ -52,6 +52,9 @@ type Config struct {
 	// Reports serves GET /reports/kpi (api/reports.go); nil answers it
 	// with 503.
 	Reports Reports
+	// Announcements serves GET /announcements (api/announcements.go);
+	// nil answers it with 503.
+	Announcements AnnouncementLister
 }
 
 // Server serves the HTTP API.
@@ -70,7 +73,9 @@ type Server struct {
 	limit    *limiter        // api/ratelimit.go; nil: no limit
 	reports  Reports         // api/reports.go
 	reads    *audit.Recorder // api/auditlog.go: reads of the record, recorded
-	mux      *http.ServeMux
+	// announcements lists announcements (api/announcements.go).
+	announcements AnnouncementLister
+	mux           *http.ServeMux
 }
 
 // New builds the API; every dependency but Ready and Logger is required.
@@ -96,7 +101,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger,
 		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications,
-		reports: cfg.Reports, reads: audit.NewRecorder(cfg.Store)}
+		reports: cfg.Reports, reads: audit.NewRecorder(cfg.Store), announcements: cfg.Announcements}
 	s.limit = newLimiter(cfg.RateLimit)
 	m, err := newMetrics(cfg.Collectors)
 	if err != nil {
@@ -138,6 +143,7 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/cases/{ref}/confirm", false, s.handleStep},
 		{"POST", "/api/v1/cases/{ref}/reopen", false, s.handleStep},
 		{"POST", "/api/v1/cases/{ref}/cancel", false, s.handleStep},
+		{"POST", "/api/v1/cases/{ref}/link", false, s.handleStep},
 		{"GET", "/api/v1/cases/{ref}/history", false, s.handleHistory},
 		{"GET", "/api/v1/cases/{ref}/sla", false, s.handleSLA},
 		{"GET", "/api/v1/cases/{ref}/state", false, s.handleCaseState}, // api/replay.go
@@ -148,8 +154,12 @@ func (s *Server) table() []route {
 		{"GET", "/api/v1/reports/kpi", false, s.handleKPI},        // api/reports.go
 		{"GET", "/api/v1/tasks", false, s.handleListTasks},        // api/list.go
 		{"POST", "/api/v1/tasks/{id}/complete", false, s.handleCompleteTask},
-		{"GET", "/api/v1/notifications", false, s.handleListNotifications},           // api/notifications.go
-		{"POST", "/api/v1/notifications/{id}/read", false, s.handleReadNotification}, // api/notifications.go
+		{"GET", "/api/v1/announcements", false, s.handleListAnnouncements},                 // api/announcements.go
+		{"POST", "/api/v1/announcements", false, s.handleCreateAnnouncement},               // api/announcements.go
+		{"GET", "/api/v1/announcements/{id}", false, s.handleGetAnnouncement},              // api/announcements.go
+		{"POST", "/api/v1/announcements/{id}/resolve", false, s.handleResolveAnnouncement}, // api/announcements.go
+		{"GET", "/api/v1/notifications", false, s.handleListNotifications},                 // api/notifications.go
+		{"POST", "/api/v1/notifications/{id}/read", false, s.handleReadNotification},       // api/notifications.go
 	}
 }
 

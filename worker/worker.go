@@ -24,6 +24,7 @@ type WorkflowRegistry interface {
 // what running histories refer to, so it never follows a Go rename.
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: workflows.CaseWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.AnnouncementWorkflow, workflow.RegisterOptions{Name: workflows.AnnouncementWorkflowName})
 }
 
 // Register adds every workflow and activity to r (a worker or a test

@@ -34,6 +34,7 @@ const (
 	UpdateReopen       = "reopen"
 	UpdateCancel       = "cancel"
 	UpdateCompleteTask = "complete-task"
+	UpdateLink         = "link" // links the case to an active outage (announcement.go)
 	QueryCase          = "case"
 )
 
@@ -79,6 +80,9 @@ type CaseInput struct {
 	// Attachments of an incident or guidance opened by mail; they go into
 	// its CaseOpened.
 	Attachments []helpdesk.Attachment `json:"attachments,omitempty"`
+	// Announcement links a new incident or guidance case to an active
+	// outage (the API has checked it is one).
+	Announcement *helpdesk.AnnouncementLink `json:"announcement,omitempty"`
 }
 
 // LogFields names the case in the workflow's log lines (worker's logging
@@ -101,6 +105,8 @@ type StepInput struct {
 	CorrelationID string                   `json:"correlationId,omitempty"`
 	// Attachments of a comment or reply that came by mail.
 	Attachments []helpdesk.Attachment `json:"attachments,omitempty"`
+	// Announcement is the outage of the link step, looked up by the API.
+	Announcement *helpdesk.AnnouncementLink `json:"announcement,omitempty"`
 }
 
 // CasePolicy is the configuration a case runs under, captured when it is
@@ -184,6 +190,9 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (helpdesk.Case, error) {
 		_ = workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) })
 		return w.state, err
 	}
+	// Adds no command until an outage-resolved signal arrives, so the
+	// recorded histories replay unchanged (no GetVersion needed).
+	w.listenForOutage(ctx)
 	if process := w.process(); process != nil {
 		w.processBusy = true
 		workflow.Go(ctx, func(ctx workflow.Context) {
@@ -325,6 +334,12 @@ func (w *caseRun) register(ctx workflow.Context) error {
 		{UpdateCompleteTask, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
 			return c.CompleteTask(s.Actor, s.TaskID, s.Completion)
 		}},
+		{UpdateLink, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
+			if s.Announcement == nil {
+				return c.Link(s.Actor, helpdesk.AnnouncementLink{})
+			}
+			return c.Link(s.Actor, *s.Announcement)
+		}},
 	}
 	for _, s := range steps {
 		if err := w.registerStep(ctx, s.name, s.decide); err != nil {
@@ -347,6 +362,9 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider
 			ev, err := decide(w.state, s)
 			if err == nil {
 				err = w.record(ctx, s.Actor, s.CorrelationID, ev)
+			}
+			if l, ok := ev.(helpdesk.LinkedToAnnouncement); ok && err == nil {
+				w.tellAnnouncement(ctx, l)
 			}
 			if err == nil && w.wakeProcess != nil && w.wakeProcess() {
 				w.processBusy = true // it will react to this step
@@ -415,9 +433,15 @@ func (w *caseRun) open(ctx workflow.Context) error {
 		if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
 			events = append(events, started)
 		}
+		if l := w.in.Announcement; l != nil {
+			events = append(events, helpdesk.LinkedToAnnouncement{AnnouncementID: l.ID, Reference: l.Reference, Title: l.Title})
+		}
 	}
 	if err := w.append(ctx, w.in.Actor.Username, w.in.CorrelationID, events); err != nil {
 		return err
+	}
+	if w.state.Announcement != nil {
+		w.tellAnnouncement(ctx, helpdesk.LinkedToAnnouncement{AnnouncementID: w.state.Announcement.ID})
 	}
 	if w.in.Policy.AutoAssign && w.in.Order == nil {
 		if err := w.autoAssign(ctx); err != nil {
@@ -575,4 +599,39 @@ func (w *caseRun) nextTimer() (time.Time, helpdesk.Event, bool) {
 		}
 	}
 	return at, ev, ev != nil
+}
+
+// tellAnnouncement signals the outage that the case is linked to it, once
+// the link is on the case's record. If the outage's workflow has ended
+// (it was resolved as the link was made) the link stays on the case; the
+// caseworker resolves the case by hand.
+func (w *caseRun) tellAnnouncement(ctx workflow.Context, l helpdesk.LinkedToAnnouncement) {
+	err := workflow.SignalExternalWorkflow(ctx, AnnouncementWorkflowID(l.AnnouncementID), "", SignalLinkCase,
+		LinkCaseSignal{CaseID: w.state.ID, Reference: w.state.Reference, Reporter: w.state.Reporter}).Get(ctx, nil)
+	if err != nil {
+		workflow.GetLogger(ctx).Warn("telling the outage about a linked case failed", "announcement", l.AnnouncementID, "error", err)
+	}
+}
+
+// listenForOutage resolves the case when the outage it is linked to is
+// resolved, if it is still open then.
+func (w *caseRun) listenForOutage(ctx workflow.Context) {
+	ch := workflow.GetSignalChannel(ctx, SignalOutageResolved)
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		for {
+			var s OutageResolvedSignal
+			if !ch.Receive(ctx, &s) {
+				return
+			}
+			if err := w.mu.Lock(ctx); err != nil {
+				return
+			}
+			if ev, ok := w.state.ResolveByOutage(s.Announcement, s.Comment); ok && w.opened {
+				if err := w.record(ctx, systemActor, s.CorrelationID, ev); err != nil {
+					workflow.GetLogger(ctx).Error("resolving the case with its outage failed", "announcement", s.Announcement.ID, "error", err)
+				}
+			}
+			w.mu.Unlock()
+		}
+	})
 }

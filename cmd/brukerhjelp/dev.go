@@ -129,7 +129,7 @@ func runDev(ctx context.Context, args []string) error {
 	// Read model: the projector follows the record into readmodel.db
 	// (docs/PROJECTIONS.md). It stops before the read model and the store
 	// close (deferred after them, so run before them).
-	proj, err := projection.New(store, rm, projection.Options{Logger: log, Groups: dir}) // Groups: who notifications reach
+	proj, err := projection.New(store, rm, projection.Options{Logger: log, Groups: dir, Audience: dir}) // who notifications reach
 	if err != nil {
 		return err
 	}
@@ -200,6 +200,7 @@ func runDev(ctx context.Context, args []string) error {
 		// In-app notifications, also from the read model.
 		Notifications: rm,
 		Reports:       rm, // GET /reports/kpi
+		Announcements: rm, // api/announcements.go
 		Ready: func(ctx context.Context) error {
 			if _, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)

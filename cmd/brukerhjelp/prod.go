@@ -150,7 +150,7 @@ func runAPI(ctx context.Context) error {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
 	defer ln.Close()
-	proj, err := projection.New(d.store, d.rm, projection.Options{Logger: d.log, Groups: d.dir})
+	proj, err := projection.New(d.store, d.rm, projection.Options{Logger: d.log, Groups: d.dir, Audience: d.dir})
 	if err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func runAPI(ctx context.Context) error {
 	defer func() { stopProj(); <-projDone }()
 	srv, err := api.New(api.Config{
 		Temporal: d.tc, Store: d.store, Directory: d.dir, Auth: auth, Logger: d.log,
-		Lists: d.rm, Notifications: d.rm, Reports: d.rm, Collectors: proj.Collectors(),
+		Lists: d.rm, Notifications: d.rm, Reports: d.rm, Announcements: d.rm, Collectors: proj.Collectors(),
 		Ready: func(ctx context.Context) error {
 			if _, err := d.tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)

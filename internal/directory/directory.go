@@ -207,6 +207,10 @@ func (d *Directory) Users() []User {
 	return out
 }
 
+// Usernames lists every user's username, sorted: whom an announcement
+// concerns (the directory cannot tell who uses which service).
+func (d *Directory) Usernames() []string { return slices.Clone(d.order) }
+
 func isDate(s string) bool {
 	_, err := time.Parse(time.DateOnly, s)
 	return err == nil

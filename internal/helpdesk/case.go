@@ -108,12 +108,14 @@ type Case struct {
 	Access      *ESAAccess        `json:"access,omitempty"`
 	Departure   *DepartureRequest `json:"departure,omitempty"`
 	// DepartureEffective: the last working day has ended.
-	DepartureEffective bool      `json:"departureEffective,omitempty"`
-	NewUser            *NewUser  `json:"newUser,omitempty"`
-	CreatedAt          time.Time `json:"createdAt"`
-	UpdatedAt          time.Time `json:"updatedAt"`
-	ResolvedAt         time.Time `json:"resolvedAt,omitzero"`
-	ClosedAt           time.Time `json:"closedAt,omitzero"`
+	DepartureEffective bool     `json:"departureEffective,omitempty"`
+	NewUser            *NewUser `json:"newUser,omitempty"`
+	// Announcement is the outage the case is linked to (announcement.go).
+	Announcement *AnnouncementLink `json:"announcement,omitempty"`
+	CreatedAt    time.Time         `json:"createdAt"`
+	UpdatedAt    time.Time         `json:"updatedAt"`
+	ResolvedAt   time.Time         `json:"resolvedAt,omitzero"`
+	ClosedAt     time.Time         `json:"closedAt,omitzero"`
 	// Revision is the stream revision of the case's last event; -1 before
 	// the case is opened.
 	Revision int64 `json:"revision"`

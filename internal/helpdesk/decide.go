@@ -22,6 +22,9 @@ type OpenRequest struct {
 	Service     string   `json:"service,omitempty"`
 	Channel     Channel  `json:"channel,omitempty"`
 	OnBehalfOf  string   `json:"onBehalfOf,omitempty"`
+	// Announcement links the new case to an active outage (its id); the
+	// API checks it is one.
+	Announcement string `json:"announcement,omitempty"`
 }
 
 // Normalize fills defaults and checks the request; the error names the field.

@@ -123,6 +123,8 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 			n.Escalated = true
 			c.NewUser = &n
 		}
+	case LinkedToAnnouncement:
+		c.Announcement = &AnnouncementLink{ID: e.AnnouncementID, Reference: e.Reference, Title: e.Title}
 	case OrderPlaced:
 		o := e.Order
 		c.Order = &o

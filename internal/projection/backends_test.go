@@ -25,5 +25,8 @@ func TestPostgres(t *testing.T) {
 		TestReadyOnlyWhileRunning,
 		TestOneProjectorKeepsTheReadModel,
 		TestVerifyFindsWhatDiffersFromARebuild,
+		TestAnnouncementsAreListedAndToldToEveryone,
+		TestACaseEventOnAnAnnouncementStreamIsPoison,
+		TestAuditLogStreamsAreIgnored,
 	)
 }

@@ -41,6 +41,9 @@ func (p *Projector) handleCase(msg *message.Message) error {
 // applyCase folds ev onto its case with the domain's own Apply and writes
 // the result. It runs inside the transaction that moves the checkpoint.
 func (p *Projector) applyCase(ctx context.Context, tx *readmodel.Tx, ev eventstore.RecordedEvent) error {
+	if id, ok := strings.CutPrefix(ev.Stream, helpdesk.AnnouncementStreamPrefix); ok {
+		return p.applyAnnouncement(ctx, tx, id, ev) // announcements.go
+	}
 	id, ok := strings.CutPrefix(ev.Stream, caseStreamPrefix)
 	if !ok {
 		tx.Ignore()

@@ -71,6 +71,9 @@ type Options struct {
 	// Groups tells notifications who works in a caseworker group
 	// (notifications.go); nil tells group members nothing.
 	Groups Groups
+	// Audience tells who announcements concern (announcements.go); nil
+	// tells nobody but the reporters of cases linked to an outage.
+	Audience Audience
 }
 
 func (o *Options) defaults() {
@@ -113,8 +116,9 @@ type Projector struct {
 	db    *readmodel.DB
 	log   *slog.Logger
 	opts  Options
-	// groups: see Options.Groups.
-	groups Groups
+	// groups: see Options.Groups; audience: Options.Audience.
+	groups   Groups
+	audience Audience
 
 	running atomic.Bool
 	// active: this projector holds the read model's lease; standby: it
@@ -140,7 +144,7 @@ func New(store eventstore.Store, db *readmodel.DB, opts Options) (*Projector, er
 		return nil, errors.New("projection: event store and read model are required")
 	}
 	opts.defaults()
-	return &Projector{store: store, db: db, log: opts.Logger, opts: opts, groups: opts.Groups}, nil
+	return &Projector{store: store, db: db, log: opts.Logger, opts: opts, groups: opts.Groups, audience: opts.Audience}, nil
 }
 
 // Run projects until ctx is done, then stops its router and forwarder and

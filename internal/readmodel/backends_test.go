@@ -22,5 +22,6 @@ func TestPostgres(t *testing.T) {
 		TestOpenCaseLoadCountsUnfinishedCasesPerCaseworker,
 		TestOpenRebuildsAReadModelOfAnotherVersion,
 		TestABatchCommitsItsStepsAndCheckpointTogether,
+		TestReportCasesSelectsWhatCanCount,
 	)
 }

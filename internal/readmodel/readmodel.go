@@ -29,7 +29,8 @@ import (
 //
 // 2: the notifications table (notifications.go); the rebuild fills it from
 // the whole record.
-const schemaVersion = 2
+// 3: the announcements table (announcements.go).
+const schemaVersion = 3
 
 // DB is the read model database.
 type DB struct {
@@ -196,12 +197,14 @@ var schema = []string{
 	notificationsTable, notificationsIndex, notificationReadsTable,
 	// The mail feed's order (mailfeed.go).
 	mailFeedIndex,
+	// Maintenance notices and outages (announcements.go).
+	announcementsTable, announcementsIndex,
 }
 
 // tables lists what a reset drops, children first. notification_reads is
 // not among them: it is what users did, not what the record says, and its
 // keys (notification ids) are the same after a rebuild (notifications.go).
-var tables = []string{"notifications", "poisoned", "tasks", "cases", "checkpoints", "meta"}
+var tables = []string{"announcements", "notifications", "poisoned", "tasks", "cases", "checkpoints", "meta"}
 
 // migrate creates the schema, first dropping a read model whose version
 // differs from this code's.
@@ -318,11 +321,13 @@ func (d *DB) hasTable(ctx context.Context, tx *sql.Tx, name string) (bool, error
 	return n > 0, nil
 }
 
-// version names the schema and the shape of helpdesk.Case: the snapshot
-// in cases.state can only be folded on by code that agrees on both.
+// version names the schema and the shapes of helpdesk.Case and
+// helpdesk.Announcement: the snapshots in cases.state and
+// announcements.state can only be folded on by code that agrees on all.
 func version() string {
 	h := sha256.New()
 	writeShape(h, reflect.TypeFor[helpdesk.Case](), map[reflect.Type]bool{})
+	writeShape(h, reflect.TypeFor[helpdesk.Announcement](), map[reflect.Type]bool{})
 	return fmt.Sprintf("%d-%s", schemaVersion, hex.EncodeToString(h.Sum(nil))[:12])
 }
 
