@@ -36,6 +36,9 @@ type devFlags struct {
 	smtpAddr     string
 	directory    string
 	autoAssign   bool
+	// rateLimit is the API's per-user budget; the zero value is the
+	// default. Not a flag: only the bench turns it off.
+	rateLimit api.RateLimit
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -81,55 +84,117 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if f.smtpAddr != "off" {
+		log.Warn("innkommende e-post er ikke tilgjengelig ennå / inbound SMTP is not available yet", "smtp-addr", f.smtpAddr)
+	}
+	st, err := startStack(ctx, f, log)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	printReady(os.Stdout, st.base, st.temporalServer.UIAddress(), st.dir)
 
-	dir := directory.Demo()
+	select {
+	case <-ctx.Done():
+		log.Info("stopper / shutting down")
+	case err := <-st.serveErr:
+		return fmt.Errorf("http: %w", err)
+	}
+	return st.shutdown()
+}
+
+// stack is the whole product running in one process: `brukerhjelp dev`
+// serves it, `brukerhjelp bench` measures it.
+type stack struct {
+	base           string // http://host:port of the API
+	dir            *directory.Directory
+	store          *sqlitestore.Store
+	readModel      *readmodel.DB
+	temporalServer *devserver.Server
+	temporal       client.Client
+	http           *http.Server
+	serveErr       chan error
+	// undo stops what was started, last first.
+	undo []func()
+}
+
+// close stops everything startStack started, in reverse order.
+func (st *stack) close() {
+	for i := len(st.undo) - 1; i >= 0; i-- {
+		st.undo[i]()
+	}
+	st.undo = nil
+}
+
+// shutdown lets the HTTP server finish its requests.
+func (st *stack) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return st.http.Shutdown(ctx)
+}
+
+// startStack starts the event store, the read model and its projector, the
+// embedded Temporal server, the worker and the HTTP API on f's data dir and
+// addresses. On error everything started so far is stopped again.
+func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, err error) {
+	st := &stack{serveErr: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			st.close()
+		}
+	}()
+	st.dir = directory.Demo()
 	if f.directory != "" {
-		if dir, err = directory.Load(f.directory); err != nil {
-			return fmt.Errorf("--directory: %w", err)
+		if st.dir, err = directory.Load(f.directory); err != nil {
+			return nil, fmt.Errorf("--directory: %w", err)
 		}
 	}
+	dir := st.dir
 	if err := os.MkdirAll(filepath.Join(f.dataDir, "outbox"), 0o750); err != nil {
-		return fmt.Errorf("--data-dir: %w", err)
+		return nil, fmt.Errorf("--data-dir: %w", err)
 	}
 	// Claim the HTTP address before anything slow starts, so a port in use
 	// fails at once.
 	httpLn, err := net.Listen("tcp", f.httpAddr)
 	if err != nil {
-		return fmt.Errorf("--http-addr: %w", err)
+		return nil, fmt.Errorf("--http-addr: %w", err)
 	}
-	defer httpLn.Close()
+	st.undo = append(st.undo, func() { httpLn.Close() })
+	st.base = "http://" + httpLn.Addr().String()
 
 	store, err := sqlitestore.Open(filepath.Join(f.dataDir, "events.db"))
 	if err != nil {
-		return fmt.Errorf("event store: %w", err)
+		return nil, fmt.Errorf("event store: %w", err)
 	}
-	defer store.Close()
+	st.store = store
+	st.undo = append(st.undo, func() { store.Close() })
 
 	rm, err := readmodel.Open(ctx, filepath.Join(f.dataDir, "readmodel.db"))
 	if err != nil {
-		return fmt.Errorf("read model: %w", err)
+		return nil, fmt.Errorf("read model: %w", err)
 	}
-	defer rm.Close()
+	st.readModel = rm
+	st.undo = append(st.undo, func() { rm.Close() })
 	if why := rm.Rebuilt(); why != "" {
 		log.Info("lesemodellen bygges på nytt / rebuilding the read model", "reason", why)
 	}
 
 	// Read model: the projector follows the record into readmodel.db
 	// (docs/PROJECTIONS.md). It stops before the read model and the store
-	// close (deferred after them, so run before them).
+	// close (undone after them, so run before them).
 	proj, err := projection.New(store, rm, projection.Options{Logger: log, Groups: dir}) // Groups: who notifications reach
 	if err != nil {
-		return err
+		return nil, err
 	}
-	projCtx, stopProj := context.WithCancel(ctx)
+	projCtx, stopProj := context.WithCancel(context.WithoutCancel(ctx))
 	projDone := make(chan struct{})
 	go func() {
 		defer close(projDone)
-		if err := proj.Run(projCtx); err != nil {
+		if err := proj.Run(projCtx); err != nil && projCtx.Err() == nil {
 			log.Error("projektoren stoppet / the projector stopped", "error", err)
 		}
 	}()
-	defer func() { stopProj(); <-projDone }()
+	st.undo = append(st.undo, func() { stopProj(); <-projDone })
 
 	ts, err := devserver.Start(ctx, devserver.Options{
 		DatabaseFile: filepath.Join(f.dataDir, "temporal.db"),
@@ -138,9 +203,10 @@ func runDev(ctx context.Context, args []string) error {
 		Logger:       log,
 	})
 	if err != nil {
-		return fmt.Errorf("temporal: %w", err)
+		return nil, fmt.Errorf("temporal: %w", err)
 	}
-	defer ts.Stop()
+	st.temporalServer = ts
+	st.undo = append(st.undo, ts.Stop)
 
 	tc, err := client.DialContext(ctx, client.Options{
 		HostPort:  ts.FrontendAddress(),
@@ -148,24 +214,25 @@ func runDev(ctx context.Context, args []string) error {
 		Logger:    sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 	})
 	if err != nil {
-		return fmt.Errorf("temporal client: %w", err)
+		return nil, fmt.Errorf("temporal client: %w", err)
 	}
-	defer tc.Close()
+	st.temporal = tc
+	st.undo = append(st.undo, tc.Close)
 
 	acts, err := activities.New(store, activities.WithAssignment(rm, dir))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w, err := worker.New(tc, acts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.Start(); err != nil {
-		return fmt.Errorf("worker: %w", err)
+		return nil, fmt.Errorf("worker: %w", err)
 	}
 	var workerUp atomic.Bool
 	workerUp.Store(true)
-	defer func() { workerUp.Store(false); w.Stop() }()
+	st.undo = append(st.undo, func() { workerUp.Store(false); w.Stop() })
 
 	policy := workflows.DefaultCasePolicy()
 	policy.AutoAssign = f.autoAssign
@@ -180,6 +247,7 @@ func runDev(ctx context.Context, args []string) error {
 		Lists:      rm, // read model
 		// In-app notifications, also from the read model.
 		Notifications: rm,
+		RateLimit:     f.rateLimit,
 		Ready: func(ctx context.Context) error {
 			if _, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)
@@ -200,26 +268,12 @@ func runDev(ctx context.Context, args []string) error {
 		},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(httpLn) }()
-
-	if f.smtpAddr != "off" {
-		log.Warn("innkommende e-post er ikke tilgjengelig ennå / inbound SMTP is not available yet", "smtp-addr", f.smtpAddr)
-	}
-	printReady(os.Stdout, "http://"+httpLn.Addr().String(), ts.UIAddress(), dir)
-
-	select {
-	case <-ctx.Done():
-		log.Info("stopper / shutting down")
-	case err := <-serveErr:
-		return fmt.Errorf("http: %w", err)
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return hs.Shutdown(shutdownCtx)
+	st.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { st.serveErr <- st.http.Serve(httpLn) }()
+	st.undo = append(st.undo, func() { st.http.Close() })
+	return st, nil
 }
 
 func printReady(out *os.File, base, uiAddr string, dir *directory.Directory) {

@@ -16,6 +16,7 @@ Bruk / usage:
   brukerhjelp dev [flagg]   hele løsningen innebygd i én prosess / the whole embedded stack
   brukerhjelp api           HTTP-API mot Temporal-klynge, EventStoreDB og lesemodell / the HTTP API in production
   brukerhjelp worker        arbeidsprosessen for arbeidsflytene / the workflow worker in production
+  brukerhjelp bench [flagg] måler gjennomstrømning og svartider / measures throughput and latency
   brukerhjelp help          denne teksten / this text
 
 api og worker leser innstillingene fra miljøet / read their settings from the environment:
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string) int {
 			return 1
 		}
 		return 0
+	case "bench":
+		return benchCommand(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0
