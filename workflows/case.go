@@ -157,6 +157,13 @@ var a *activities.Activities
 // as new.
 var errContinueAsNew = errors.New("continue as new")
 
+// ContinueAfterEvents bounds a run's history: a case whose run has this
+// many history events (or that the server suggests should continue, at
+// 4,096 events or 4 MB by default) continues as new after its next step,
+// well under Temporal's warning at 10,240 events and its limit at 51,200.
+// The case's stream keeps every event; the new run folds it back.
+const ContinueAfterEvents = 8000
+
 // systemActor records what the workflow does by itself (timers).
 var systemActor = helpdesk.Actor{Username: "brukerhjelp"}
 
@@ -203,7 +210,7 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (helpdesk.Case, error) {
 	if err := w.runTimers(ctx); err != nil {
 		return w.state, err
 	}
-	if errors.Is(w.processErr, errContinueAsNew) {
+	if w.continueAsNew && (w.processErr == nil || errors.Is(w.processErr, errContinueAsNew)) {
 		// Long-lived cases start a fresh history; the record keeps all.
 		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 			return w.state, err
@@ -359,12 +366,25 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider
 			if err := w.mu.Lock(ctx); err != nil {
 				return CaseView{}, err
 			}
+			// A step that reaches a continued run before it has folded
+			// its stream waits for it (the validator let it through).
+			if err := workflow.Await(ctx, func() bool { return w.opened || w.openErr != nil }); err != nil {
+				w.mu.Unlock()
+				return CaseView{}, err
+			}
+			if w.openErr != nil {
+				w.mu.Unlock()
+				return CaseView{}, w.openErr
+			}
 			ev, err := decide(w.state, s)
 			if err == nil {
 				err = w.record(ctx, s.Actor, s.CorrelationID, ev)
 			}
 			if l, ok := ev.(helpdesk.LinkedToAnnouncement); ok && err == nil {
 				w.tellAnnouncement(ctx, l)
+			}
+			if err == nil {
+				w.continueIfLong(ctx)
 			}
 			if err == nil && w.wakeProcess != nil && w.wakeProcess() {
 				w.processBusy = true // it will react to this step
@@ -382,6 +402,9 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider
 		},
 		workflow.UpdateHandlerOptions{
 			Validator: func(ctx workflow.Context, s StepInput) error {
+				if !w.opened && w.in.Continued {
+					return nil // the handler decides once the stream is folded
+				}
 				if !w.opened {
 					return refusal(&helpdesk.StepError{Code: helpdesk.CodeConflict,
 						Message: "saken er ikke registrert ennå", English: "the case is not recorded yet"})
@@ -550,6 +573,9 @@ func (w *caseRun) runTimers(ctx workflow.Context) error {
 		var err error
 		if !changed() {
 			err = w.record(ctx, systemActor, "", ev)
+			if err == nil {
+				w.continueIfLong(ctx)
+			}
 		}
 		w.mu.Unlock()
 		if err != nil {
@@ -557,6 +583,21 @@ func (w *caseRun) runTimers(ctx workflow.Context) error {
 		}
 	}
 	return nil
+}
+
+// continueIfLong has a long run continue as new: a case with many steps
+// (thousands of comments) would otherwise grow its history past Temporal's
+// limits. Only kinds without a process of their own (incidents, guidance)
+// continue this way; a process (an order's approvals) keeps its place in
+// its goroutine, which a new run would not resume.
+func (w *caseRun) continueIfLong(ctx workflow.Context) {
+	if w.process() != nil || w.state.Final() {
+		return
+	}
+	info := workflow.GetInfo(ctx)
+	if info.GetContinueAsNewSuggested() || info.GetCurrentHistoryLength() >= ContinueAfterEvents {
+		w.continueAsNew = true
+	}
 }
 
 // nextTimer is the earliest thing the case will do by itself.

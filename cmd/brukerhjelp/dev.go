@@ -41,6 +41,9 @@ type devFlags struct {
 	directory    string
 	autoAssign   bool
 	logFormat    string
+	// rateLimit is the API's per-user budget; the zero value is the
+	// default. Not a flag: only the bench turns it off.
+	rateLimit api.RateLimit
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -52,8 +55,8 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.IntVar(&f.uiPort, "temporal-ui-port", 8233, "Temporal Web UI port on 127.0.0.1; 0 disables it")
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "127.0.0.1:2525", `inbound mail address; "off" disables it`)
 	fs.BoolVar(&f.autoAssign, "auto-assign", false, "give new cases to the least-loaded caseworker of their group instead of leaving them in the group's queue")
-	fs.StringVar(&f.directory, "directory", "", "YAML file with users, units and groups (default: the built-in demo organisation)")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
+	fs.StringVar(&f.directory, "directory", "", "YAML file with users, units and groups (default: the built-in demo organisation)")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -69,13 +72,13 @@ func parseDevFlags(args []string) (devFlags, error) {
 	if _, _, err := net.SplitHostPort(f.httpAddr); err != nil {
 		return f, fmt.Errorf("--http-addr: %w", err)
 	}
-	if !slices.Contains(logctx.Formats, f.logFormat) {
-		return f, fmt.Errorf("--log-format: %q is neither text nor json", f.logFormat)
-	}
 	if f.smtpAddr != "off" {
 		if _, _, err := net.SplitHostPort(f.smtpAddr); err != nil {
 			return f, fmt.Errorf("--smtp-addr: %w", err)
 		}
+	}
+	if !slices.Contains(logctx.Formats, f.logFormat) {
+		return f, fmt.Errorf("--log-format: %q is neither text nor json", f.logFormat)
 	}
 	return f, nil
 }
@@ -93,55 +96,114 @@ func runDev(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("--log-format: %w", err)
 	}
+	st, err := startStack(ctx, f, log)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	printReady(os.Stdout, st.base, st.temporalServer.UIAddress(), st.dir)
 
-	dir := directory.Demo()
+	select {
+	case <-ctx.Done():
+		log.Info("stopper / shutting down")
+	case err := <-st.serveErr:
+		return fmt.Errorf("http: %w", err)
+	}
+	return st.shutdown()
+}
+
+// stack is the whole product running in one process: `brukerhjelp dev`
+// serves it, `brukerhjelp bench` measures it.
+type stack struct {
+	base           string // http://host:port of the API
+	dir            *directory.Directory
+	store          *sqlitestore.Store
+	readModel      *readmodel.DB
+	temporalServer *devserver.Server
+	temporal       client.Client
+	http           *http.Server
+	serveErr       chan error
+	// undo stops what was started, last first.
+	undo []func()
+}
+
+// close stops everything startStack started, in reverse order.
+func (st *stack) close() {
+	for i := len(st.undo) - 1; i >= 0; i-- {
+		st.undo[i]()
+	}
+	st.undo = nil
+}
+
+// shutdown lets the HTTP server finish its requests.
+func (st *stack) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return st.http.Shutdown(ctx)
+}
+
+// startStack starts the event store, the read model and its projector, the
+// embedded Temporal server, the worker and the HTTP API on f's data dir and
+// addresses. On error everything started so far is stopped again.
+func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, err error) {
+	st := &stack{serveErr: make(chan error, 1)}
+	defer func() {
+		if err != nil {
+			st.close()
+		}
+	}()
+	st.dir = directory.Demo()
 	if f.directory != "" {
-		if dir, err = directory.Load(f.directory); err != nil {
-			return fmt.Errorf("--directory: %w", err)
+		if st.dir, err = directory.Load(f.directory); err != nil {
+			return nil, fmt.Errorf("--directory: %w", err)
 		}
 	}
+	dir := st.dir
 	if err := os.MkdirAll(filepath.Join(f.dataDir, "outbox"), 0o750); err != nil {
-		return fmt.Errorf("--data-dir: %w", err)
+		return nil, fmt.Errorf("--data-dir: %w", err)
 	}
 	// Claim the HTTP address before anything slow starts, so a port in use
 	// fails at once.
 	httpLn, err := net.Listen("tcp", f.httpAddr)
 	if err != nil {
-		return fmt.Errorf("--http-addr: %w", err)
+		return nil, fmt.Errorf("--http-addr: %w", err)
 	}
-	defer httpLn.Close()
+	st.undo = append(st.undo, func() { httpLn.Close() })
+	st.base = "http://" + httpLn.Addr().String()
 
 	store, err := sqlitestore.Open(filepath.Join(f.dataDir, "events.db"))
 	if err != nil {
-		return fmt.Errorf("event store: %w", err)
+		return nil, fmt.Errorf("event store: %w", err)
 	}
-	defer store.Close()
+	st.store = store
+	st.undo = append(st.undo, func() { store.Close() })
 
 	rm, err := readmodel.Open(ctx, filepath.Join(f.dataDir, "readmodel.db"))
 	if err != nil {
-		return fmt.Errorf("read model: %w", err)
+		return nil, fmt.Errorf("read model: %w", err)
 	}
-	defer rm.Close()
+	st.readModel = rm
+	st.undo = append(st.undo, func() { rm.Close() })
 	if why := rm.Rebuilt(); why != "" {
 		log.Info("lesemodellen bygges på nytt / rebuilding the read model", "reason", why)
 	}
 
 	// Read model: the projector follows the record into readmodel.db
 	// (docs/PROJECTIONS.md). It stops before the read model and the store
-	// close (deferred after them, so run before them).
+	// close (undone after them, so run before them).
 	proj, err := projection.New(store, rm, projection.Options{Logger: log, Groups: dir, Audience: dir}) // who notifications reach
 	if err != nil {
-		return err
+		return nil, err
 	}
-	projCtx, stopProj := context.WithCancel(ctx)
+	projCtx, stopProj := context.WithCancel(context.WithoutCancel(ctx))
 	projDone := make(chan struct{})
 	go func() {
 		defer close(projDone)
-		if err := proj.Run(projCtx); err != nil {
+		if err := proj.Run(projCtx); err != nil && projCtx.Err() == nil {
 			log.Error("projektoren stoppet / the projector stopped", "error", err)
 		}
 	}()
-	defer func() { stopProj(); <-projDone }()
+	st.undo = append(st.undo, func() { stopProj(); <-projDone })
 
 	ts, err := devserver.Start(ctx, devserver.Options{
 		DatabaseFile: filepath.Join(f.dataDir, "temporal.db"),
@@ -150,9 +212,10 @@ func runDev(ctx context.Context, args []string) error {
 		Logger:       log,
 	})
 	if err != nil {
-		return fmt.Errorf("temporal: %w", err)
+		return nil, fmt.Errorf("temporal: %w", err)
 	}
-	defer ts.Stop()
+	st.temporalServer = ts
+	st.undo = append(st.undo, ts.Stop)
 
 	tc, err := client.DialContext(ctx, client.Options{
 		HostPort:  ts.FrontendAddress(),
@@ -160,31 +223,32 @@ func runDev(ctx context.Context, args []string) error {
 		Logger:    sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
 	})
 	if err != nil {
-		return fmt.Errorf("temporal client: %w", err)
+		return nil, fmt.Errorf("temporal client: %w", err)
 	}
-	defer tc.Close()
+	st.temporal = tc
+	st.undo = append(st.undo, tc.Close)
 
 	acts, err := activities.New(store, activities.WithAssignment(rm, dir))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	w, err := worker.New(tc, acts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := w.Start(); err != nil {
-		return fmt.Errorf("worker: %w", err)
+		return nil, fmt.Errorf("worker: %w", err)
 	}
 	var workerUp atomic.Bool
 	workerUp.Store(true)
-	defer func() { workerUp.Store(false); w.Stop() }()
+	st.undo = append(st.undo, func() { workerUp.Store(false); w.Stop() })
 
 	// Mail out: the notifications, as .eml files in the outbox (docs/MAIL.md).
 	dispatcher := mail.New(rm, dir, mail.Outbox{Dir: filepath.Join(f.dataDir, "outbox")}, mail.Options{Logger: log})
-	mailCtx, stopMail := context.WithCancel(ctx)
+	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(mailCtx) }()
-	defer func() { stopMail(); <-mailDone }()
+	st.undo = append(st.undo, func() { stopMail(); <-mailDone })
 
 	policy := workflows.DefaultCasePolicy()
 	policy.AutoAssign = f.autoAssign
@@ -201,6 +265,7 @@ func runDev(ctx context.Context, args []string) error {
 		Notifications: rm,
 		Reports:       rm, // GET /reports/kpi
 		Announcements: rm, // api/announcements.go
+		RateLimit:     f.rateLimit,
 		Ready: func(ctx context.Context) error {
 			if _, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)
@@ -221,42 +286,32 @@ func runDev(ctx context.Context, args []string) error {
 		},
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- hs.Serve(httpLn) }()
+	st.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { st.serveErr <- st.http.Serve(httpLn) }()
+	st.undo = append(st.undo, func() { st.http.Close() })
 
 	if f.smtpAddr != "off" {
 		// Mail in: incidents and replies by mail (docs/MAIL.md).
 		in, err := mailin.New(mailin.Options{Desk: srv, Users: dir, AttachmentDir: filepath.Join(f.dataDir, "attachments"),
 			Logger: log.With("component", "mailin")})
 		if err != nil {
-			return err
+			return nil, err
 		}
 		smtpLn, err := net.Listen("tcp", f.smtpAddr)
 		if err != nil {
-			return fmt.Errorf("--smtp-addr: %w", err)
+			return nil, fmt.Errorf("--smtp-addr: %w", err)
 		}
 		go func() {
 			if err := in.Serve(smtpLn); err != nil {
 				log.Error("innkommende e-post stoppet / inbound SMTP stopped", "error", err)
 			}
 		}()
-		defer in.Close()
+		st.undo = append(st.undo, func() { in.Close() })
 		log.Info("tar imot e-post / inbound SMTP", "smtp-addr", smtpLn.Addr().String(), "to", directory.HelpDeskAddress)
 	}
-	printReady(os.Stdout, "http://"+httpLn.Addr().String(), ts.UIAddress(), dir)
-
-	select {
-	case <-ctx.Done():
-		log.Info("stopper / shutting down")
-	case err := <-serveErr:
-		return fmt.Errorf("http: %w", err)
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return hs.Shutdown(shutdownCtx)
+	return st, nil
 }
 
 func printReady(out *os.File, base, uiAddr string, dir *directory.Directory) {

@@ -20,6 +20,7 @@ Bruk / usage:
                             helsesjekk for containere / the containers' healthcheck
   brukerhjelp projections   bygg eller kontroller lesemodellen / rebuild or verify the read model
   brukerhjelp audit replay|verify|export …  revisorverktøy på hendelseslageret / auditor tools on the event store
+  brukerhjelp bench [flagg] måler gjennomstrømning og svartider / measures throughput and latency
   brukerhjelp help          denne teksten / this text
 
 api og worker leser innstillingene fra miljøet / read their settings from the environment:
@@ -68,6 +69,8 @@ func run(ctx context.Context, args []string) int {
 		return runProjections(ctx, args[1:])
 	case "audit":
 		return runAudit(ctx, args[1:])
+	case "bench":
+		return benchCommand(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0

@@ -1,0 +1,133 @@
+package workflows_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
+)
+
+// fault is what faultyStore does to one append.
+type fault int
+
+const (
+	failBefore fault = iota + 1 // fails without writing (a dropped connection)
+	failAfter                   // writes and commits, then reports an error (a lost acknowledgement)
+	hang                        // hangs until the call's own deadline passes
+)
+
+// faultyStore wraps the real store and spoils the appends listed in plan,
+// in order (append number → fault); every other call goes through.
+type faultyStore struct {
+	eventstore.Store
+	mu      sync.Mutex
+	n       int
+	plan    map[int]fault
+	applied []string // what was done, for the log
+}
+
+var errInjected = errors.New("injected: connection reset by peer")
+
+func (s *faultyStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	s.mu.Lock()
+	s.n++
+	f := s.plan[s.n]
+	if f != 0 {
+		s.applied = append(s.applied, fmt.Sprintf("append %d to %s: fault %d", s.n, stream, f))
+	}
+	s.mu.Unlock()
+	switch f {
+	case failBefore:
+		return eventstore.AppendResult{}, errInjected
+	case failAfter:
+		if _, err := s.Store.Append(ctx, stream, expected, events...); err != nil {
+			return eventstore.AppendResult{}, err
+		}
+		return eventstore.AppendResult{}, errInjected
+	case hang:
+		// The store answers nothing; the call gives up at its deadline,
+		// as a driver with a statement timeout does.
+		hctx, cancel := context.WithTimeout(ctx, 300*time.Millisecond)
+		defer cancel()
+		<-hctx.Done()
+		return eventstore.AppendResult{}, fmt.Errorf("append: %w", hctx.Err())
+	}
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// An event store that fails, hangs, or fails after committing inside the
+// AppendEvents and AllocateReference activities: the activities are
+// retried, every fact is recorded exactly once (deterministic event IDs
+// and the expected revision make a retry of a committed append a no-op),
+// and the case runs to the end as if nothing had happened.
+func TestStoreFailuresInsideActivitiesAreRetriedWithoutDuplicates(t *testing.T) {
+	base := newFixture(t)
+	// Appends in order, retries included: 1 the reference (its retry
+	// finds the number it already has without appending), 2–4 open,
+	// 5–6 claim, 7–9 resolve, 10–11 confirm.
+	store := &faultyStore{Store: base.store, plan: map[int]fault{
+		1:  failAfter,  // the reference is taken, the activity hears an error
+		2:  failBefore, // open fails twice, then lands
+		3:  failBefore,
+		5:  failAfter, // claim: committed, acknowledgement lost
+		7:  hang,      // resolve: the store hangs,
+		8:  failAfter, // then commits but the acknowledgement is lost
+		10: failAfter, // confirm: committed, acknowledgement lost
+	}}
+	f := newFixtureOn(t, store)
+	var claimed, resolved, confirmed outcome
+	f.step(time.Minute, workflows.UpdateClaim, workflows.StepInput{Actor: per}, &claimed)
+	f.step(2*time.Hour, workflows.UpdateResolve, workflows.StepInput{Actor: per, Resolution: "Byttet toner."}, &resolved)
+	f.step(26*time.Hour, workflows.UpdateConfirm, workflows.StepInput{Actor: ola}, &confirmed)
+	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+
+	if err := f.env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	for name, o := range map[string]outcome{"claim": claimed, "resolve": resolved, "confirm": confirmed} {
+		if o.err != nil {
+			t.Errorf("%s: %v", name, o.err)
+		}
+	}
+	if len(store.applied) != len(store.plan) {
+		t.Fatalf("faults applied: %v; want all %d of the plan", store.applied, len(store.plan))
+	}
+	var final helpdesk.Case
+	if err := f.env.GetWorkflowResult(&final); err != nil {
+		t.Fatal(err)
+	}
+	if final.Status != helpdesk.StatusClosed || final.Reference != "BH-2026-000001" || final.Revision != 6 {
+		t.Errorf("final case = status %q reference %q revision %d, want closed BH-2026-000001 6", final.Status, final.Reference, final.Revision)
+	}
+	evs, err := base.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	ids := map[string]bool{}
+	for _, e := range evs {
+		types = append(types, e.Type)
+		if ids[e.ID.String()] {
+			t.Errorf("event ID %s written twice", e.ID)
+		}
+		ids[e.ID.String()] = true
+	}
+	want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("event types = %v, want %v (no duplicates, nothing lost)", types, want)
+	}
+	if res, err := base.store.Verify(t.Context(), helpdesk.Stream(caseID)); err != nil || !res.OK || res.Events != 7 {
+		t.Errorf("verify = %+v, %v; want ok with 7 events", res, err)
+	}
+	refs, err := base.store.ReadStream(t.Context(), helpdesk.ReferenceStream(2026), 0, 0)
+	if err != nil || len(refs) != 1 {
+		t.Errorf("reference stream: %d events, %v; want exactly one reference taken", len(refs), err)
+	}
+}

@@ -1,0 +1,75 @@
+package workflows_test
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
+)
+
+// A case whose run grows long continues as new after the step that
+// crosses workflows.ContinueAfterEvents; the next run folds the stream
+// back and takes further steps. (The test environment does not count
+// history events, so the length is set by hand here; e2e's
+// TestLongCaseContinuesAsNewKeepingEveryComment drives 5,000 real comments
+// through the embedded server.)
+func TestLongCaseContinuesAsNew(t *testing.T) {
+	f := newFixture(t)
+	var c1, c2, c3 outcome
+	f.step(time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: ola, Body: "kommentar 1"}, &c1)
+	f.step(2*time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: per, Body: "kommentar 2"}, &c2)
+	f.env.RegisterDelayedCallback(func() { f.env.SetCurrentHistoryLength(workflows.ContinueAfterEvents) }, 150*time.Second)
+	f.step(3*time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: ola, Body: "kommentar 3"}, &c3)
+	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+
+	var can *workflow.ContinueAsNewError
+	if err := f.env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("workflow ended with %v, want continue-as-new once the history is long", err)
+	}
+	if c1.err != nil || c2.err != nil || !c3.succeeded || len(c3.view.Case.Comments) != 3 {
+		t.Fatalf("comments before continuing: %v, %v, %v (%d comments)", c1.err, c2.err, c3.err, len(c3.view.Case.Comments))
+	}
+	var next workflows.CaseInput
+	if err := f.env.GetWorkflowResult(&next); err == nil {
+		t.Fatal("no result expected from a continued run")
+	}
+
+	// The new run rebuilds the case from the stream and takes more steps.
+	g := newFixtureOn(t, f.store)
+	g.env.SetStartTime(oslo(11, 24, 9, 4, 0))
+	var c4, resolved outcome
+	g.step(time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: ola, Body: "kommentar 4"}, &c4)
+	g.step(2*time.Minute, workflows.UpdateClaim, workflows.StepInput{Actor: per}, &outcome{})
+	g.step(3*time.Minute, workflows.UpdateResolve, workflows.StepInput{Actor: per, Resolution: "Løst."}, &resolved)
+	g.env.RegisterDelayedCallback(func() { g.env.CancelWorkflow() }, time.Hour)
+	in := input()
+	in.Continued = true
+	g.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "continued-run"})
+	g.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+
+	if c4.err != nil || resolved.err != nil {
+		t.Fatalf("continued run: comment %v, resolve %v", c4.err, resolved.err)
+	}
+	c := resolved.view.Case
+	if c.Status != helpdesk.StatusResolved || c.Reference != "BH-2026-000001" || len(c.Comments) != 4 {
+		t.Fatalf("continued case: status %s, reference %s, %d comments", c.Status, c.Reference, len(c.Comments))
+	}
+	for i, cm := range c.Comments {
+		if want := fmt.Sprintf("kommentar %d", i+1); cm.Body != want {
+			t.Errorf("comment %d = %q, want %q", i, cm.Body, want)
+		}
+	}
+	var types []string
+	for _, e := range g.events(t) {
+		types = append(types, e.Type)
+	}
+	if int64(len(types)) != c.Revision+1 {
+		t.Errorf("stream has %d events, case revision %d", len(types), c.Revision)
+	}
+}
