@@ -355,12 +355,22 @@ func (s *Server) workflowFailure(w http.ResponseWriter, r *http.Request, err err
 		writeProblem(w, stepProblem(r, se))
 		return
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	if engineBusy(err) {
 		writeProblem(w, problem(r, http.StatusServiceUnavailable, "", "saksmotoren svarte ikke i tide; prøv igjen", "the case engine did not answer in time; try again"))
 		return
 	}
 	s.log.ErrorContext(r.Context(), "workflow call failed", "path", r.URL.Path, "error", err)
 	writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+}
+
+// engineBusy reports whether a workflow call failed for want of time: our
+// own deadline, or Temporal giving up on an update (its service deadline or
+// cancellation, e.g. while no worker runs). Trying again later may work, so
+// it is a 503, not a 500.
+func engineBusy(err error) bool {
+	var timedOut *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	var deadline *serviceerror.DeadlineExceeded
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &timedOut) || errors.As(err, &deadline)
 }
 
 // refused finds the domain's refusal in a failed workflow call.
