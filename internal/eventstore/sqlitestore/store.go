@@ -225,7 +225,14 @@ func (s *Store) waitChan() <-chan struct{} {
 }
 
 func (s *Store) broadcast(position uint64) {
-	s.committed.Store(position)
+	// Only ever raise it: a subscriber may have raised it further from
+	// another process's appends (refreshCommitted).
+	for {
+		cur := s.committed.Load()
+		if position <= cur || s.committed.CompareAndSwap(cur, position) {
+			break
+		}
+	}
 	s.notifyMu.Lock()
 	close(s.notify)
 	s.notify = make(chan struct{})

@@ -2,14 +2,23 @@ package sqlitestore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 )
 
 // subscriptionPage is how many events a subscription reads per query.
 const subscriptionPage = 512
+
+// otherWritersPoll is how often an idle subscription looks for events
+// that another process appended to the same file (several `api` and
+// `worker` processes may share one SQLite record on one machine): their
+// commits do not wake this process's subscribers. Commits of this process
+// wake them at once.
+const otherWritersPoll = 200 * time.Millisecond
 
 // Subscribe implements eventstore.Store. The subscription runs no goroutine
 // of its own: Recv reads the next page from the database whenever its
@@ -82,12 +91,38 @@ func (sub *subscription) Recv(ctx context.Context) (eventstore.RecordedEvent, er
 			sub.after = head
 		}
 
+		poll := time.NewTimer(otherWritersPoll)
 		select {
 		case <-wake:
+		case <-poll.C:
+			if err := sub.s.refreshCommitted(ctx); err != nil {
+				return eventstore.RecordedEvent{}, fmt.Errorf("sqlitestore: subscription: %w", err)
+			}
 		case <-ctx.Done():
 		case <-sub.ctx.Done():
 		case <-sub.closed:
 		case <-sub.s.closing:
+		}
+		poll.Stop()
+	}
+}
+
+// refreshCommitted raises the committed head to the last position in the
+// file, which includes other processes' appends. Positions are assigned
+// by SQLite inside each writer's exclusive transaction, so every position
+// up to the maximum read here is committed and visible.
+func (s *Store) refreshCommitted(ctx context.Context) error {
+	var last sql.NullInt64
+	if err := s.readDB.QueryRowContext(ctx, `SELECT max(position) FROM events`).Scan(&last); err != nil {
+		if ctx.Err() != nil {
+			return nil // Recv reports the cancellation
+		}
+		return fmt.Errorf("read head: %w", err)
+	}
+	for {
+		cur := s.committed.Load()
+		if uint64(last.Int64) <= cur || s.committed.CompareAndSwap(cur, uint64(last.Int64)) {
+			return nil
 		}
 	}
 }
