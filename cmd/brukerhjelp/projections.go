@@ -80,7 +80,9 @@ func openRecord(dataDir string) (*sqlitestore.Store, error) {
 	return sqlitestore.Open(path)
 }
 
-func loadGroups(file string) (projection.Groups, error) {
+// loadGroups is the directory the projection asks who works in which
+// group and who an announcement reaches.
+func loadGroups(file string) (*directory.Directory, error) {
 	if file == "" {
 		return directory.Demo(), nil
 	}
@@ -92,8 +94,8 @@ func loadGroups(file string) (projection.Groups, error) {
 }
 
 // build projects the whole record into rm.
-func build(ctx context.Context, store *sqlitestore.Store, rm *readmodel.DB, groups projection.Groups, log *slog.Logger) (readmodel.Stats, error) {
-	p, err := projection.New(store, rm, projection.Options{Logger: log, Groups: groups, ProgressInterval: 2 * time.Second})
+func build(ctx context.Context, store *sqlitestore.Store, rm *readmodel.DB, dir *directory.Directory, log *slog.Logger) (readmodel.Stats, error) {
+	p, err := projection.New(store, rm, projection.Options{Logger: log, Groups: dir, Audience: dir, ProgressInterval: 2 * time.Second})
 	if err != nil {
 		return readmodel.Stats{}, err
 	}
