@@ -92,7 +92,8 @@ func (l *Lease) watch(every time.Duration) {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), every)
+		// A slow answer is not a lost lock: only a failed connection is.
+		ctx, cancel := context.WithTimeout(context.Background(), max(every, 10*time.Second))
 		_, err := l.conn.ExecContext(ctx, `SELECT 1`)
 		cancel()
 		if err != nil {

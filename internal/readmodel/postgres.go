@@ -42,6 +42,13 @@ func openPostgres(dsn string) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	// As with SQLite's synchronous=NORMAL: the read model is disposable and
+	// its checkpoint commits with its rows, so a commit lost on a server
+	// crash only means replaying those events; not waiting for the WAL
+	// flush keeps a live event's lag low. A synchronous_commit in dsn wins.
+	if _, set := cfg.RuntimeParams["synchronous_commit"]; !set {
+		cfg.RuntimeParams["synchronous_commit"] = "off"
+	}
 	db := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(8)
