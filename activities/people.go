@@ -24,7 +24,24 @@ type StoredEvent struct {
 // LoadStream reads a whole stream, for a workflow that continues as new
 // and rebuilds its state from the record.
 func (a *Activities) LoadStream(ctx context.Context, stream string) ([]StoredEvent, error) {
-	evs, err := a.store.ReadStream(ctx, stream, 0, 0)
+	return a.LoadStreamPage(ctx, LoadPageInput{Stream: stream})
+}
+
+// LoadPageInput asks for up to Limit events of Stream from revision From
+// on (Limit <= 0: all of them).
+type LoadPageInput struct {
+	Stream string `json:"stream"`
+	From   uint64 `json:"from"`
+	Limit  int    `json:"limit"`
+}
+
+// LoadStreamPage reads part of a stream. A long stream is loaded page by
+// page so no single activity result comes near Temporal's 2 MB payload
+// limit (a case with thousands of comments continues as new and reloads
+// its stream).
+func (a *Activities) LoadStreamPage(ctx context.Context, in LoadPageInput) ([]StoredEvent, error) {
+	stream := in.Stream
+	evs, err := a.store.ReadStream(ctx, stream, in.From, in.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", stream, err)
 	}

@@ -240,17 +240,16 @@ func (w *announcementRun) publish(ctx workflow.Context) error {
 
 // resume rebuilds the announcement from its stream after continue-as-new.
 func (w *announcementRun) resume(ctx workflow.Context) error {
-	var evs []activities.StoredEvent
-	actx := workflow.WithActivityOptions(ctx, appendOptions)
-	if err := workflow.ExecuteActivity(actx, a.LoadStream, helpdesk.AnnouncementStream(w.in.AnnouncementID)).Get(ctx, &evs); err != nil {
-		return fmt.Errorf("resume: %w", err)
-	}
-	for _, e := range evs {
+	err := loadStream(ctx, helpdesk.AnnouncementStream(w.in.AnnouncementID), func(e activities.StoredEvent) error {
 		ev, err := helpdesk.DecodeAnnouncementEvent(e.Type, e.Data)
 		if err != nil {
 			return temporal.NewNonRetryableApplicationError("resume: "+err.Error(), "CorruptStream", err)
 		}
 		w.state.Apply(ev, e.Metadata, e.Revision)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	w.opened = true
 	return nil

@@ -243,20 +243,60 @@ func (w *caseRun) process() func(workflow.Context) error {
 
 // resume rebuilds the case from its stream after continue-as-new.
 func (w *caseRun) resume(ctx workflow.Context) error {
-	var evs []activities.StoredEvent
-	actx := workflow.WithActivityOptions(ctx, appendOptions)
-	if err := workflow.ExecuteActivity(actx, a.LoadStream, helpdesk.Stream(w.in.CaseID)).Get(ctx, &evs); err != nil {
-		return fmt.Errorf("resume: %w", err)
-	}
-	for _, e := range evs {
+	err := loadStream(ctx, helpdesk.Stream(w.in.CaseID), func(e activities.StoredEvent) error {
 		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
 		if err != nil {
 			return temporal.NewNonRetryableApplicationError("resume: "+err.Error(), "CorruptStream", err)
 		}
 		w.state.Apply(ev, e.Metadata, e.Revision)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	w.opened = true
 	return nil
+}
+
+// loadPage is how many events one activity loads when a run rebuilds its
+// state from the record: ~1,000 comments stay far below Temporal's 2 MB
+// payload limit.
+const loadPage = 1000
+
+// loadStream reads stream from the record into each, oldest first. Runs
+// recorded before paging (version DefaultVersion) loaded it with one
+// LoadStream; newer runs load it page by page.
+func loadStream(ctx workflow.Context, stream string, each func(activities.StoredEvent) error) error {
+	actx := workflow.WithActivityOptions(ctx, appendOptions)
+	if workflow.GetVersion(ctx, "paged-stream-load", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		var evs []activities.StoredEvent
+		if err := workflow.ExecuteActivity(actx, a.LoadStream, stream).Get(ctx, &evs); err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		for _, e := range evs {
+			if err := each(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var from uint64
+	for {
+		var evs []activities.StoredEvent
+		in := activities.LoadPageInput{Stream: stream, From: from, Limit: loadPage}
+		if err := workflow.ExecuteActivity(actx, a.LoadStreamPage, in).Get(ctx, &evs); err != nil {
+			return fmt.Errorf("resume: %w", err)
+		}
+		for _, e := range evs {
+			if err := each(e); err != nil {
+				return err
+			}
+		}
+		if len(evs) < loadPage {
+			return nil
+		}
+		from = uint64(evs[len(evs)-1].Revision) + 1
+	}
 }
 
 type caseRun struct {

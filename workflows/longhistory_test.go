@@ -1,14 +1,22 @@
 package workflows_test
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/brukerhjelp/brukerhjelp/activities"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
@@ -71,5 +79,63 @@ func TestLongCaseContinuesAsNew(t *testing.T) {
 	}
 	if int64(len(types)) != c.Revision+1 {
 		t.Errorf("stream has %d events, case revision %d", len(types), c.Revision)
+	}
+}
+
+// A continued run of a case with thousands of comments loads its stream
+// page by page (no activity result near Temporal's 2 MB payload limit)
+// and folds every comment back, in order.
+func TestAContinuedRunLoadsALongStreamPageByPage(t *testing.T) {
+	f := newFixture(t)
+	var opened outcome
+	f.step(time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: ola, Body: "kommentar 0"}, &opened)
+	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, 2*time.Minute)
+	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	if opened.err != nil {
+		t.Fatal(opened.err)
+	}
+
+	// 2,500 more comments, ~300 bytes each, straight into the record.
+	const more = 2500
+	head, err := f.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var batch []eventstore.EventData
+	for i := 1; i <= more; i++ {
+		b, _ := json.Marshal(helpdesk.CommentAdded{CommentID: uuid.NewString(), Body: fmt.Sprintf("kommentar %d %s", i, strings.Repeat("x", 250))})
+		batch = append(batch, eventstore.EventData{ID: uuid.New(), Type: "CommentAdded", Data: b, Metadata: []byte(`{"actor":"ola"}`)})
+	}
+	if _, err := f.store.Append(t.Context(), helpdesk.Stream(caseID), eventstore.Exact(head[len(head)-1].Revision), batch...); err != nil {
+		t.Fatal(err)
+	}
+
+	g := newFixtureOn(t, f.store)
+	var pages []int
+	g.env.SetOnActivityCompletedListener(func(info *activity.Info, result converter.EncodedValue, err error) {
+		if info.ActivityType.Name == "LoadStreamPage" {
+			var evs []activities.StoredEvent
+			if result.Get(&evs) == nil {
+				pages = append(pages, len(evs))
+			}
+		}
+	})
+	var last outcome
+	g.step(time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: per, Body: "siste"}, &last)
+	g.env.RegisterDelayedCallback(func() { g.env.CancelWorkflow() }, time.Hour)
+	in := input()
+	in.Continued = true
+	g.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+
+	if last.err != nil {
+		t.Fatal(last.err)
+	}
+	if want := []int{1000, 1000, len(head) + more - 2000}; !slices.Equal(pages, want) {
+		t.Errorf("pages loaded %v, want %v", pages, want)
+	}
+	c := last.view.Case
+	if len(c.Comments) != more+2 || c.Comments[0].Body != "kommentar 0" || c.Comments[more+1].Body != "siste" ||
+		!strings.HasPrefix(c.Comments[1234].Body, "kommentar 1234 ") {
+		t.Errorf("%d comments folded back; first %q, last %q", len(c.Comments), c.Comments[0].Body, c.Comments[len(c.Comments)-1].Body)
 	}
 }
