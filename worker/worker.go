@@ -38,18 +38,18 @@ func Register(r interface {
 }
 
 // Options are the worker options every Brukerhjelp worker uses: the
-// logging interceptor (worker/logging.go).
-func Options() sdkworker.Options {
-	return sdkworker.Options{Interceptors: []interceptor.WorkerInterceptor{&LogInterceptor{}}}
+// logging interceptor (worker/logging.go), then extra (e.g. Metrics).
+func Options(extra ...interceptor.WorkerInterceptor) sdkworker.Options {
+	return sdkworker.Options{Interceptors: append([]interceptor.WorkerInterceptor{&LogInterceptor{}}, extra...)}
 }
 
 // New builds a worker on the Brukerhjelp task queue; start it with Start
 // and stop it with Stop.
-func New(c client.Client, acts *activities.Activities) (sdkworker.Worker, error) {
+func New(c client.Client, acts *activities.Activities, extra ...interceptor.WorkerInterceptor) (sdkworker.Worker, error) {
 	if c == nil || acts == nil {
 		return nil, errors.New("worker: nil client or activities")
 	}
-	w := sdkworker.New(c, workflows.TaskQueue, Options())
+	w := sdkworker.New(c, workflows.TaskQueue, Options(extra...))
 	Register(w, acts)
 	return w, nil
 }

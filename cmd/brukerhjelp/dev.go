@@ -232,7 +232,8 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	if err != nil {
 		return nil, err
 	}
-	w, err := worker.New(tc, acts)
+	workerMetrics := worker.NewMetrics()
+	w, err := worker.New(tc, acts, workerMetrics)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +255,7 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	policy.AutoAssign = f.autoAssign
 	srv, err := api.New(api.Config{
 		Policy:     &policy,
-		Collectors: append(proj.Collectors(), dispatcher.Collectors()...),
+		Collectors: slices.Concat(proj.Collectors(), dispatcher.Collectors(), workerMetrics.Collectors()),
 		Temporal:   tc,
 		Store:      store,
 		Directory:  dir,

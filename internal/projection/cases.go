@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
@@ -25,7 +26,7 @@ func (p *Projector) handleCase(msg *message.Message) error {
 	if err != nil {
 		return poison(err)
 	}
-	_, err = p.db.Project(msg.Context(), Cases, ev.Position, func(ctx context.Context, tx *readmodel.Tx) error {
+	applied, err := p.db.Project(msg.Context(), Cases, ev.Position, func(ctx context.Context, tx *readmodel.Tx) error {
 		return p.applyCase(ctx, tx, ev)
 	})
 	if err != nil {
@@ -33,6 +34,9 @@ func (p *Projector) handleCase(msg *message.Message) error {
 			p.failed(err)
 		}
 		return fmt.Errorf("event %s at position %d (%s %s@%d): %w", ev.ID, ev.Position, ev.Type, ev.Stream, ev.Revision, err)
+	}
+	if applied {
+		p.live.observe(ev, time.Now())
 	}
 	p.succeeded()
 	return nil

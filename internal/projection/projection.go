@@ -126,6 +126,8 @@ type Projector struct {
 	active, standby atomic.Bool
 	// handled counts events this run handled, for progress logs.
 	handled atomic.Int64
+	// live is what the metrics say of events projected live (metrics.go).
+	live liveMetrics
 
 	mu sync.Mutex
 	// failingSince is when the current run of failures of the projection
@@ -144,7 +146,8 @@ func New(store eventstore.Store, db *readmodel.DB, opts Options) (*Projector, er
 		return nil, errors.New("projection: event store and read model are required")
 	}
 	opts.defaults()
-	return &Projector{store: store, db: db, log: opts.Logger, opts: opts, groups: opts.Groups, audience: opts.Audience}, nil
+	return &Projector{store: store, db: db, log: opts.Logger, opts: opts, groups: opts.Groups, audience: opts.Audience,
+		live: newLiveMetrics()}, nil
 }
 
 // Run projects until ctx is done, then stops its router and forwarder and
