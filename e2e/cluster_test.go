@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -104,7 +105,7 @@ func (p *process) output() string {
 func startProcess(t *testing.T, name, kind string, env []string) *process {
 	t.Helper()
 	p := &process{name: name}
-	if kind == "api" {
+	{ // the api's API, a worker's /metrics
 		port := freePort(t)
 		p.base = fmt.Sprintf("http://127.0.0.1:%d", port)
 		env = append(env, fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", port))
@@ -328,22 +329,37 @@ func TestPostgresTwoWorkersTwoAPIsLoseNoWork(t *testing.T) {
 	if w2.cmd.ProcessState != nil {
 		t.Errorf("worker-2 exited: %v", w2.cmd.ProcessState)
 	}
+	// The surviving worker did the work after the other died: its own
+	// metrics count the appends.
+	if n := metricValue(t, w2, `brukerhjelp_activity_duration_seconds_count{activity="AppendEvents",outcome="ok"}`); n < float64(len(cases)) {
+		t.Errorf("worker-2 appended %v times, want at least one per case (%d)", n, len(cases))
+	}
 }
 
 // projectorActive reads the api's brukerhjelp_projection_active gauge.
 func projectorActive(t *testing.T, api *process) bool {
 	t.Helper()
-	resp, err := http.Get(api.base + "/metrics")
+	return metricValue(t, api, "brukerhjelp_projection_active") == 1
+}
+
+// metricValue reads one series (name with its labels, as exposed) from
+// the process's GET /metrics; 0 when it is not there.
+func metricValue(t *testing.T, p *process, series string) float64 {
+	t.Helper()
+	resp, err := http.Get(p.base + "/metrics")
 	if err != nil {
-		t.Fatalf("%s metrics: %v", api.name, err)
+		t.Fatalf("%s metrics: %v", p.name, err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
-	for _, line := range strings.Split(string(raw), "\n") {
-		if strings.HasPrefix(line, "brukerhjelp_projection_active") {
-			return strings.HasSuffix(strings.TrimSpace(line), " 1")
+	for line := range strings.Lines(string(raw)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %q", series, line)
+			}
+			return f
 		}
 	}
-	t.Fatalf("%s has no brukerhjelp_projection_active metric", api.name)
-	return false
+	return 0
 }

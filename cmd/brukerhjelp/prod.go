@@ -9,9 +9,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
@@ -107,7 +111,8 @@ func runWorker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	w, err := worker.New(d.tc, acts)
+	workerMetrics := worker.NewMetrics()
+	w, err := worker.New(d.tc, acts, workerMetrics)
 	if err != nil {
 		return err
 	}
@@ -126,10 +131,40 @@ func runWorker(ctx context.Context) error {
 	dispatcher := mail.New(d.rm, d.dir, transport, mail.Options{Logger: d.log.With("component", "mail")})
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(ctx) }()
-	d.log.Info("worker started", "mail", mail.Describe(transport))
+	if d.cfg.HTTPAddr != "" {
+		// The worker's own metrics (activities, workflow runs, mail) and
+		// liveness, for Prometheus and the orchestrator.
+		stop, err := serveWorkerMetrics(d.cfg.HTTPAddr, d.log, slices.Concat(workerMetrics.Collectors(), dispatcher.Collectors()))
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	d.log.Info("worker started", "mail", mail.Describe(transport), "metrics", d.cfg.HTTPAddr)
 	<-ctx.Done()
 	<-mailDone
 	return nil
+}
+
+// serveWorkerMetrics serves GET /metrics and GET /healthz on addr.
+func serveWorkerMetrics(addr string, log *slog.Logger, cs []prometheus.Collector) (stop func(), err error) {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(cs...)
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusOK) })
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("HTTP_ADDR: %w", err)
+	}
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := hs.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("worker metrics", "error", err)
+		}
+	}()
+	return func() { hs.Close() }, nil
 }
 
 // runAPI serves the HTTP API with OIDC authentication and runs the

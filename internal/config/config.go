@@ -89,12 +89,17 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		}
 	}
 	required("DIRECTORY_FILE", c.DirectoryFile)
+	// The api serves its API on HTTP_ADDR; a worker, when it is set, its
+	// /metrics and /healthz.
 	if role == API {
-		if required("HTTP_ADDR", c.HTTPAddr) {
-			if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
-				bad("HTTP_ADDR", "must be host:port, e.g. :8080")
-			}
+		required("HTTP_ADDR", c.HTTPAddr)
+	}
+	if c.HTTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+			bad("HTTP_ADDR", "must be host:port, e.g. :8080")
 		}
+	}
+	if role == API {
 		// Production never runs without an identity provider.
 		if required("OIDC_ISSUER", c.OIDCIssuer) {
 			if u, err := url.Parse(c.OIDCIssuer); err != nil || u.Scheme != "https" || u.Host == "" {

@@ -35,7 +35,8 @@ func TestLoadNamesEveryBadSetting(t *testing.T) {
 		{API, map[string]string{"SMTP_URL": "mail.example:25"}, []string{"SMTP_URL"}},
 		{Worker, map[string]string{"LOG_FORMAT": "xml"}, []string{"LOG_FORMAT"}},
 		{Worker, map[string]string{"LOG_FORMAT": "text"}, nil},
-		{Worker, map[string]string{"OIDC_ISSUER": "", "HTTP_ADDR": ""}, nil}, // the worker serves no HTTP and checks no tokens
+		{Worker, map[string]string{"OIDC_ISSUER": "", "HTTP_ADDR": ""}, nil},    // the worker needs no HTTP and checks no tokens
+		{Worker, map[string]string{"HTTP_ADDR": "9090"}, []string{"HTTP_ADDR"}}, // when set, its metrics' address
 		{Worker, map[string]string{"DIRECTORY_FILE": "", "TEMPORAL_NAMESPACE": ""}, []string{"DIRECTORY_FILE", "TEMPORAL_NAMESPACE"}},
 	}
 	for _, tt := range tests {
