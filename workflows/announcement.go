@@ -378,25 +378,16 @@ func (w *announcementRun) runTimers(ctx workflow.Context) error {
 			return w.state.Status != status || (w.state.LinkedCount != links && w.tooLong(ctx))
 		}
 		at, ev, ok := w.nextTimer()
-		if !ok {
-			if err := workflow.Await(ctx, changed); err != nil {
-				return err
-			}
-			continue
+		due, err := awaitTimer(ctx, at, ok, changed)
+		if err != nil {
+			return err
 		}
-		if d := at.Sub(workflow.Now(ctx)); d > 0 {
-			moved, err := workflow.AwaitWithTimeout(ctx, d, changed)
-			if err != nil {
-				return err
-			}
-			if moved {
-				continue
-			}
+		if !due {
+			continue
 		}
 		if err := w.mu.Lock(ctx); err != nil {
 			return err
 		}
-		var err error
 		if !changed() {
 			err = w.append(ctx, systemActor.Username, "", ev)
 		}

@@ -583,6 +583,22 @@ func (w *caseRun) append(ctx workflow.Context, actor, correlationID string, even
 	return nil
 }
 
+// awaitTimer sleeps until at (when there is a timer, ok) or until changed
+// holds, whichever comes first, and reports whether the timer is due:
+// nothing changed before it.
+func awaitTimer(ctx workflow.Context, at time.Time, ok bool, changed func() bool) (due bool, err error) {
+	if !ok {
+		return false, workflow.Await(ctx, changed)
+	}
+	if d := at.Sub(workflow.Now(ctx)); d > 0 {
+		moved, err := workflow.AwaitWithTimeout(ctx, d, changed)
+		if err != nil || moved {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
 // runTimers sleeps until the next thing the case does by itself (an SLA
 // warning or breach, a reminder, closing when a window runs out), does it,
 // and starts over whenever a step changes the case. It returns when the
@@ -592,25 +608,16 @@ func (w *caseRun) runTimers(ctx workflow.Context) error {
 		revision := w.state.Revision
 		changed := func() bool { return w.state.Revision != revision || w.continueAsNew }
 		at, ev, ok := w.nextTimer()
-		if !ok {
-			if err := workflow.Await(ctx, changed); err != nil {
-				return err
-			}
-			continue
+		due, err := awaitTimer(ctx, at, ok, changed)
+		if err != nil {
+			return err
 		}
-		if d := at.Sub(workflow.Now(ctx)); d > 0 {
-			moved, err := workflow.AwaitWithTimeout(ctx, d, changed)
-			if err != nil {
-				return err
-			}
-			if moved {
-				continue
-			}
+		if !due {
+			continue
 		}
 		if err := w.mu.Lock(ctx); err != nil {
 			return err
 		}
-		var err error
 		if !changed() {
 			err = w.record(ctx, systemActor, "", ev)
 			if err == nil {
