@@ -3,8 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -66,15 +64,10 @@ func (s *Server) handleCreateAnnouncement(w http.ResponseWriter, r *http.Request
 		writeProblem(w, problem(r, http.StatusBadRequest, "endsAt", "endsAt er passert", "endsAt has passed"))
 		return
 	}
-	sum := sha256.Sum256(raw)
-	hash := hex.EncodeToString(sum[:])
-	id := uuid.New()
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		if len(key) > 200 {
-			writeProblem(w, problem(r, http.StatusBadRequest, "Idempotency-Key", "Idempotency-Key er for lang (maks 200 tegn)", "Idempotency-Key is too long (max 200 characters)"))
-			return
-		}
-		id = uuid.NewSHA1(announcementNamespace, []byte(user.Username+"\x00"+key))
+	hash, id, p := creation(r, raw, announcementNamespace, user.Username)
+	if p != nil {
+		writeProblem(w, p)
+		return
 	}
 	in := workflows.AnnouncementInput{AnnouncementID: id.String(), Request: req, StartsAt: startsAt, EndsAt: endsAt, Actor: actor,
 		RequestHash: hash, CorrelationID: correlationID(r), Calendar: s.calendar()}

@@ -29,6 +29,24 @@ import (
 // idempotencyNamespace derives case IDs from Idempotency-Key headers.
 var idempotencyNamespace = uuid.MustParse("0b7e7c52-3f0e-5c7a-8f64-7f3c1d0e9a21")
 
+// creation names what a create request makes: the hash of its body (a
+// repeat with the same Idempotency-Key but another body is refused) and
+// the new thing's ID — random, or derived from the caller and their
+// Idempotency-Key within namespace, so a retried request finds what the
+// first one made.
+func creation(r *http.Request, raw []byte, namespace uuid.UUID, username string) (hash string, id uuid.UUID, p *Problem) {
+	sum := sha256.Sum256(raw)
+	hash = hex.EncodeToString(sum[:])
+	key := r.Header.Get("Idempotency-Key")
+	if key == "" {
+		return hash, uuid.New(), nil
+	}
+	if len(key) > 200 {
+		return "", uuid.Nil, problem(r, http.StatusBadRequest, "Idempotency-Key", "Idempotency-Key er for lang (maks 200 tegn)", "Idempotency-Key is too long (max 200 characters)")
+	}
+	return hash, uuid.NewSHA1(namespace, []byte(username+"\x00"+key)), nil
+}
+
 // stepTimeout bounds how long a request waits for its workflow.
 const stepTimeout = 30 * time.Second
 
@@ -45,15 +63,10 @@ func (s *Server) handleCreateCase(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, p)
 		return
 	}
-	sum := sha256.Sum256(raw)
-	hash := hex.EncodeToString(sum[:])
-	caseID := uuid.New()
-	if key := r.Header.Get("Idempotency-Key"); key != "" {
-		if len(key) > 200 {
-			writeProblem(w, problem(r, http.StatusBadRequest, "Idempotency-Key", "Idempotency-Key er for lang (maks 200 tegn)", "Idempotency-Key is too long (max 200 characters)"))
-			return
-		}
-		caseID = uuid.NewSHA1(idempotencyNamespace, []byte(user.Username+"\x00"+key))
+	hash, caseID, p := creation(r, raw, idempotencyNamespace, user.Username)
+	if p != nil {
+		writeProblem(w, p)
+		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), stepTimeout)
 	defer cancel()
