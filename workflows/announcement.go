@@ -240,15 +240,7 @@ func (w *announcementRun) publish(ctx workflow.Context) error {
 
 // resume rebuilds the announcement from its stream after continue-as-new.
 func (w *announcementRun) resume(ctx workflow.Context) error {
-	err := loadStream(ctx, helpdesk.AnnouncementStream(w.in.AnnouncementID), func(e activities.StoredEvent) error {
-		ev, err := helpdesk.DecodeAnnouncementEvent(e.Type, e.Data)
-		if err != nil {
-			return temporal.NewNonRetryableApplicationError("resume: "+err.Error(), "CorruptStream", err)
-		}
-		w.state.Apply(ev, e.Metadata, e.Revision)
-		return nil
-	})
-	if err != nil {
+	if err := foldStream(ctx, helpdesk.AnnouncementStream(w.in.AnnouncementID), helpdesk.DecodeAnnouncementEvent, w.state.Apply); err != nil {
 		return err
 	}
 	w.opened = true

@@ -243,19 +243,26 @@ func (w *caseRun) process() func(workflow.Context) error {
 
 // resume rebuilds the case from its stream after continue-as-new.
 func (w *caseRun) resume(ctx workflow.Context) error {
-	err := loadStream(ctx, helpdesk.Stream(w.in.CaseID), func(e activities.StoredEvent) error {
-		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
-		if err != nil {
-			return temporal.NewNonRetryableApplicationError("resume: "+err.Error(), "CorruptStream", err)
-		}
-		w.state.Apply(ev, e.Metadata, e.Revision)
-		return nil
-	})
-	if err != nil {
+	if err := foldStream(ctx, helpdesk.Stream(w.in.CaseID), helpdesk.DecodeEvent, w.state.Apply); err != nil {
 		return err
 	}
 	w.opened = true
 	return nil
+}
+
+// foldStream applies every event of stream, decoded by decode, to a
+// workflow's state: how a continued run rebuilds it. An event that does
+// not decode stops the run for good (retrying cannot mend the record).
+func foldStream(ctx workflow.Context, stream string, decode func(string, []byte) (helpdesk.Event, error),
+	apply func(helpdesk.Event, helpdesk.Metadata, int64)) error {
+	return loadStream(ctx, stream, func(e activities.StoredEvent) error {
+		ev, err := decode(e.Type, e.Data)
+		if err != nil {
+			return temporal.NewNonRetryableApplicationError("resume: "+err.Error(), "CorruptStream", err)
+		}
+		apply(ev, e.Metadata, e.Revision)
+		return nil
+	})
 }
 
 // loadPage is how many events one activity loads when a run rebuilds its
