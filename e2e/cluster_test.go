@@ -111,6 +111,7 @@ func startProcess(t *testing.T, name, kind string, env []string) *process {
 		env = append(env, fmt.Sprintf("HTTP_ADDR=127.0.0.1:%d", port))
 	}
 	p.cmd = exec.Command(binary, kind)
+	p.cmd.Dir = t.TempDir() // a worker without SMTP_URL writes ./outbox
 	p.cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p, p
 	if err := p.cmd.Start(); err != nil {
