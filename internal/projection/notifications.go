@@ -120,7 +120,13 @@ func notesFor(before, after helpdesk.Case, e helpdesk.Event, m helpdesk.Metadata
 	// The reporter.
 	case helpdesk.CaseOpened:
 		// Only when someone else registered it (a caseworker on the
-		// phone): who opened it knows.
+		// phone): who opened it knows. Except by mail: who wrote in gets
+		// a receipt with the reference to reply to.
+		if e.Channel == helpdesk.ChannelEmail && reporter == m.Actor {
+			told[reporter] = true
+			out = append(out, note{to: reporter, kind: NoteCaseReceived, nb: "Saken er mottatt", en: "Your case has been received"})
+			break
+		}
 		tell(NoteCaseReceived, "Saken er mottatt", "Your case has been received", reporter)
 	case helpdesk.InfoRequested:
 		tell(NoteInfoRequested, "Saksbehandleren har et spørsmål til deg", "The caseworker has a question for you", reporter)

@@ -401,6 +401,7 @@ func TestWhoIsTold(t *testing.T) {
 		{"assigned to another", base, base, helpdesk.CaseAssigned{Assignee: "lise"}, "per", []string{"lise case-assigned"}},
 		{"opened by the reporter", base, base, helpdesk.CaseOpened{}, "ola", nil},
 		{"opened for the reporter", base, base, helpdesk.CaseOpened{}, "per", []string{"ola case-received"}},
+		{"opened by the reporter by mail: a receipt", base, base, helpdesk.CaseOpened{Channel: helpdesk.ChannelEmail}, "ola", []string{"ola case-received"}},
 		{"an internal comment", base, base, helpdesk.CommentAdded{Internal: true}, "lise", nil},
 		{"a public comment by a caseworker", base, base, helpdesk.CommentAdded{}, "lise", []string{"ola comment-added"}},
 		{"a public comment by the assignee", base, base, helpdesk.CommentAdded{}, "per", []string{"ola comment-added"}},

@@ -30,7 +30,8 @@ import (
 // 2: the notifications table (notifications.go); the rebuild fills it from
 // the whole record.
 // 3: the announcements table (announcements.go).
-const schemaVersion = 3
+// 4: a receipt notification for cases opened by mail.
+const schemaVersion = 4
 
 // DB is the read model database.
 type DB struct {
