@@ -67,23 +67,7 @@ func (p *Projector) applyAnnouncement(ctx context.Context, tx *readmodel.Tx, id 
 	if err := tx.PutAnnouncement(ctx, a); err != nil {
 		return err
 	}
-	for _, n := range announcementNotes(a, e, m, p.audience) {
-		if _, err := tx.AddNotification(ctx, readmodel.Notification{
-			ID:            NotificationID(ev.ID, n.to),
-			Recipient:     n.to,
-			CaseID:        a.ID,
-			CaseReference: a.Reference,
-			Kind:          n.kind,
-			Title:         a.Reference + ": " + n.nb,
-			TitleEn:       a.Reference + ": " + n.en,
-			CreatedAt:     m.OccurredAt,
-			EventID:       ev.ID.String(),
-			Position:      ev.Position,
-		}); err != nil {
-			return fmt.Errorf("notify %s: %w", n.to, err)
-		}
-	}
-	return nil
+	return addNotes(ctx, tx, ev, m, a.ID, a.Reference, announcementNotes(a, e, m, p.audience))
 }
 
 // announcementNotes decides who is told what about e on announcement a:

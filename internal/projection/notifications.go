@@ -73,15 +73,21 @@ type note struct {
 // notify writes the notifications of ev: e took the case from before to
 // after. It runs in the projection step's transaction.
 func (p *Projector) notify(ctx context.Context, tx *readmodel.Tx, ev eventstore.RecordedEvent, before, after helpdesk.Case, e helpdesk.Event, m helpdesk.Metadata) error {
-	for _, n := range notesFor(before, after, e, m, p.groups) {
+	return addNotes(ctx, tx, ev, m, after.ID, after.Reference, notesFor(before, after, e, m, p.groups))
+}
+
+// addNotes writes notes about ev on the case or announcement id (its
+// reference starts every title) in the projection step's transaction.
+func addNotes(ctx context.Context, tx *readmodel.Tx, ev eventstore.RecordedEvent, m helpdesk.Metadata, id, reference string, notes []note) error {
+	for _, n := range notes {
 		if _, err := tx.AddNotification(ctx, readmodel.Notification{
 			ID:            NotificationID(ev.ID, n.to),
 			Recipient:     n.to,
-			CaseID:        after.ID,
-			CaseReference: after.Reference,
+			CaseID:        id,
+			CaseReference: reference,
 			Kind:          n.kind,
-			Title:         after.Reference + ": " + n.nb,
-			TitleEn:       after.Reference + ": " + n.en,
+			Title:         reference + ": " + n.nb,
+			TitleEn:       reference + ": " + n.en,
 			CreatedAt:     m.OccurredAt,
 			EventID:       ev.ID.String(),
 			Position:      ev.Position,
