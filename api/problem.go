@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 )
 
 // Problem is an RFC 9457 problem detail.
@@ -103,4 +105,37 @@ func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) *Pro
 func isJSON(ct string) bool {
 	mt := strings.TrimSpace(strings.Split(ct, ";")[0])
 	return strings.EqualFold(mt, "application/json")
+}
+
+// fail answers a desk method's error: a refusal as the problem of its
+// kind, in the caller's language, anything else as a 500 without
+// internals (logged).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := desk.AsError(err)
+	if !ok {
+		s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "error", err)
+		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+		return
+	}
+	status := map[desk.Kind]int{
+		desk.Invalid:         http.StatusBadRequest,
+		desk.Forbidden:       http.StatusForbidden,
+		desk.NotFound:        http.StatusNotFound,
+		desk.Conflict:        http.StatusConflict,
+		desk.Busy:            http.StatusServiceUnavailable,
+		desk.Unavailable:     http.StatusServiceUnavailable,
+		desk.Unauthenticated: http.StatusUnauthorized,
+	}[e.Kind]
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	if status == http.StatusServiceUnavailable {
+		if _, bare := err.(*desk.Error); !bare {
+			// A refusal with a cause (a read that could not be recorded):
+			// the operator needs the cause.
+			s.log.ErrorContext(r.Context(), "request refused for now", "path", r.URL.Path, "error", err)
+		}
+		w.Header().Set("Retry-After", "5")
+	}
+	writeProblem(w, problem(r, status, e.Field, e.Message, e.English))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/activities"
 	"github.com/brukerhjelp/brukerhjelp/api"
 	"github.com/brukerhjelp/brukerhjelp/internal/config"
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
@@ -198,9 +199,13 @@ func runAPI(ctx context.Context) error {
 		}
 	}()
 	defer func() { stopProj(); <-projDone }()
+	dk, err := desk.New(desk.Config{Workflows: desk.Temporal(d.tc), Record: d.store, Directory: d.dir,
+		Lists: d.rm, Notifications: d.rm, Reports: d.rm, Announcements: d.rm})
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Config{
-		Temporal: d.tc, Store: d.store, Directory: d.dir, Auth: auth, Logger: d.log,
-		Lists: d.rm, Notifications: d.rm, Reports: d.rm, Announcements: d.rm, Collectors: proj.Collectors(),
+		Desk: dk, Auth: auth, Logger: d.log, Collectors: proj.Collectors(),
 		Ready: func(ctx context.Context) error {
 			if _, err := d.tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)
