@@ -65,8 +65,12 @@ func readNewCase(w http.ResponseWriter, r *http.Request, raw []byte) (desk.NewCa
 	var p *Problem
 	switch peek.Kind {
 	case helpdesk.KindIncident, helpdesk.KindGuidance:
-		n.Incident = new(helpdesk.OpenRequest)
-		p = decode(w, r, n.Incident, false)
+		var b struct {
+			helpdesk.OpenRequest
+			Attachments []desk.AttachmentRef `json:"attachments"`
+		}
+		p = decode(w, r, &b, false)
+		n.Incident, n.Attachments = &b.OpenRequest, b.Attachments
 	case helpdesk.KindOrder:
 		n.Order = new(helpdesk.OrderRequest)
 		p = decode(w, r, n.Order, false)
@@ -130,10 +134,11 @@ var steps = map[string]stepSpec{
 		return d.Assign(ctx, a, ref, desk.Assignment{Assignee: b.Assignee, Group: b.Group})
 	}),
 	"comment": stepWith(false, func(ctx context.Context, d *desk.Desk, a helpdesk.Actor, ref string, b struct {
-		Body     string `json:"body"`
-		Internal bool   `json:"internal"`
+		Body        string               `json:"body"`
+		Internal    bool                 `json:"internal"`
+		Attachments []desk.AttachmentRef `json:"attachments"`
 	}) (helpdesk.Case, error) {
-		return d.Comment(ctx, a, ref, desk.Note{Body: b.Body, Internal: b.Internal})
+		return d.Comment(ctx, a, ref, desk.Note{Body: b.Body, Internal: b.Internal, Attachments: b.Attachments})
 	}),
 	"request-info": stepWith(false, func(ctx context.Context, d *desk.Desk, a helpdesk.Actor, ref string, b struct {
 		Question string `json:"question"`
@@ -141,9 +146,10 @@ var steps = map[string]stepSpec{
 		return d.RequestInfo(ctx, a, ref, b.Question)
 	}),
 	"reply": stepWith(false, func(ctx context.Context, d *desk.Desk, a helpdesk.Actor, ref string, b struct {
-		Body string `json:"body"`
+		Body        string               `json:"body"`
+		Attachments []desk.AttachmentRef `json:"attachments"`
 	}) (helpdesk.Case, error) {
-		return d.Reply(ctx, a, ref, b.Body, nil)
+		return d.Reply(ctx, a, ref, b.Body, b.Attachments)
 	}),
 	"resolve": stepWith(false, func(ctx context.Context, d *desk.Desk, a helpdesk.Actor, ref string, b struct {
 		Resolution string `json:"resolution"`

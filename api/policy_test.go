@@ -17,6 +17,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
 	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
@@ -97,6 +98,7 @@ type serverConfig struct {
 	Notifications desk.Notifications
 	Reports       desk.Reports
 	Announcements desk.Announcements
+	Attachments   *attachments.Store
 	Auth          Authenticator
 	Logger        *slog.Logger
 	RateLimit     RateLimit
@@ -125,7 +127,7 @@ func newServerWith(t testing.TB, edit func(*serverConfig)) testServer {
 		cfg.Workflows = desk.Temporal(cfg.Temporal)
 	}
 	d, err := desk.New(desk.Config{Workflows: cfg.Workflows, Record: cfg.Store, Directory: cfg.Directory,
-		Lists: cfg.Lists, Notifications: cfg.Notifications, Reports: cfg.Reports, Announcements: cfg.Announcements})
+		Lists: cfg.Lists, Notifications: cfg.Notifications, Reports: cfg.Reports, Announcements: cfg.Announcements, Attachments: cfg.Attachments})
 	if err != nil {
 		t.Fatal(err)
 	}

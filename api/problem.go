@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/desk"
@@ -89,8 +90,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) *Pro
 		}
 		return problem(r, http.StatusBadRequest, "", "forespørselen mangler innhold", "the request body is empty")
 	case errors.As(err, &typeErr):
-		return problem(r, http.StatusBadRequest, typeErr.Field,
-			fmt.Sprintf("feltet %q har feil type", typeErr.Field), fmt.Sprintf("field %q has the wrong type", typeErr.Field))
+		field := fieldPath(v, typeErr.Field)
+		return problem(r, http.StatusBadRequest, field,
+			fmt.Sprintf("feltet %q har feil type", field), fmt.Sprintf("field %q has the wrong type", field))
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return problem(r, http.StatusBadRequest, "", "forespørselen er ikke gyldig JSON", "the request body is not valid JSON")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -99,6 +101,27 @@ func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) *Pro
 			fmt.Sprintf("ukjent felt %q", field), fmt.Sprintf("unknown field %q", field))
 	}
 	return problem(r, http.StatusBadRequest, "", "forespørselen kunne ikke leses", "the request body could not be read")
+}
+
+// fieldPath is a field as the caller wrote it: encoding/json names a
+// field of an embedded struct with the struct's Go name in front
+// ("OpenRequest.title"), which the caller never saw.
+func fieldPath(v any, field string) string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return field
+	}
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Anonymous {
+			if rest, ok := strings.CutPrefix(field, f.Name+"."); ok {
+				return rest
+			}
+		}
+	}
+	return field
 }
 
 // isJSON reports whether a Content-Type names JSON.

@@ -103,6 +103,8 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/cases/{ref}/cancel", false, s.handleStep},
 		{"POST", "/api/v1/cases/{ref}/link", false, s.handleStep},
 		{"GET", "/api/v1/cases/{ref}/history", false, s.handleHistory},
+		{"GET", "/api/v1/cases/{ref}/attachments/{sha256}", false, s.handleGetAttachment}, // api/attachments.go
+		{"POST", "/api/v1/attachments", false, s.handleUploadAttachment},                  // api/attachments.go
 		{"GET", "/api/v1/cases/{ref}/sla", false, s.handleSLA},
 		{"GET", "/api/v1/cases/{ref}/state", false, s.handleCaseState}, // api/replay.go
 		{"GET", "/api/v1/audit/export", false, s.handleAuditExport},    // api/replay.go

@@ -19,6 +19,7 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/activities"
 	"github.com/brukerhjelp/brukerhjelp/api"
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
 	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/devserver"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
@@ -264,6 +265,8 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		// Lists, notifications, reports and announcements come from the
 		// read model.
 		Lists: rm, Notifications: rm, Reports: rm, Announcements: rm,
+		// Uploaded files, beside those that came by mail.
+		Attachments: &attachments.Store{Dir: filepath.Join(f.dataDir, "attachments")},
 	})
 	if err != nil {
 		return nil, err

@@ -20,6 +20,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
 	"github.com/brukerhjelp/brukerhjelp/internal/catalog"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
@@ -79,6 +80,8 @@ type Config struct {
 	Notifications Notifications
 	Reports       Reports
 	Announcements Announcements
+	// Attachments keeps uploaded files; nil refuses uploads.
+	Attachments *attachments.Store
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -94,6 +97,7 @@ type Desk struct {
 	notes    Notifications
 	reports  Reports
 	ann      Announcements
+	files    *attachments.Store
 	now      func() time.Time
 	recorder *readRecorder
 }
@@ -104,7 +108,7 @@ func New(cfg Config) (*Desk, error) {
 		return nil, errors.New("desk: workflows, record and directory are required")
 	}
 	d := &Desk{wf: cfg.Workflows, record: cfg.Record, dir: cfg.Directory, policy: workflows.DefaultCasePolicy(),
-		catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications, reports: cfg.Reports, ann: cfg.Announcements, now: cfg.Now}
+		catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications, reports: cfg.Reports, ann: cfg.Announcements, files: cfg.Attachments, now: cfg.Now}
 	if cfg.Policy != nil {
 		d.policy = *cfg.Policy
 	}

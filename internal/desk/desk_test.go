@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
@@ -31,6 +32,12 @@ func (e *engine) note(what string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.calls = append(e.calls, what)
+}
+
+func (e *engine) reset() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.calls = nil
 }
 
 func (e *engine) taken() []string {
@@ -97,7 +104,7 @@ func newTestDesk(t *testing.T) testDesk {
 	e := &engine{}
 	rm := readModel{}
 	d, err := New(Config{Workflows: e, Record: store, Directory: directory.Demo(),
-		Lists: rm, Notifications: rm, Reports: rm, Announcements: rm})
+		Lists: rm, Notifications: rm, Reports: rm, Announcements: rm, Attachments: &attachments.Store{Dir: t.TempDir()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +161,10 @@ func seedWorld(t *testing.T, td testDesk) {
 func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 	type probe = func(ctx context.Context, d *Desk, a helpdesk.Actor) error
 	openCase := func(n NewCase) probe {
-		return func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.OpenCase(ctx, a, n); return err }
+		return func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.OpenCase(ctx, a, n)
+			return err
+		}
 	}
 	incident := helpdesk.OpenRequest{Title: "Skjermen flimrer", Description: "Siden i morges"}
 	return map[Action]probe{
@@ -167,7 +177,10 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 			_, err := d.ListCases(ctx, a, CaseFilter{})
 			return err
 		},
-		ActionReadCase: func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.Case(ctx, a, olasRef); return err },
+		ActionReadCase: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.Case(ctx, a, olasRef)
+			return err
+		},
 		ActionCreateCase: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, err := d.OpenCase(ctx, a, NewCase{Kind: "complaint"})
 			return err
@@ -178,12 +191,18 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 		ActionCreate(helpdesk.KindNewUser):   openCase(NewCase{Kind: helpdesk.KindNewUser, NewUser: &helpdesk.NewUserRequest{}}),
 		ActionCreate(helpdesk.KindESAAccess): openCase(NewCase{Kind: helpdesk.KindESAAccess, ESA: &helpdesk.ESARequest{}}),
 		ActionCreate(helpdesk.KindDeparture): openCase(NewCase{Kind: helpdesk.KindDeparture, Departure: &helpdesk.DepartureRequest{}}),
-		ActionClaim:                          func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.Claim(ctx, a, olasRef); return err },
+		ActionClaim: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.Claim(ctx, a, olasRef)
+			return err
+		},
 		ActionAssign: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, err := d.Assign(ctx, a, olasRef, Assignment{Group: "tjeneste"})
 			return err
 		},
-		ActionLink: func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.Link(ctx, a, olasRef, outageID); return err },
+		ActionLink: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.Link(ctx, a, olasRef, outageID)
+			return err
+		},
 		ActionComment: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, err := d.Comment(ctx, a, olasRef, Note{Body: "hei"})
 			return err
@@ -200,7 +219,10 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 			_, err := d.Resolve(ctx, a, olasRef, "Byttet toner")
 			return err
 		},
-		ActionConfirm: func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.Confirm(ctx, a, olasRef); return err },
+		ActionConfirm: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.Confirm(ctx, a, olasRef)
+			return err
+		},
 		ActionReopen: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, err := d.Reopen(ctx, a, olasRef, "Virker ikke")
 			return err
@@ -209,14 +231,23 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 			_, err := d.Cancel(ctx, a, olasRef, "Løste seg")
 			return err
 		},
-		ActionHistory: func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.History(ctx, a, olasRef); return err },
+		ActionHistory: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.History(ctx, a, olasRef)
+			return err
+		},
 		ActionCaseState: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, _, err := d.CaseAsOf(ctx, a, olasRef, time.Time{})
 			return err
 		},
-		ActionSLA:        func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.ExplainSLA(ctx, a, olasRef); return err },
-		ActionVerifyCase: func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.VerifyCase(ctx, a, olasRef); return err },
-		ActionVerifyAll:  func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.VerifyAll(ctx, a); return err },
+		ActionSLA: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.ExplainSLA(ctx, a, olasRef)
+			return err
+		},
+		ActionVerifyCase: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.VerifyCase(ctx, a, olasRef)
+			return err
+		},
+		ActionVerifyAll: func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.VerifyAll(ctx, a); return err },
 		ActionAuditExport: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, err := d.Export(ctx, a, time.Time{}, time.Time{})
 			return err
@@ -225,7 +256,10 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 			_, err := d.AuditReads(ctx, a, Period{})
 			return err
 		},
-		ActionListTasks: func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.ListTasks(ctx, a, ""); return err },
+		ActionListTasks: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.ListTasks(ctx, a, "")
+			return err
+		},
 		ActionComplete: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, err := d.CompleteTask(ctx, a, olasTaskID, helpdesk.CompleteRequest{Outcome: "approved"})
 			return err
@@ -255,7 +289,14 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 			_, err := d.MarkNotificationRead(ctx, a, uuid.NewString())
 			return err
 		},
-		ActionKPI: func(ctx context.Context, d *Desk, a helpdesk.Actor) error { _, err := d.KPIReport(ctx, a, Period{}); return err },
+		ActionKPI: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.KPIReport(ctx, a, Period{})
+			return err
+		},
+		ActionUploadAttachment: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.UploadAttachment(ctx, a, "logg.txt", strings.NewReader("feil 42\n"))
+			return err
+		},
 	}
 }
 
@@ -279,9 +320,10 @@ func TestEveryDoorGetsThePolicyFromTheDesk(t *testing.T) {
 	dir := directory.Demo()
 	ctx := context.Background()
 	for _, name := range demoUsers {
+		td := newTestDesk(t)
+		seedWorld(t, td)
 		for act, probe := range ps {
-			td := newTestDesk(t)
-			seedWorld(t, td)
+			td.engine.reset()
 			before, err := td.store.ReadAll(ctx, 0, 0, eventstore.Filter{})
 			if err != nil {
 				t.Fatal(err)

@@ -25,8 +25,9 @@ type NewCase struct {
 	NewUser   *helpdesk.NewUserRequest
 	ESA       *helpdesk.ESARequest
 	Departure *helpdesk.DepartureRequest
-	// Attachments came with the request (stored by hash by the door).
-	Attachments []helpdesk.Attachment
+	// Attachments are uploaded files that come with an incident or a
+	// guidance case (UploadAttachment).
+	Attachments []AttachmentRef
 	// IdempotencyKey, when set, makes a repeat of the request by the same
 	// caller return the case the first one opened instead of a second.
 	IdempotencyKey string
@@ -64,11 +65,18 @@ func (d *Desk) OpenCase(ctx context.Context, actor helpdesk.Actor, n NewCase) (h
 	if err != nil {
 		return helpdesk.Case{}, err
 	}
+	if len(n.Attachments) > 0 && in.Order == nil && in.ESA == nil && in.Departure == nil && in.NewUser == nil {
+		if in.Attachments, err = d.attachmentsOf(n.Attachments); err != nil {
+			return helpdesk.Case{}, err
+		}
+	} else if len(n.Attachments) > 0 {
+		return helpdesk.Case{}, invalid("attachments", "bare feilmeldinger og veiledningssaker tar vedlegg", "only incident and guidance cases take attachments")
+	}
 	caseID, hash, err := creation(idempotencyNamespace, actor, n.IdempotencyKey, n.Fingerprint, n)
 	if err != nil {
 		return helpdesk.Case{}, err
 	}
-	in.CaseID, in.RequestHash, in.Attachments = caseID.String(), hash, n.Attachments
+	in.CaseID, in.RequestHash = caseID.String(), hash
 	if in.NewUser != nil && in.NewUser.ESA != nil {
 		in.NewUser.ESACaseID = uuid.NewSHA1(caseID, []byte("esa-access")).String()
 	}

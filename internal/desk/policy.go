@@ -47,6 +47,9 @@ const (
 	// read.
 	ActionReadNotification Action = "notification.read"
 	ActionKPI              Action = "report.kpi"
+	// ActionUploadAttachment stores a file for a case, comment or reply
+	// to come (attachments.go).
+	ActionUploadAttachment Action = "attachment.upload"
 )
 
 // ActionCreate is the action of creating a case of kind k.
@@ -121,6 +124,7 @@ var policy = map[Action]rule{
 	ActionNotifications:       everyone,
 	ActionReadNotification:    anyWriter, // only the caller's own: another's is NotFound
 	ActionKPI:                 {roles: []helpdesk.Role{helpdesk.RoleServiceOwner, helpdesk.RoleAuditor}},
+	ActionUploadAttachment:    anyWriter,
 }
 
 // Allowed reports whether actor may take action act. An action the table

@@ -56,6 +56,7 @@ var wantPolicy = []struct {
 	{ActionComplete /*                             */, "-   -   Y    Y   Y   Y    Y    -    -   Y"},
 	{ActionCreateAnnouncement /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
 	{ActionResolveAnnouncement /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
+	{ActionUploadAttachment /*                     */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
 }
 
 // someDay is outside every demo delegation.
@@ -127,4 +128,3 @@ func TestPolicyDeputiesAndReadOnlyAuditors(t *testing.T) {
 		}
 	}
 }
-

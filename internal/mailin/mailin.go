@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -20,8 +19,6 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -29,6 +26,7 @@ import (
 	"github.com/emersion/go-smtp"
 	"github.com/google/uuid"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
 	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
@@ -281,7 +279,7 @@ func (s *Server) parts(msg *mail.Message) (string, []helpdesk.Attachment, error)
 			return nil
 		}
 		if disp == "attachment" || name != "" {
-			a, err := s.store(body, filepath.Base(name), ct)
+			a, err := (attachments.Store{Dir: s.opt.AttachmentDir}).Put(body, name, ct)
 			if err != nil {
 				return err
 			}
@@ -303,36 +301,4 @@ func decodeTransfer(enc string, r io.Reader) io.Reader {
 		return quotedprintable.NewReader(r)
 	}
 	return r
-}
-
-// store writes an attachment as <dir>/<sha256>, once: the same file
-// twice is one file.
-func (s *Server) store(r io.Reader, name, ct string) (helpdesk.Attachment, error) {
-	if err := os.MkdirAll(s.opt.AttachmentDir, 0o750); err != nil {
-		return helpdesk.Attachment{}, err
-	}
-	f, err := os.CreateTemp(s.opt.AttachmentDir, ".tmp-*")
-	if err != nil {
-		return helpdesk.Attachment{}, err
-	}
-	defer os.Remove(f.Name())
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), r)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return helpdesk.Attachment{}, fmt.Errorf("mailin: store attachment: %w", err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if err := os.Rename(f.Name(), filepath.Join(s.opt.AttachmentDir, sum)); err != nil {
-		return helpdesk.Attachment{}, fmt.Errorf("mailin: store attachment: %w", err)
-	}
-	if name == "." || name == "/" {
-		name = ""
-	}
-	return helpdesk.Attachment{Name: name, Type: ct, Size: n, SHA256: sum}, nil
 }
