@@ -106,3 +106,33 @@ func TestOpenTasksAreThoseTheActorMayComplete(t *testing.T) {
 		}
 	}
 }
+
+func TestPreviewOrderSaysWhoAcceptsTheCost(t *testing.T) {
+	td := newTestDesk(t)
+	dir := directory.Demo()
+	actor := func(name string) helpdesk.Actor { u, _ := dir.User(name); return dir.ActorOn(u, "2026-03-04") }
+	cost := int64(4500)
+	req := helpdesk.OrderRequest{Title: "Lisens", CostCenter: "samferdsel", Items: []helpdesk.OrderItem{
+		{Description: "Trafikkanalyse Pro", EstimatedCostNOK: &cost, Quantity: 1}, {CatalogItem: "headset", Quantity: 1}}}
+	p, err := td.PreviewOrder(context.Background(), actor("eva"), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.BudgetHolder != "jon" || p.Order.NonStandardNOK != 4500 || p.Order.TotalNOK <= 4500 {
+		t.Errorf("eva's order: %+v", p)
+	}
+	// Jon orders for his own unit: he never accepts his own cost.
+	if p, err := td.PreviewOrder(context.Background(), actor("jon"), req); err != nil || p.BudgetHolder == "jon" || p.BudgetHolder == "" {
+		t.Errorf("jon's order: %+v %v", p, err)
+	}
+	standard := helpdesk.OrderRequest{Title: "Hodesett", CostCenter: "samferdsel", Items: []helpdesk.OrderItem{{CatalogItem: "headset", Quantity: 2}}}
+	if p, err := td.PreviewOrder(context.Background(), actor("eva"), standard); err != nil || p.BudgetHolder != "" {
+		t.Errorf("a catalog order needs nobody's acceptance: %+v %v", p, err)
+	}
+	if _, err := td.PreviewOrder(context.Background(), actor("siri"), standard); !IsKind(err, Forbidden) {
+		t.Errorf("siri previews an order: %v", err)
+	}
+	if calls := td.engine.taken(); len(calls) != 0 {
+		t.Errorf("a preview reached the engine: %v", calls)
+	}
+}
