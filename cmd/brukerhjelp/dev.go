@@ -228,7 +228,7 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	st.temporal = tc
 	st.undo = append(st.undo, tc.Close)
 
-	acts, err := activities.New(store, activities.WithAssignment(rm, dir))
+	acts, err := activities.New(store, activities.WithAssignment(rm, dir), activities.WithUsernames(dir))
 	if err != nil {
 		return nil, err
 	}

@@ -107,7 +107,7 @@ func runWorker(ctx context.Context) error {
 		return err
 	}
 	defer closeAll()
-	acts, err := activities.New(d.store, activities.WithAssignment(d.rm, d.dir))
+	acts, err := activities.New(d.store, activities.WithAssignment(d.rm, d.dir), activities.WithUsernames(d.dir))
 	if err != nil {
 		return err
 	}

@@ -202,8 +202,8 @@ func PersonStream(username string) string { return "person-" + username }
 
 // PersonEvent is one fact about a person, pointing at the case behind it.
 type PersonEvent struct {
-	// What happened: account-created, access-granted, access-ended,
-	// account-disabled.
+	// What happened: username-reserved, account-created,
+	// access-granted, access-ended, account-disabled.
 	What   string `json:"what"`
 	CaseID string `json:"caseId"`
 	Detail string `json:"detail,omitempty"`
@@ -215,6 +215,11 @@ type PersonEvent struct {
 
 // Person is what the record knows of a person's account.
 type Person struct {
+	// ReservedBy is the new-user case that reserved the username for
+	// the account it creates (the first one: a username is never reused).
+	ReservedBy string
+	// CreatedBy is the new-user case that created the account.
+	CreatedBy   string
 	Created     bool
 	DisplayName string
 	Unit        string
@@ -223,13 +228,27 @@ type Person struct {
 	Accesses    []string
 }
 
+// TakenFor reports whether the person's username is taken for a new
+// account that case caseID creates: another case reserved it or created
+// an account with it.
+func (p Person) TakenFor(caseID string) bool {
+	return (p.ReservedBy != "" && p.ReservedBy != caseID) || (p.Created && p.CreatedBy != caseID)
+}
+
 // FoldPerson folds a person's events.
 func FoldPerson(events []PersonEvent) Person {
 	var p Person
 	for _, e := range events {
 		switch e.What {
+		case "username-reserved":
+			if p.ReservedBy == "" {
+				p.ReservedBy = e.CaseID
+			}
 		case "account-created":
 			p.Created, p.DisplayName, p.Unit, p.From, p.Disabled = true, e.DisplayName, e.Unit, e.From, false
+			if p.CreatedBy == "" {
+				p.CreatedBy = e.CaseID
+			}
 		case "account-disabled":
 			p.Disabled = true
 		}
