@@ -19,6 +19,7 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/activities"
 	"github.com/brukerhjelp/brukerhjelp/api"
+	"github.com/brukerhjelp/brukerhjelp/internal/config"
 	"github.com/brukerhjelp/brukerhjelp/internal/devserver"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
@@ -38,9 +39,12 @@ type devFlags struct {
 	temporalPort int
 	uiPort       int
 	smtpAddr     string
-	directory    string
-	autoAssign   bool
-	logFormat    string
+	// smtpRelay is the outgoing relay (--smtp-relay, else SMTP_URL);
+	// empty writes mail to the outbox.
+	smtpRelay  string
+	directory  string
+	autoAssign bool
+	logFormat  string
 	// rateLimit is the API's per-user budget; the zero value is the
 	// default. Not a flag: only the bench turns it off.
 	rateLimit api.RateLimit
@@ -54,6 +58,7 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.IntVar(&f.temporalPort, "temporal-port", 7233, "embedded Temporal frontend gRPC port on 127.0.0.1")
 	fs.IntVar(&f.uiPort, "temporal-ui-port", 8233, "Temporal Web UI port on 127.0.0.1; 0 disables it")
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "127.0.0.1:2525", `inbound mail address; "off" disables it`)
+	fs.StringVar(&f.smtpRelay, "smtp-relay", os.Getenv("SMTP_URL"), `outgoing mail relay, e.g. smtp://127.0.0.1:1025 (Mailpit); default $SMTP_URL, else .eml files in <data-dir>/outbox`)
 	fs.BoolVar(&f.autoAssign, "auto-assign", false, "give new cases to the least-loaded caseworker of their group instead of leaving them in the group's queue")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
 	fs.StringVar(&f.directory, "directory", "", "YAML file with users, units and groups (default: the built-in demo organisation)")
@@ -75,6 +80,11 @@ func parseDevFlags(args []string) (devFlags, error) {
 	if f.smtpAddr != "off" {
 		if _, _, err := net.SplitHostPort(f.smtpAddr); err != nil {
 			return f, fmt.Errorf("--smtp-addr: %w", err)
+		}
+	}
+	if f.smtpRelay != "" {
+		if _, err := config.ParseSMTPURL(f.smtpRelay); err != nil {
+			return f, fmt.Errorf("--smtp-relay: %w", err)
 		}
 	}
 	if !slices.Contains(logctx.Formats, f.logFormat) {
@@ -244,8 +254,16 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	workerUp.Store(true)
 	st.undo = append(st.undo, func() { workerUp.Store(false); w.Stop() })
 
-	// Mail out: the notifications, as .eml files in the outbox (docs/MAIL.md).
-	dispatcher := mail.New(rm, dir, mail.Outbox{Dir: filepath.Join(f.dataDir, "outbox")}, mail.Options{Logger: log})
+	// Mail out: the notifications, as .eml files in the outbox, or through
+	// a relay (a test server such as Mailpit) (docs/MAIL.md).
+	var transport mail.Transport = mail.Outbox{Dir: filepath.Join(f.dataDir, "outbox")}
+	if f.smtpRelay != "" {
+		if transport, err = mail.NewRelay(f.smtpRelay, store); err != nil {
+			return nil, fmt.Errorf("--smtp-relay: %w", err)
+		}
+	}
+	log.Info("e-post ut / mail out", "via", mail.Describe(transport))
+	dispatcher := mail.New(rm, dir, transport, mail.Options{Logger: log})
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(mailCtx) }()

@@ -109,8 +109,8 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		required("OIDC_AUDIENCE", c.OIDCAudience)
 	}
 	if c.SMTPURL != "" {
-		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-			bad("SMTP_URL", "must be smtp://host:port or smtps://host:port")
+		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
+			bad("SMTP_URL", err.Error())
 		}
 	}
 	switch c.LogFormat {
