@@ -272,3 +272,18 @@ func ParseRelays(s string) ([]netip.Prefix, error) {
 
 // Loopback is dev mode's default: this machine only.
 var Loopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
+
+type resultKey struct{}
+
+// NewContext carries how a message's sender was authenticated from the
+// SMTP door to the application layer, which records it on the case's
+// event (CaseInput.MailAuth, StepInput.MailAuth).
+func NewContext(ctx context.Context, r Result) context.Context {
+	return context.WithValue(ctx, resultKey{}, r)
+}
+
+// FromContext is the Result NewContext put in ctx.
+func FromContext(ctx context.Context) (Result, bool) {
+	r, ok := ctx.Value(resultKey{}).(Result)
+	return r, ok
+}

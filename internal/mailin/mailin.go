@@ -1,9 +1,12 @@
 // Package mailin is the help desk's inbound SMTP server: a message from a
 // directory user's address to the help desk's address becomes an incident
 // with channel email, or a reply on the case its subject names. Mail from
-// unknown senders, to other recipients, or over the size limit is refused
-// at SMTP level. Attachments are stored content-addressed in a directory
-// and referenced by hash from the case's events. docs/MAIL.md.
+// unknown or unauthenticated senders (internal/mailauth: a trusted relay,
+// or DKIM or SPF aligned with From), to other recipients, malformed, or
+// over the size limit is refused at SMTP level, permanently (5xx) unless
+// trying again may help. Attachments are stored content-addressed in a
+// directory and referenced by hash from the case's events, under a
+// sanitised display name. docs/MAIL.md.
 package mailin
 
 import (
@@ -20,6 +23,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -27,10 +31,13 @@ import (
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"golang.org/x/text/encoding/htmlindex"
 
 	"github.com/brukerhjelp/brukerhjelp/api"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
+	"github.com/brukerhjelp/brukerhjelp/internal/usertext"
 )
 
 // MaxMessageBytes is the largest message accepted (10 MiB).
@@ -42,6 +49,12 @@ type Desk interface {
 	ReplyFromMail(ctx context.Context, username, ref string, m api.MailCase) (helpdesk.Case, error)
 }
 
+// Authenticator decides whether a message's sender is authenticated;
+// mailauth.Policy implements it.
+type Authenticator interface {
+	Check(ctx context.Context, env mailauth.Envelope, raw []byte) mailauth.Result
+}
+
 // Users finds the sender; *directory.Directory implements it.
 type Users interface {
 	ByEmail(addr string) (directory.User, bool)
@@ -51,6 +64,9 @@ type Users interface {
 type Options struct {
 	Desk  Desk
 	Users Users
+	// Auth authenticates every message's sender (required): dev trusts
+	// loopback, production its mail gateway and DKIM/SPF.
+	Auth Authenticator
 	// AttachmentDir holds attachments by their SHA-256
 	// (<data-dir>/attachments).
 	AttachmentDir string
@@ -69,8 +85,8 @@ type Server struct {
 
 // New builds the server; Serve starts it.
 func New(opt Options) (*Server, error) {
-	if opt.Desk == nil || opt.Users == nil || opt.AttachmentDir == "" {
-		return nil, errors.New("mailin: desk, users and attachment dir are required")
+	if opt.Desk == nil || opt.Users == nil || opt.Auth == nil || opt.AttachmentDir == "" {
+		return nil, errors.New("mailin: desk, users, authenticator and attachment dir are required")
 	}
 	if opt.Address == "" {
 		opt.Address = directory.HelpDeskAddress
@@ -82,7 +98,7 @@ func New(opt Options) (*Server, error) {
 		opt.Logger = slog.Default()
 	}
 	s := &Server{opt: opt}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s}, nil }))
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{s: s, conn: c}, nil }))
 	s.srv.Domain = directory.MailDomain
 	s.srv.MaxMessageBytes = opt.MaxMessageBytes
 	s.srv.MaxRecipients = 10
@@ -103,16 +119,44 @@ func (s *Server) Serve(ln net.Listener) error {
 // Close stops the server.
 func (s *Server) Close() error { return s.srv.Close() }
 
+// refuse answers with an SMTP error. Reply text is US-ASCII (RFC 5321
+// 4.2), so the bokmål is written without æ, ø and å.
 func refuse(code int, enh smtp.EnhancedCode, msg string) error {
-	return &smtp.SMTPError{Code: code, EnhancedCode: enh, Message: msg}
+	return &smtp.SMTPError{Code: code, EnhancedCode: enh, Message: asciiReply(msg)}
+}
+
+var asciiLetters = strings.NewReplacer("æ", "ae", "ø", "o", "å", "a", "Æ", "Ae", "Ø", "O", "Å", "A", "é", "e", "–", "-")
+
+func asciiReply(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7e {
+			return '?'
+		}
+		return r
+	}, asciiLetters.Replace(s))
 }
 
 // session is one SMTP transaction.
 type session struct {
-	s    *Server
-	user directory.User
-	from bool
-	rcpt bool
+	s        *Server
+	conn     *smtp.Conn
+	user     directory.User
+	mailFrom string
+	from     bool
+	rcpt     bool
+}
+
+// envelope is what the connection says of the sender, for mailauth.
+func (ss *session) envelope() mailauth.Envelope {
+	env := mailauth.Envelope{MailFrom: ss.mailFrom}
+	if ss.conn == nil {
+		return env
+	}
+	env.Helo = ss.conn.Hostname()
+	if ap, err := netip.ParseAddrPort(ss.conn.Conn().RemoteAddr().String()); err == nil {
+		env.Remote = ap.Addr().Unmap()
+	}
+	return env
 }
 
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
@@ -121,7 +165,7 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		ss.s.opt.Logger.Info("mailin: unknown sender refused", "from", from)
 		return refuse(550, smtp.EnhancedCode{5, 7, 1}, "Ukjent avsender / unknown sender")
 	}
-	ss.user, ss.from = u, true
+	ss.user, ss.from, ss.mailFrom = u, true, strings.TrimSpace(from)
 	return nil
 }
 
@@ -133,7 +177,9 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-func (ss *session) Reset()        { ss.from, ss.rcpt, ss.user = false, false, directory.User{} }
+func (ss *session) Reset() {
+	ss.from, ss.rcpt, ss.user, ss.mailFrom = false, false, directory.User{}, ""
+}
 func (ss *session) Logout() error { return nil }
 
 func (ss *session) Data(r io.Reader) error {
@@ -157,10 +203,30 @@ func (ss *session) Data(r io.Reader) error {
 		// Out-of-office replies to our own mail would loop.
 		return refuse(550, smtp.EnhancedCode{5, 7, 1}, "Automatiske svar tas ikke imot / auto-submitted mail is not accepted")
 	}
-	subject, _ := new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject"))
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// Nobody may act in a directory user's name without proof: the
+	// organisation's gateway vouched for the message, or the user's
+	// domain signed it (DKIM) or sent it (SPF), aligned with From.
+	auth := ss.s.opt.Auth.Check(ctx, ss.envelope(), raw)
+	if !auth.Authenticated() {
+		ss.s.opt.Logger.Info("mailin: unauthenticated sender refused", "from", ss.user.Username, "temporary", auth.Temporary, "reason", auth.Reason)
+		if auth.Temporary {
+			return refuse(451, smtp.EnhancedCode{4, 7, 0}, "Avsenderen kan ikke kontrolleres nå; prøv igjen senere / the sender cannot be verified now; try again later")
+		}
+		return refuse(550, smtp.EnhancedCode{5, 7, 26}, "Avsenderen er ikke autentisert: meldingen kom ikke via et godkjent relé og har verken DKIM eller SPF som stemmer med From / "+
+			"the sender is not authenticated: the message did not come through a trusted relay and has no DKIM or SPF aligned with From")
+	}
+	ctx = mailauth.NewContext(ctx, auth)
+	subject := decodeHeader(msg.Header.Get("Subject"))
 	subject = strings.Join(strings.Fields(subject), " ")
 	text, atts, err := ss.s.parts(msg)
 	if err != nil {
+		var bad *malformedError
+		if errors.As(err, &bad) {
+			ss.s.opt.Logger.Info("mailin: malformed message refused", "from", ss.user.Username, "error", err)
+			return refuse(554, smtp.EnhancedCode{5, 6, 0}, "Meldingen kan ikke leses ("+bad.what+") / malformed message ("+bad.what+")")
+		}
 		ss.s.opt.Logger.Warn("mailin: message not read", "error", err)
 		return refuse(451, smtp.EnhancedCode{4, 3, 0}, "Prøv igjen senere / try again later")
 	}
@@ -170,14 +236,17 @@ func (ss *session) Data(r io.Reader) error {
 		id = hex.EncodeToString(sum[:])
 	}
 	m := api.MailCase{MessageID: id, Title: subject, Body: strings.TrimSpace(text), Attachments: atts}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	log := ss.s.opt.Logger.With("from", ss.user.Username, "message", id)
+	log := ss.s.opt.Logger.With("from", ss.user.Username, "message", id, "auth", auth.String())
 	if ref := reference(subject); ref != "" {
 		c, err := ss.s.opt.Desk.ReplyFromMail(ctx, ss.user.Username, ref, m)
 		if err == nil {
 			log.Info("mailin: added to the case", "case", c.Reference)
 			return nil
+		}
+		if se, ok := helpdesk.AsStepError(err); ok {
+			// The text breaks a rule (helpdesk: invalid UTF-8, control
+			// characters, too long): sending it again cannot help.
+			return refuse(550, smtp.EnhancedCode{5, 6, 0}, se.Message+" / "+se.English)
 		}
 		if !errors.Is(err, api.ErrNotActionable) {
 			log.Error("mailin: reply failed", "case", ref, "error", err)
@@ -187,7 +256,7 @@ func (ss *session) Data(r io.Reader) error {
 	c, err := ss.s.opt.Desk.CreateCaseFromMail(ctx, ss.user.Username, m)
 	if err != nil {
 		if se, ok := helpdesk.AsStepError(err); ok {
-			return refuse(550, smtp.EnhancedCode{5, 6, 0}, se.English)
+			return refuse(550, smtp.EnhancedCode{5, 6, 0}, se.Message+" / "+se.English)
 		}
 		log.Error("mailin: case not created", "error", err)
 		return refuse(451, smtp.EnhancedCode{4, 3, 0}, "Prøv igjen senere / try again later")
@@ -203,14 +272,77 @@ func reference(subject string) string {
 	return refPattern.FindString(strings.ToUpper(subject))
 }
 
-// parts reads the text body and stores the attachments.
+// malformedError is a message that does not follow MIME: sending it
+// again cannot help, so it is refused for good (554 5.6.0).
+type malformedError struct {
+	what string
+	err  error
+}
+
+func (e *malformedError) Error() string {
+	return "mailin: malformed message: " + e.what + ": " + e.err.Error()
+}
+func (e *malformedError) Unwrap() error { return e.err }
+
+func malformed(what string, err error) error { return &malformedError{what: what, err: err} }
+
+// decodingReader marks read errors of a part's body (bad base64 or
+// quoted-printable, a broken multipart) as malformed: the message is in
+// memory, so reading it fails only when its encoding is wrong.
+type decodingReader struct{ r io.Reader }
+
+func (d decodingReader) Read(p []byte) (int, error) {
+	n, err := d.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		var bad *malformedError
+		if !errors.As(err, &bad) {
+			err = malformed("body encoding", err)
+		}
+	}
+	return n, err
+}
+
+// maxDepth bounds how deep multiparts nest (each level is read into
+// memory to find its end; real mail nests three or four deep).
+const maxDepth = 8
+
+// charsetReader decodes a charset MIME names (ISO-8859-1, Windows-1252,
+// UTF-8 …) to UTF-8.
+func charsetReader(charset string, r io.Reader) (io.Reader, error) {
+	switch strings.ToLower(strings.TrimSpace(charset)) {
+	case "", "utf-8", "utf8", "us-ascii", "ascii":
+		return r, nil // 8-bit bytes under us-ascii are taken as UTF-8, as mail clients do
+	}
+	enc, err := htmlindex.Get(charset)
+	if err != nil {
+		return nil, fmt.Errorf("unknown charset %q", charset)
+	}
+	return enc.NewDecoder().Reader(r), nil
+}
+
+// decodeHeader decodes RFC 2047 encoded words in any charset; a header
+// that does not decode is kept as it came (the text rules judge it).
+func decodeHeader(v string) string {
+	d := mime.WordDecoder{CharsetReader: charsetReader}
+	if out, err := d.DecodeHeader(v); err == nil {
+		return out
+	}
+	return v
+}
+
+// parts reads the text body and stores the attachments. A message that
+// breaks MIME is a *malformedError; anything else (storing a file) may
+// pass on a retry.
 func (s *Server) parts(msg *mail.Message) (string, []helpdesk.Attachment, error) {
 	var (
 		text string
 		atts []helpdesk.Attachment
 	)
-	var walk func(h map[string][]string, body io.Reader) error
-	walk = func(h map[string][]string, body io.Reader) error {
+	var walk func(h map[string][]string, body io.Reader, depth int) error
+	walk = func(h map[string][]string, body io.Reader, depth int) error {
+		if depth > maxDepth {
+			return malformed("multiparts nested too deep", fmt.Errorf("over %d levels", maxDepth))
+		}
 		get := func(k string) string {
 			if v := h[k]; len(v) > 0 {
 				return v[0]
@@ -219,20 +351,34 @@ func (s *Server) parts(msg *mail.Message) (string, []helpdesk.Attachment, error)
 		}
 		ct, params, err := mime.ParseMediaType(get("Content-Type"))
 		if err != nil {
+			// RFC 2045 5.2: an unreadable Content-Type is text/plain.
 			ct, params = "text/plain", map[string]string{}
 		}
-		body = decodeTransfer(get("Content-Transfer-Encoding"), body)
+		body = decodingReader{decodeTransfer(get("Content-Transfer-Encoding"), body)}
 		if strings.HasPrefix(ct, "multipart/") {
-			mr := multipart.NewReader(body, params["boundary"])
+			boundary := params["boundary"]
+			if boundary == "" {
+				return malformed("multipart without a boundary", errors.New("no boundary parameter"))
+			}
+			// A multipart ends with its closing delimiter; without it the
+			// message was cut short, and the reader would end quietly.
+			b, err := io.ReadAll(body)
+			if err != nil {
+				return err
+			}
+			if !bytes.Contains(b, []byte("--"+boundary+"--")) {
+				return malformed("multipart without its closing boundary", errors.New("no --"+boundary+"--"))
+			}
+			mr := multipart.NewReader(bytes.NewReader(b), boundary)
 			for {
 				p, err := mr.NextRawPart()
 				if errors.Is(err, io.EOF) {
 					return nil
 				}
 				if err != nil {
-					return nil // a broken part ends the walk; keep what we have
+					return malformed("broken multipart", err)
 				}
-				if err := walk(p.Header, p); err != nil {
+				if err := walk(p.Header, p, depth+1); err != nil {
 					return err
 				}
 			}
@@ -243,15 +389,23 @@ func (s *Server) parts(msg *mail.Message) (string, []helpdesk.Attachment, error)
 			name = params["name"]
 		}
 		if ct == "text/plain" && disp != "attachment" && text == "" {
-			b, err := io.ReadAll(body)
+			r, err := charsetReader(params["charset"], body)
 			if err != nil {
-				return err
+				return malformed("text part", err)
+			}
+			b, err := io.ReadAll(r)
+			if err != nil {
+				var bad *malformedError
+				if errors.As(err, &bad) {
+					return err
+				}
+				return malformed("text part", err)
 			}
 			text = string(b)
 			return nil
 		}
 		if disp == "attachment" || name != "" {
-			a, err := s.store(body, filepath.Base(name), ct)
+			a, err := s.store(body, usertext.FileName(decodeHeader(name)), ct)
 			if err != nil {
 				return err
 			}
@@ -259,7 +413,7 @@ func (s *Server) parts(msg *mail.Message) (string, []helpdesk.Attachment, error)
 		}
 		return nil
 	}
-	if err := walk(msg.Header, msg.Body); err != nil {
+	if err := walk(msg.Header, msg.Body, 0); err != nil {
 		return "", nil, err
 	}
 	return text, atts, nil
@@ -295,14 +449,17 @@ func (s *Server) store(r io.Reader, name, ct string) (helpdesk.Attachment, error
 		err = cerr
 	}
 	if err != nil {
+		var bad *malformedError
+		if errors.As(err, &bad) {
+			return helpdesk.Attachment{}, err
+		}
 		return helpdesk.Attachment{}, fmt.Errorf("mailin: store attachment: %w", err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
 	if err := os.Rename(f.Name(), filepath.Join(s.opt.AttachmentDir, sum)); err != nil {
 		return helpdesk.Attachment{}, fmt.Errorf("mailin: store attachment: %w", err)
 	}
-	if name == "." || name == "/" {
-		name = ""
-	}
+	// name is a label only (usertext.FileName: no path, no control
+	// characters); the file is stored by its hash.
 	return helpdesk.Attachment{Name: name, Type: ct, Size: n, SHA256: sum}, nil
 }
