@@ -42,3 +42,30 @@ func TestSMTPURLWhoseCredentialsWouldTravelUnencryptedIsRefused(t *testing.T) {
 		t.Errorf("Redacted() = %s", s)
 	}
 }
+
+// TestInboundMailSettings: SMTP_TRUSTED_RELAYS is read by the one rule
+// for relay lists, and inbound mail needs somewhere for attachments.
+func TestInboundMailSettings(t *testing.T) {
+	m := good()
+	m["SMTP_LISTEN_ADDR"], m["SMTP_TRUSTED_RELAYS"], m["ATTACHMENT_DIR"] = ":2525", "10.0.0.0/24, 10.0.1.7", "/data/attachments"
+	c, err := Load(API, env(m))
+	if err != nil || c.SMTPListenAddr != ":2525" || len(c.SMTPTrustedRelays) != 2 || c.SMTPTrustedRelays[1].String() != "10.0.1.7/32" {
+		t.Fatalf("Load: %+v, %v", c, err)
+	}
+	m["SMTP_TRUSTED_RELAYS"] = "none"
+	if c, err := Load(API, env(m)); err != nil || len(c.SMTPTrustedRelays) != 0 {
+		t.Errorf("none: %v, %v", c.SMTPTrustedRelays, err)
+	}
+	for change, name := range map[[2]string]string{
+		{"SMTP_TRUSTED_RELAYS", "10.0.0.1/24"}: "SMTP_TRUSTED_RELAYS",
+		{"SMTP_LISTEN_ADDR", "2525"}:           "SMTP_LISTEN_ADDR",
+		{"ATTACHMENT_DIR", ""}:                 "ATTACHMENT_DIR",
+	} {
+		bad := good()
+		bad["SMTP_LISTEN_ADDR"], bad["ATTACHMENT_DIR"] = ":2525", "/data/attachments"
+		bad[change[0]] = change[1]
+		if _, err := Load(API, env(bad)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: %v, want an error naming %s", change, err, name)
+		}
+	}
+}
