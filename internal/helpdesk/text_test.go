@@ -183,8 +183,8 @@ func TestMultiLineTextKeepsLinesButRefusesSpoofing(t *testing.T) {
 			field = field[i+1:]
 		}
 		for name, bad := range hostile {
-			if strings.ContainsAny(bad, "\r\n\t") && !strings.ContainsAny(bad, "\x00\a\x1b") {
-				continue // line breaks and tabs belong in multi-line text
+			if name == "CR LF (header cut)" || name == "tab" || name == "zero-width space" {
+				continue // line breaks, tabs and writing aids belong in multi-line text
 			}
 			_, err := p.run("Hei " + bad)
 			refusedAs(t, p.field+" with "+name, err, field)

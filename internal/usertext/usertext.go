@@ -1,11 +1,12 @@
 // Package usertext is the one rule for text people send the help desk,
 // whatever the door (JSON, web forms, mail): it must be valid UTF-8, it is
-// stored in Unicode normal form C, and it holds no character that changes
-// how other text is shown without being seen itself (control characters,
-// direction overrides, zero-width and other format characters). One-line
-// fields (titles, names, identifiers) hold no line break or tab either;
-// multi-line text keeps newlines and tabs, with every line break stored
-// as "\n".
+// stored in Unicode normal form C, and it holds no control character and
+// no direction embedding, override or isolate (which make text show in
+// another order than it reads). One-line fields (titles, names,
+// identifiers) also refuse line breaks, tabs, direction marks and every
+// zero-width or other invisible format character; multi-line text keeps
+// newlines and tabs, stores every line break as "\n", and keeps the few
+// invisible characters real writing needs (writingAid).
 //
 // It is a package of its own, rather than part of the domain, because
 // normal form C needs golang.org/x/text's Unicode tables: the domain
@@ -98,11 +99,17 @@ func refused(r rune, shape Shape) (Reason, bool) {
 		}
 		return "", false
 	}
-	if isBidi(r) {
+	if isBidiControl(r) {
 		return Bidi, true
 	}
 	if unicode.IsControl(r) {
 		return Control, true
+	}
+	if shape == Block && writingAid(r) {
+		return "", false
+	}
+	if isBidiMark(r) {
+		return Bidi, true
 	}
 	if unicode.Is(unicode.Cf, r) {
 		// Zero-width space and joiners, the byte-order mark, soft hyphen,
@@ -113,15 +120,26 @@ func refused(r rune, shape Shape) (Reason, bool) {
 	return "", false
 }
 
-// isBidi reports whether r changes the direction of the text around it
-// (the "Trojan Source" characters and the direction marks).
-func isBidi(r rune) bool {
-	switch {
-	case r == '\u061C', r == '\u200E', r == '\u200F':
-		return true
-	case r >= '\u202A' && r <= '\u202E':
-		return true
-	case r >= '\u2066' && r <= '\u2069':
+// isBidiControl reports whether r embeds, overrides or isolates the
+// direction of the text after it (the "Trojan Source" characters, which
+// make text show in another order than it reads): refused everywhere.
+func isBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// isBidiMark reports whether r is a direction mark (ALM, LRM, RLM).
+func isBidiMark(r rune) bool { return r == '\u061C' || r == '\u200E' || r == '\u200F' }
+
+// writingAid reports whether r is an invisible character real multi-line
+// text needs: direction marks in Arabic and Hebrew, the zero-width
+// non-joiner of Persian and Indic scripts, the joiner of emoji sequences,
+// the zero-width space of Thai and Khmer line breaking, the soft hyphen
+// and the word joiner. They cannot reorder what is shown, so descriptions
+// and comments keep them; one-line fields (names, titles, identifiers,
+// where they would only spoof) refuse them.
+func writingAid(r rune) bool {
+	switch r {
+	case '\u061C', '\u200E', '\u200F', '\u200B', '\u200C', '\u200D', '\u00AD', '\u2060':
 		return true
 	}
 	return false

@@ -23,7 +23,9 @@ func TestCleanRefusesWhatSpoofsOrBreaksAField(t *testing.T) {
 		{"isolate in a comment", "ok \u2067x", Block, Bidi, 3},
 		{"left-to-right mark", "a\u200Eb", Line, Bidi, 1},
 		{"zero-width space", "ad\u200Bmin", Line, Invisible, 2},
-		{"zero-width joiner", "a\u200Db", Block, Invisible, 1},
+		{"zero-width joiner in a name", "a\u200Db", Line, Invisible, 1},
+		{"byte-order mark in a body", "a\uFEFFb", Block, Invisible, 1},
+		{"RLO in a body", "se vedlagt faktura\u202Efdp.exe", Block, Bidi, 18},
 		{"byte-order mark", "\uFEFFtittel", Line, Invisible, 0},
 		{"tag character", "x\U000E0041", Block, Invisible, 1},
 		{"BEL", "ding\a", Line, Control, 4},
@@ -63,6 +65,9 @@ func TestCleanKeepsOrdinaryTextAndNormalises(t *testing.T) {
 		{"tabs stay in text", "kode:\n\tif x {", Block, "kode:\n\tif x {"},
 		{"paragraph separator is a line break", "a\u2029b", Block, "a\nb"},
 		{"replacement character is a character", "�", Line, "�"},
+		{"Persian keeps its zero-width non-joiner", "می\u200Cخواهم", Block, "می\u200Cخواهم"},
+		{"Hebrew keeps its direction mark", "שלום\u200F 123", Block, "שלום\u200F 123"},
+		{"an emoji family keeps its joiners", "👨\u200D👩\u200D👧", Block, "👨\u200D👩\u200D👧"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Clean(tc.in, tc.shape)
