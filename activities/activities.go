@@ -23,11 +23,18 @@ type Roster interface {
 	Caseworkers(group string) []string
 }
 
+// Usernames tells whether a username is somebody's in the directory
+// (*directory.Directory implements it).
+type Usernames interface {
+	UsernameInUse(username string) bool
+}
+
 // Activities carries the dependencies of every activity.
 type Activities struct {
 	store    eventstore.Store
 	workload Workload
 	roster   Roster
+	users    Usernames
 
 	mu sync.Mutex
 	// refTail caches the last known revision of each reference stream so
@@ -41,6 +48,12 @@ type Option func(*Activities)
 // WithAssignment lets PickAssignee balance new cases over a group.
 func WithAssignment(w Workload, r Roster) Option {
 	return func(a *Activities) { a.workload, a.roster = w, r }
+}
+
+// WithUsernames lets ReserveUsername check new accounts against the
+// directory; without it ReserveUsername refuses every username.
+func WithUsernames(u Usernames) Option {
+	return func(a *Activities) { a.users = u }
 }
 
 // New builds the activities; store is required.

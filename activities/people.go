@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
@@ -108,4 +109,73 @@ func (a *Activities) ActiveAccesses(ctx context.Context, username string) ([]str
 		return nil, err
 	}
 	return p.Accesses, nil
+}
+
+// ErrTypeUsernameTaken is the application error type of ReserveUsername
+// when the username is someone else's.
+const ErrTypeUsernameTaken = "UsernameTaken"
+
+// ReserveUsernameInput asks to reserve Username for the account the
+// new-user case CaseID creates.
+type ReserveUsernameInput struct {
+	Username string            `json:"username"`
+	CaseID   string            `json:"caseId"`
+	Metadata helpdesk.Metadata `json:"metadata"`
+}
+
+// ReserveUsername reserves a username for a new account, or refuses it
+// (ErrTypeUsernameTaken) when the directory holds it or another case
+// reserved or created it. The reservation is a PersonEvent appended at the
+// head the check read, so two cases asking for one name at once cannot
+// both get it: the loser rereads and finds it taken. Reserving again for
+// the same case is a no-op.
+func (a *Activities) ReserveUsername(ctx context.Context, in ReserveUsernameInput) error {
+	if a.users == nil {
+		return temporal.NewNonRetryableApplicationError("activities: no directory to check usernames against", "NoDirectory", nil)
+	}
+	taken := temporal.NewNonRetryableApplicationError("username "+in.Username+" is taken", ErrTypeUsernameTaken, nil)
+	if a.users.UsernameInUse(in.Username) {
+		return taken
+	}
+	stream := helpdesk.PersonStream(in.Username)
+	data, err := json.Marshal(helpdesk.PersonEvent{What: "username-reserved", CaseID: in.CaseID})
+	if err != nil {
+		return err
+	}
+	meta, err := json.Marshal(in.Metadata)
+	if err != nil {
+		return err
+	}
+	id := eventstore.DeterministicID(stream, in.CaseID, "username-reserved", 0)
+	for {
+		evs, err := a.store.ReadStream(ctx, stream, 0, 0)
+		if err != nil && !errors.Is(err, eventstore.ErrStreamNotFound) {
+			return fmt.Errorf("read %s: %w", stream, err)
+		}
+		expected := eventstore.NoStream()
+		pes := make([]helpdesk.PersonEvent, 0, len(evs))
+		for _, e := range evs {
+			var pe helpdesk.PersonEvent
+			if err := json.Unmarshal(e.Data, &pe); err != nil {
+				return fmt.Errorf("read %s revision %d: %w", stream, e.Revision, err)
+			}
+			pes = append(pes, pe)
+			expected = eventstore.Exact(e.Revision)
+		}
+		p := helpdesk.FoldPerson(pes)
+		if p.TakenFor(in.CaseID) {
+			return taken
+		}
+		if p.ReservedBy == in.CaseID {
+			return nil // reserved already (a retry, or a second completion)
+		}
+		_, err = a.store.Append(ctx, stream, expected, eventstore.EventData{ID: id, Type: helpdesk.PersonEvent{}.EventType(), Data: data, Metadata: meta})
+		if errors.Is(err, eventstore.ErrWrongExpectedRevision) {
+			continue
+		}
+		if err != nil {
+			return classify(err)
+		}
+		return nil
+	}
 }

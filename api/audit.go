@@ -45,7 +45,11 @@ func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
 // handleAuditReads answers GET /audit/reads?from=&to=: who read the record
 // in the period, oldest first. Reading it is recorded too.
 func (s *Server) handleAuditReads(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, p := strictQuery(r, "from", "to")
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	log, err := s.desk.AuditReads(r.Context(), s.actor(r), desk.Period{From: q.Get("from"), To: q.Get("to")})
 	if err != nil {
 		s.fail(w, r, err)

@@ -1,13 +1,12 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/query"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
@@ -57,21 +56,13 @@ func (s *Server) handleListTasks(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, taskList{Items: items})
 }
 
-// strictQuery reads the query string, refusing parameters the endpoint
-// does not know (a typo would otherwise quietly list everything) and
-// parameters given twice.
+// strictQuery reads the query string by the one rule every door keeps
+// (internal/query): parameters the endpoint knows, each once, clean one
+// line each.
 func strictQuery(r *http.Request, known ...string) (url.Values, *Problem) {
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return nil, problem(r, http.StatusBadRequest, "", "spørrestrengen kan ikke leses", "the query string cannot be read")
-	}
-	for name, vs := range q {
-		if !slices.Contains(known, name) {
-			return nil, badParam(r, name, fmt.Sprintf("ukjent parameter %q", name), fmt.Sprintf("unknown parameter %q", name))
-		}
-		if len(vs) > 1 {
-			return nil, badParam(r, name, fmt.Sprintf("parameteren %q er gitt flere ganger", name), fmt.Sprintf("parameter %q is given more than once", name))
-		}
+	q, err := query.Parse(r.URL.RawQuery, known...)
+	if se, ok := helpdesk.AsStepError(err); ok {
+		return nil, problem(r, http.StatusBadRequest, se.Field, se.Message, se.English)
 	}
 	return q, nil
 }

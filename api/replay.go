@@ -2,14 +2,15 @@ package api
 
 import (
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
 // queryTime reads an optional RFC 3339 query parameter.
-func queryTime(r *http.Request, name string) (time.Time, *Problem) {
-	v := r.URL.Query().Get(name)
+func queryTime(r *http.Request, q url.Values, name string) (time.Time, *Problem) {
+	v := q.Get(name)
 	if v == "" {
 		return time.Time{}, nil
 	}
@@ -24,7 +25,12 @@ func queryTime(r *http.Request, name string) (time.Time, *Problem) {
 // handleCaseState answers GET /cases/{ref}/state?asOf=T: the case as it
 // was at T.
 func (s *Server) handleCaseState(w http.ResponseWriter, r *http.Request) {
-	asOf, p := queryTime(r, "asOf")
+	q, p := strictQuery(r, "asOf")
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	asOf, p := queryTime(r, q, "asOf")
 	if p != nil {
 		writeProblem(w, p)
 		return
@@ -43,12 +49,17 @@ func (s *Server) handleCaseState(w http.ResponseWriter, r *http.Request) {
 // handleAuditExport streams every event recorded in [from, to) as JSON
 // Lines, in global order, in constant memory.
 func (s *Server) handleAuditExport(w http.ResponseWriter, r *http.Request) {
-	from, p := queryTime(r, "from")
+	q, p := strictQuery(r, "from", "to")
 	if p != nil {
 		writeProblem(w, p)
 		return
 	}
-	to, p := queryTime(r, "to")
+	from, p := queryTime(r, q, "from")
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
+	to, p := queryTime(r, q, "to")
 	if p != nil {
 		writeProblem(w, p)
 		return

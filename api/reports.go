@@ -12,7 +12,11 @@ import (
 // handleKPI answers GET /reports/kpi?from=&to= (docs/KPI.md): JSON, or
 // CSV when the caller accepts text/csv.
 func (s *Server) handleKPI(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	q, p := strictQuery(r, "from", "to")
+	if p != nil {
+		writeProblem(w, p)
+		return
+	}
 	rep, err := s.desk.KPIReport(r.Context(), s.actor(r), desk.Period{From: q.Get("from"), To: q.Get("to")})
 	if err != nil {
 		s.fail(w, r, err)

@@ -83,7 +83,9 @@ func freePort(t *testing.T) int {
 
 type ports struct{ http, temporal int }
 
-func startDev(t *testing.T, dataDir string, p ports) *stack {
+// startDev runs `brukerhjelp dev` on dataDir; extra flags come last (so
+// they override the defaults here, e.g. --smtp-addr).
+func startDev(t *testing.T, dataDir string, p ports, extra ...string) *stack {
 	t.Helper()
 	s := &stack{t: t, base: fmt.Sprintf("http://127.0.0.1:%d", p.http), temporalAddr: fmt.Sprintf("127.0.0.1:%d", p.temporal)}
 	s.cmd = exec.Command(binary, "dev",
@@ -92,6 +94,7 @@ func startDev(t *testing.T, dataDir string, p ports) *stack {
 		"--temporal-port", fmt.Sprint(p.temporal),
 		"--temporal-ui-port", "0",
 		"--smtp-addr", "off")
+	s.cmd.Args = append(s.cmd.Args, extra...)
 	s.cmd.Stdout, s.cmd.Stderr = s, s
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -84,6 +84,18 @@ type AnnouncementStepInput struct {
 	CorrelationID string         `json:"correlationId,omitempty"`
 }
 
+// Normalize cleans the comment by the domain's rules and limits
+// (helpdesk.StepText, step resolve-outage); a door calls it before the
+// update travels, the validator checks it again.
+func (s *AnnouncementStepInput) Normalize() error {
+	t := helpdesk.StepText{Comment: s.Comment}
+	if err := t.Normalize(helpdesk.StepResolveOutage); err != nil {
+		return err
+	}
+	s.Comment = t.Comment
+	return nil
+}
+
 // LinkCaseSignal names a case linked to an outage.
 type LinkCaseSignal struct {
 	CaseID    string `json:"caseId"`
@@ -207,6 +219,11 @@ func (w *announcementRun) register(ctx workflow.Context) error {
 			if err := w.mu.Lock(ctx); err != nil {
 				return AnnouncementView{}, err
 			}
+			// As cleaned, unless a replayed update's comment breaks the
+			// rules that came later (see registerStep).
+			if n := s; n.Normalize() == nil {
+				s = n
+			}
 			ev, err := w.state.Resolve(s.Actor, s.Comment)
 			if err == nil {
 				err = w.append(ctx, s.Actor.Username, s.CorrelationID, ev)
@@ -222,6 +239,9 @@ func (w *announcementRun) register(ctx workflow.Context) error {
 				if !w.opened {
 					return refusal(&helpdesk.StepError{Code: helpdesk.CodeConflict,
 						Message: "meldingen er ikke registrert ennå", English: "the announcement is not recorded yet"})
+				}
+				if err := s.Normalize(); err != nil {
+					return refusal(err)
 				}
 				_, err := w.state.Resolve(s.Actor, s.Comment)
 				return refusal(err)

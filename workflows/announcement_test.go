@@ -192,11 +192,17 @@ func TestOutageResolvesLinkedOpenCasesOnly(t *testing.T) {
 	link(10*time.Minute, openID, "ola")
 	link(20*time.Minute, closedID, "eva")
 	link(21*time.Minute, openID, "ola") // a repeated signal is recorded once
-	var employee, resolved announcementOutcome
+	var employee, bel, resolved announcementOutcome
 	f.resolveOutage(time.Hour, workflows.AnnouncementStepInput{Actor: ola}, &employee)
+	// A comment with a control character is refused by the workflow's
+	// own validator, whichever door sent it.
+	f.resolveOutage(90*time.Minute, workflows.AnnouncementStepInput{Actor: tor, Comment: "Løst\a"}, &bel)
 	f.resolveOutage(2*time.Hour, workflows.AnnouncementStepInput{Actor: tor, Comment: "Databasen er startet på nytt."}, &resolved)
 
 	f.env.ExecuteWorkflow(workflows.AnnouncementWorkflow, announcementInput(helpdesk.AnnouncementOutage, oslo(11, 24, 8, 30, 0), nil))
+	if !bel.rejected || details(t, bel.err).Field != "comment" {
+		t.Errorf("a comment with BEL: rejected %v, %v", bel.rejected, bel.err)
+	}
 
 	if !f.env.IsWorkflowCompleted() || f.env.GetWorkflowError() != nil {
 		t.Fatalf("completed %v, error %v", f.env.IsWorkflowCompleted(), f.env.GetWorkflowError())

@@ -83,6 +83,9 @@ type CaseInput struct {
 	// Announcement links a new incident or guidance case to an active
 	// outage (the API has checked it is one).
 	Announcement *helpdesk.AnnouncementLink `json:"announcement,omitempty"`
+	// MailAuth says how the sender of a case opened by mail was
+	// authenticated (internal/mailauth); it goes into its CaseOpened.
+	MailAuth string `json:"mailAuth,omitempty"`
 }
 
 // LogFields names the case in the workflow's log lines (worker's logging
@@ -107,6 +110,36 @@ type StepInput struct {
 	Attachments []helpdesk.Attachment `json:"attachments,omitempty"`
 	// Announcement is the outage of the link step, looked up by the API.
 	Announcement *helpdesk.AnnouncementLink `json:"announcement,omitempty"`
+	// MailAuth: how the sender of a comment or reply by mail was
+	// authenticated; it goes into the step's event.
+	MailAuth string `json:"mailAuth,omitempty"`
+}
+
+// Normalize cleans the text of a step (update is its update name, which
+// is the step's API name) by the domain's rules and limits
+// (helpdesk.StepText, helpdesk.CompleteRequest). Every door calls it where
+// it builds the input, so a malformed or over-long field is refused
+// before it travels to Temporal; the workflow's validator checks the same
+// again for a door that did not.
+func (s *StepInput) Normalize(update string) error {
+	if update == UpdateCompleteTask {
+		return s.Completion.Normalize()
+	}
+	t := helpdesk.StepText{Assignee: s.Assignee, Group: s.Group, Body: s.Body, Question: s.Question,
+		Resolution: s.Resolution, Reason: s.Reason}
+	if s.Announcement != nil {
+		t.Announcement = s.Announcement.ID
+	}
+	if err := t.Normalize(update); err != nil {
+		return err
+	}
+	s.Assignee, s.Group, s.Body, s.Question, s.Resolution, s.Reason = t.Assignee, t.Group, t.Body, t.Question, t.Resolution, t.Reason
+	if s.Announcement != nil {
+		l := *s.Announcement // the caller's link stays as it was
+		l.ID = t.Announcement
+		s.Announcement = &l
+	}
+	return nil
 }
 
 // CasePolicy is the configuration a case runs under, captured when it is
@@ -372,13 +405,13 @@ func (w *caseRun) register(ctx workflow.Context) error {
 		}},
 		{UpdateComment, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
 			e, err := c.Comment(s.Actor, fmt.Sprintf("c%d", c.Revision+1), s.Body, s.Internal)
-			e.Attachments = s.Attachments
+			e.Attachments, e.MailAuth = s.Attachments, s.MailAuth
 			return e, err
 		}},
 		{UpdateRequestInfo, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.RequestInfo(s.Actor, s.Question) }},
 		{UpdateReply, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) {
 			e, err := c.Reply(s.Actor, s.Body)
-			e.Attachments = s.Attachments
+			e.Attachments, e.MailAuth = s.Attachments, s.MailAuth
 			return e, err
 		}},
 		{UpdateResolve, func(c helpdesk.Case, s StepInput) (helpdesk.Event, error) { return c.Resolve(s.Actor, s.Resolution) }},
@@ -423,7 +456,17 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider
 				w.mu.Unlock()
 				return CaseView{}, w.openErr
 			}
+			// Store the text as the rules clean it, whichever door sent
+			// it. An update recorded before the rules that they would
+			// refuse (the validator is not run on replay) keeps its text,
+			// so it decides and records as it did.
+			if n := s; n.Normalize(name) == nil {
+				s = n
+			}
 			ev, err := decide(w.state, s)
+			if err == nil && name == UpdateCompleteTask {
+				err = w.checkOutput(ctx, s)
+			}
 			if err == nil {
 				err = w.record(ctx, s.Actor, s.CorrelationID, ev)
 			}
@@ -456,10 +499,59 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider
 					return refusal(&helpdesk.StepError{Code: helpdesk.CodeConflict,
 						Message: "saken er ikke registrert ennå", English: "the case is not recorded yet"})
 				}
+				// The input's own rules first: malformed text, an output
+				// the task does not take. Validators do not run on replay,
+				// so they may grow stricter.
+				if err := s.Normalize(name); err != nil {
+					return refusal(err)
+				}
+				if name == UpdateCompleteTask {
+					if err := w.state.CheckTaskInput(s.TaskID, s.Completion); err != nil {
+						return refusal(err)
+					}
+				}
 				_, err := decide(w.state, s)
 				return refusal(err)
 			},
 		})
+}
+
+// reserveOptions: reserving a username reads and appends once; retry
+// transient store failures briefly (the person completing the task is
+// waiting), never a refusal.
+var reserveOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: 10 * time.Second,
+	RetryPolicy: &temporal.RetryPolicy{
+		InitialInterval: 200 * time.Millisecond, BackoffCoefficient: 2, MaximumInterval: 5 * time.Second, MaximumAttempts: 5,
+		NonRetryableErrorTypes: []string{activities.ErrTypeUsernameTaken, "NoDirectory"},
+	},
+}
+
+// checkOutput applies the rules of a task's output that need the
+// directory or the record: a new account's username must be free (no one
+// in the directory, no account created or reserved by another case). An
+// activity reserves it, so two cases cannot both take it; a refusal is
+// invalid input on "output" and records nothing. Completions recorded
+// before this rule (version DefaultVersion) ran no activity and replay so.
+func (w *caseRun) checkOutput(ctx workflow.Context, s StepInput) error {
+	t, ok := w.state.Task(s.TaskID)
+	if !ok || t.OutputRule() != helpdesk.OutputUsername || s.Completion.Outcome != helpdesk.OutcomeDone {
+		return nil
+	}
+	if workflow.GetVersion(ctx, "task-output-rules", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		return nil
+	}
+	if err := t.CheckOutput(s.Completion); err != nil {
+		return err
+	}
+	in := activities.ReserveUsernameInput{Username: s.Completion.Output, CaseID: w.in.CaseID,
+		Metadata: helpdesk.Metadata{Actor: s.Actor.Username, OccurredAt: workflow.Now(ctx), CorrelationID: s.CorrelationID}}
+	err := workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, reserveOptions), a.ReserveUsername, in).Get(ctx, nil)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.Type() == activities.ErrTypeUsernameTaken {
+		return helpdesk.UsernameTaken(s.Completion.Output)
+	}
+	return err
 }
 
 // refusal turns a domain refusal into a non-retryable application error
@@ -498,7 +590,7 @@ func (w *caseRun) open(ctx workflow.Context) error {
 		events = append(events, helpdesk.OpenOrder(w.in.CaseID, ref, o.Request, w.in.Actor), helpdesk.OrderPlaced{Order: o.Order})
 	} else {
 		opened := helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor, w.in.Policy.Routes)
-		opened.Attachments = w.in.Attachments
+		opened.Attachments, opened.MailAuth = w.in.Attachments, w.in.MailAuth
 		events = append(events, opened)
 		if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
 			events = append(events, started)

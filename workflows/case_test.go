@@ -11,6 +11,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/brukerhjelp/brukerhjelp/activities"
+	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
@@ -45,7 +46,7 @@ func newFixture(t *testing.T) *fixture {
 // after continue-as-new.
 func newFixtureOn(t *testing.T, store eventstore.Store) *fixture {
 	t.Helper()
-	acts, err := activities.New(store)
+	acts, err := activities.New(store, activities.WithUsernames(directory.Demo()))
 	if err != nil {
 		t.Fatal(err)
 	}

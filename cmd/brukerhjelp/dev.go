@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +21,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/activities"
 	"github.com/brukerhjelp/brukerhjelp/api"
 	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
+	"github.com/brukerhjelp/brukerhjelp/internal/config"
 	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/devserver"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
@@ -27,6 +29,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 	"github.com/brukerhjelp/brukerhjelp/internal/mail"
+	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailin"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
@@ -40,9 +43,15 @@ type devFlags struct {
 	temporalPort int
 	uiPort       int
 	smtpAddr     string
-	directory    string
-	autoAssign   bool
-	logFormat    string
+	// smtpRelay is the outgoing relay (--smtp-relay, else SMTP_URL);
+	// empty writes mail to the outbox.
+	smtpRelay string
+	// trustedRelays may hand in mail unauthenticated (--smtp-trusted-relays;
+	// loopback by default, so the README's curl example works).
+	trustedRelays []netip.Prefix
+	directory     string
+	autoAssign    bool
+	logFormat     string
 	// rateLimit is the API's per-user budget; the zero value is the
 	// default. Not a flag: only the bench turns it off.
 	rateLimit api.RateLimit
@@ -56,6 +65,8 @@ func parseDevFlags(args []string) (devFlags, error) {
 	fs.IntVar(&f.temporalPort, "temporal-port", 7233, "embedded Temporal frontend gRPC port on 127.0.0.1")
 	fs.IntVar(&f.uiPort, "temporal-ui-port", 8233, "Temporal Web UI port on 127.0.0.1; 0 disables it")
 	fs.StringVar(&f.smtpAddr, "smtp-addr", "127.0.0.1:2525", `inbound mail address; "off" disables it`)
+	relays := fs.String("smtp-trusted-relays", "127.0.0.0/8,::1/128", `networks (CIDRs) whose inbound mail is taken as authenticated, e.g. your mail gateway; "none" trusts none, so only DKIM or SPF aligned with From lets mail in`)
+	fs.StringVar(&f.smtpRelay, "smtp-relay", os.Getenv("SMTP_URL"), `outgoing mail relay, e.g. smtp://127.0.0.1:1025 (Mailpit); default $SMTP_URL, else .eml files in <data-dir>/outbox`)
 	fs.BoolVar(&f.autoAssign, "auto-assign", false, "give new cases to the least-loaded caseworker of their group instead of leaving them in the group's queue")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
 	fs.StringVar(&f.directory, "directory", "", "YAML file with users, units and groups (default: the built-in demo organisation)")
@@ -77,6 +88,15 @@ func parseDevFlags(args []string) (devFlags, error) {
 	if f.smtpAddr != "off" {
 		if _, _, err := net.SplitHostPort(f.smtpAddr); err != nil {
 			return f, fmt.Errorf("--smtp-addr: %w", err)
+		}
+	}
+	var err error
+	if f.trustedRelays, err = mailauth.ParseRelays(*relays); err != nil {
+		return f, fmt.Errorf("--smtp-trusted-relays: %w", err)
+	}
+	if f.smtpRelay != "" {
+		if _, err := config.ParseSMTPURL(f.smtpRelay); err != nil {
+			return f, fmt.Errorf("--smtp-relay: %w", err)
 		}
 	}
 	if !slices.Contains(logctx.Formats, f.logFormat) {
@@ -230,7 +250,7 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	st.temporal = tc
 	st.undo = append(st.undo, tc.Close)
 
-	acts, err := activities.New(store, activities.WithAssignment(rm, dir))
+	acts, err := activities.New(store, activities.WithAssignment(rm, dir), activities.WithUsernames(dir))
 	if err != nil {
 		return nil, err
 	}
@@ -246,8 +266,16 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	workerUp.Store(true)
 	st.undo = append(st.undo, func() { workerUp.Store(false); w.Stop() })
 
-	// Mail out: the notifications, as .eml files in the outbox (docs/MAIL.md).
-	dispatcher := mail.New(rm, dir, mail.Outbox{Dir: filepath.Join(f.dataDir, "outbox")}, mail.Options{Logger: log})
+	// Mail out: the notifications, as .eml files in the outbox, or through
+	// a relay (a test server such as Mailpit) (docs/MAIL.md).
+	var transport mail.Transport = mail.Outbox{Dir: filepath.Join(f.dataDir, "outbox")}
+	if f.smtpRelay != "" {
+		if transport, err = mail.NewRelay(f.smtpRelay, store); err != nil {
+			return nil, fmt.Errorf("--smtp-relay: %w", err)
+		}
+	}
+	log.Info("e-post ut / mail out", "via", mail.Describe(transport))
+	dispatcher := mail.New(rm, dir, transport, mail.Options{Logger: log})
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(mailCtx) }()
@@ -306,7 +334,7 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	if f.smtpAddr != "off" {
 		// Mail in: incidents and replies by mail (docs/MAIL.md).
 		in, err := mailin.New(mailin.Options{Desk: dk, Users: dir, AttachmentDir: filepath.Join(f.dataDir, "attachments"),
-			Logger: log.With("component", "mailin")})
+			Auth: mailauth.Policy{TrustedRelays: f.trustedRelays}, Logger: log.With("component", "mailin")})
 		if err != nil {
 			return nil, err
 		}
@@ -320,7 +348,8 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 			}
 		}()
 		st.undo = append(st.undo, func() { in.Close() })
-		log.Info("tar imot e-post / inbound SMTP", "smtp-addr", smtpLn.Addr().String(), "to", directory.HelpDeskAddress)
+		log.Info("tar imot e-post / inbound SMTP", "smtp-addr", smtpLn.Addr().String(), "to", directory.HelpDeskAddress,
+			"trusted-relays", fmt.Sprint(f.trustedRelays))
 	}
 	return st, nil
 }

@@ -31,6 +31,8 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 	"github.com/brukerhjelp/brukerhjelp/internal/mail"
+	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
+	"github.com/brukerhjelp/brukerhjelp/internal/mailin"
 	"github.com/brukerhjelp/brukerhjelp/internal/probe"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
@@ -109,7 +111,7 @@ func runWorker(ctx context.Context) error {
 		return err
 	}
 	defer closeAll()
-	acts, err := activities.New(d.store, activities.WithAssignment(d.rm, d.dir))
+	acts, err := activities.New(d.store, activities.WithAssignment(d.rm, d.dir), activities.WithUsernames(d.dir))
 	if err != nil {
 		return err
 	}
@@ -220,6 +222,27 @@ func runAPI(ctx context.Context) error {
 	})
 	if err != nil {
 		return err
+	}
+	if cfg.SMTPListenAddr != "" {
+		// Mail in (docs/MAIL.md): behind the organisation's mail gateway
+		// (SMTP_TRUSTED_RELAYS), or from anywhere with DKIM or SPF
+		// aligned with From.
+		in, err := mailin.New(mailin.Options{Desk: dk, Users: d.dir, AttachmentDir: attachmentDir(cfg),
+			Auth: mailauth.Policy{TrustedRelays: cfg.SMTPTrustedRelays}, Logger: d.log.With("component", "mailin")})
+		if err != nil {
+			return err
+		}
+		smtpLn, err := net.Listen("tcp", cfg.SMTPListenAddr)
+		if err != nil {
+			return fmt.Errorf("SMTP_LISTEN_ADDR: %w", err)
+		}
+		go func() {
+			if err := in.Serve(smtpLn); err != nil {
+				d.log.Error("inbound SMTP stopped", "error", err)
+			}
+		}()
+		defer in.Close()
+		d.log.Info("inbound SMTP", "addr", smtpLn.Addr().String(), "trusted-relays", fmt.Sprint(cfg.SMTPTrustedRelays))
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
 	serveErr := make(chan error, 1)

@@ -16,10 +16,10 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/usertext"
 )
 
 // MaxUpload is the largest file a person may upload (10 MiB).
@@ -176,33 +176,26 @@ func (s Store) Open(h string) (*os.File, error) {
 	return f, err
 }
 
-// DisplayName is the name a file is shown by: its last path element
-// (either slash: names come from browsers and mail programs on every
-// system), without control, format (bidirectional overrides, zero-width)
-// or invalid characters, at most MaxName characters. The file itself is
-// stored by hash, so the name never reaches the filesystem.
+// DisplayName is the name a file is shown by: usertext.FileName's (the
+// last path element, by either slash, without control, format or invalid
+// characters, no leading dots), at most MaxName characters with its
+// extension kept. The file itself is stored by hash, so the name never
+// reaches the filesystem.
 func DisplayName(name string) string {
 	name = strings.ToValidUTF8(name, "")
-	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
-		name = name[i+1:]
-	}
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == utf8.RuneError {
-			return -1
-		}
-		return r
-	}, name)
-	name = strings.TrimSpace(name)
-	if name == "." || name == ".." {
-		name = ""
-	}
 	if utf8.RuneCountInString(name) > MaxName {
-		ext := path.Ext(name)
+		base := name
+		if i := strings.LastIndexAny(base, `/\`); i >= 0 {
+			base = base[i+1:]
+		}
+		ext := path.Ext(base)
 		if utf8.RuneCountInString(ext) > 10 {
 			ext = ""
 		}
-		r := []rune(strings.TrimSuffix(name, ext))
-		name = string(r[:MaxName-utf8.RuneCountInString(ext)]) + ext
+		if r := []rune(strings.TrimSuffix(base, ext)); len(r) > MaxName-utf8.RuneCountInString(ext) {
+			base = string(r[:MaxName-utf8.RuneCountInString(ext)]) + ext
+		}
+		name = base
 	}
-	return name
+	return usertext.FileName(name)
 }

@@ -8,8 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strings"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
 )
 
 // Role is which process reads the settings.
@@ -36,16 +39,23 @@ type Config struct {
 	DirectoryFile string
 	// LogFormat is json (the default: one JSON object per line) or text.
 	LogFormat string
-	// AttachmentDir holds uploaded files by hash (optional; several api
-	// processes need it on a volume they share).
-	AttachmentDir string
+	// SMTPListenAddr is where the api process takes inbound mail for the
+	// help desk (optional; unset: no inbound mail). SMTPTrustedRelays are
+	// the networks whose mail is taken as authenticated (the mail
+	// gateway); empty (SMTP_TRUSTED_RELAYS unset or "none") lets in only
+	// mail with DKIM or SPF aligned with From. AttachmentDir keeps the
+	// attachments (required with SMTPListenAddr).
+	SMTPListenAddr    string
+	SMTPTrustedRelays []netip.Prefix
+	AttachmentDir     string
 }
 
 // Variables lists every setting the loader knows, for tooling (the compose
 // file's check, deploy/) and the usage text. All but LOG_FORMAT are
 // API.md's; LOG_FORMAT is optional.
 var Variables = []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "EVENTSTORE_URL", "DATABASE_URL",
-	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT", "ATTACHMENT_DIR"}
+	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT",
+	"SMTP_LISTEN_ADDR", "SMTP_TRUSTED_RELAYS", "ATTACHMENT_DIR"}
 
 // Load reads the settings role needs through getenv (os.Getenv). Every
 // problem is reported, each naming its variable.
@@ -61,6 +71,7 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		SMTPURL:           strings.TrimSpace(getenv("SMTP_URL")),
 		DirectoryFile:     strings.TrimSpace(getenv("DIRECTORY_FILE")),
 		LogFormat:         strings.TrimSpace(getenv("LOG_FORMAT")),
+		SMTPListenAddr:    strings.TrimSpace(getenv("SMTP_LISTEN_ADDR")),
 		AttachmentDir:     strings.TrimSpace(getenv("ATTACHMENT_DIR")),
 	}
 	var errs []error
@@ -113,9 +124,23 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		required("OIDC_AUDIENCE", c.OIDCAudience)
 	}
 	if c.SMTPURL != "" {
-		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
-			bad("SMTP_URL", "must be smtp://host:port or smtps://host:port")
+		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
+			bad("SMTP_URL", err.Error())
 		}
+	}
+	if relays := strings.TrimSpace(getenv("SMTP_TRUSTED_RELAYS")); relays != "" {
+		var err error
+		if c.SMTPTrustedRelays, err = mailauth.ParseRelays(relays); err != nil {
+			bad("SMTP_TRUSTED_RELAYS", err.Error())
+		}
+	}
+	if c.SMTPListenAddr != "" {
+		if role != API {
+			bad("SMTP_LISTEN_ADDR", "inbound mail is taken by the api process, not the worker")
+		} else if _, _, err := net.SplitHostPort(c.SMTPListenAddr); err != nil {
+			bad("SMTP_LISTEN_ADDR", "must be host:port, e.g. :2525")
+		}
+		required("ATTACHMENT_DIR", c.AttachmentDir)
 	}
 	switch c.LogFormat {
 	case "":

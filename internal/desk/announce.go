@@ -31,12 +31,9 @@ func (d *Desk) Announce(ctx context.Context, actor helpdesk.Actor, n NewAnnounce
 		return helpdesk.Announcement{}, err
 	}
 	req := n.Request
-	startsAt, endsAt, err := req.Normalize()
+	startsAt, endsAt, err := req.NormalizeAt(d.now())
 	if err != nil {
 		return helpdesk.Announcement{}, fromDomain(err)
-	}
-	if endsAt != nil && !endsAt.After(d.now()) {
-		return helpdesk.Announcement{}, invalid("endsAt", "endsAt er passert", "endsAt has passed")
 	}
 	id, hash, err := creation(announcementNamespace, actor, n.IdempotencyKey, n.Fingerprint, n.Request)
 	if err != nil {

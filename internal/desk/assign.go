@@ -14,20 +14,15 @@ type Assignment struct {
 }
 
 // Assign gives the case to a caseworker or a group. The workflow cannot
-// read the directory, so whether the assignee is a caseworker and the
-// group exists is checked here.
+// read the directory, so the directory's rule is asked here: the assignee
+// is a caseworker, the group exists, and an assignee named with a group
+// is in it.
 func (d *Desk) Assign(ctx context.Context, actor helpdesk.Actor, ref string, to Assignment) (helpdesk.Case, error) {
 	if err := Authorize(actor, ActionAssign); err != nil {
 		return helpdesk.Case{}, err
 	}
-	if to.Assignee != "" {
-		u, ok := d.dir.User(to.Assignee)
-		if !ok || !u.Actor().Has(helpdesk.RoleCaseworker) {
-			return helpdesk.Case{}, invalid("assignee", "assignee må være en saksbehandler", "assignee must be a caseworker")
-		}
-	}
-	if to.Group != "" && !d.dir.HasGroup(to.Group) {
-		return helpdesk.Case{}, invalid("group", "ukjent gruppe", "unknown group")
+	if err := d.dir.CheckAssignment(to.Assignee, to.Group); err != nil {
+		return helpdesk.Case{}, fromDomain(err)
 	}
 	return d.step(ctx, actor, ActionAssign, ref, workflows.UpdateAssign, workflows.StepInput{Assignee: to.Assignee, Group: to.Group})
 }

@@ -17,9 +17,18 @@ func (d *Desk) CompleteTask(ctx context.Context, actor helpdesk.Actor, taskID st
 	if err := Authorize(actor, ActionComplete); err != nil {
 		return helpdesk.Case{}, err
 	}
+	if err := req.Normalize(); err != nil {
+		return helpdesk.Case{}, fromDomain(err)
+	}
 	c, err := d.taskCase(ctx, actor, taskID)
 	if err != nil {
 		return helpdesk.Case{}, err
+	}
+	// What the task takes (an account task a well-formed username, an
+	// approval no output) is refused before it travels; the workflow
+	// checks it again, and that the username is free.
+	if err := c.CheckTaskInput(taskID, req); err != nil {
+		return helpdesk.Case{}, fromDomain(err)
 	}
 	return d.update(ctx, actor, c.ID, workflows.UpdateCompleteTask, "", workflows.StepInput{TaskID: taskID, Completion: req})
 }

@@ -399,3 +399,59 @@ func TestADisabledAccountCannotAct(t *testing.T) {
 		t.Errorf("ola: %+v, %v", a, err)
 	}
 }
+
+// TestBadInputIsRefusedBeforeItTravels: what the domain's rules refuse in
+// a step (an over-long or control-character field, an assignee outside
+// the named group, output a task does not take) is Invalid naming the
+// field, and never reaches the case engine.
+func TestBadInputIsRefusedBeforeItTravels(t *testing.T) {
+	td := newTestDesk(t)
+	seedWorld(t, td)
+	ctx := context.Background()
+	dir := directory.Demo()
+	actor := func(name string) helpdesk.Actor {
+		u, _ := dir.User(name)
+		a, err := td.Actor(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	tests := []struct {
+		name  string
+		take  func() error
+		field string
+	}{
+		{"a 900 KB comment", func() error {
+			_, err := td.Comment(ctx, actor("ola"), olasRef, Note{Body: strings.Repeat("x", 900<<10)})
+			return err
+		}, "body"},
+		{"a bell in a reason", func() error { _, err := td.Cancel(ctx, actor("ola"), olasRef, "nei\a"); return err }, "reason"},
+		{"a bidirectional override in a question", func() error {
+			_, err := td.RequestInfo(ctx, actor("per"), olasRef, "Hvilken \u202eskriver?")
+			return err
+		}, "question"},
+		{"per assigned to arkiv, which he is not in", func() error {
+			_, err := td.Assign(ctx, actor("lise"), olasRef, Assignment{Assignee: "per", Group: "arkiv"})
+			return err
+		}, "assignee"},
+		{"output on an approval", func() error {
+			_, err := td.CompleteTask(ctx, actor("kari"), olasTaskID, helpdesk.CompleteRequest{Outcome: "approved", Output: "eva"})
+			return err
+		}, "output"},
+		{"an announcement starting in year 0", func() error {
+			_, err := td.Announce(ctx, actor("tor"), NewAnnouncement{Request: helpdesk.AnnouncementRequest{Kind: helpdesk.AnnouncementOutage,
+				Title: "Nede", StartsAt: "0000-01-01T00:00:00Z"}})
+			return err
+		}, "startsAt"},
+	}
+	for _, tt := range tests {
+		err := tt.take()
+		if e, ok := AsError(err); !ok || e.Kind != Invalid || e.Field != tt.field {
+			t.Errorf("%s: %v, want Invalid naming %s", tt.name, err, tt.field)
+		}
+	}
+	if calls := td.engine.taken(); len(calls) != 0 {
+		t.Errorf("refused input reached the engine: %v", calls)
+	}
+}

@@ -17,6 +17,9 @@ type Mail struct {
 	Subject     string
 	Body        string
 	Attachments []helpdesk.Attachment
+	// Auth says how the sender was authenticated ("relay 10.0.0.5",
+	// "dkim fylke.example"); the case's event records it.
+	Auth string
 }
 
 // mailNamespace derives case IDs and update IDs from Message-IDs.
@@ -43,5 +46,5 @@ func (d *Desk) OpenCaseByMail(ctx context.Context, actor helpdesk.Actor, m Mail)
 	}
 	caseID := uuid.NewSHA1(mailNamespace, []byte(actor.Username+"\x00"+m.MessageID))
 	return d.startCase(ctx, actor, workflows.CaseInput{CaseID: caseID.String(), Request: req,
-		RequestHash: "mail:" + m.MessageID, Attachments: m.Attachments})
+		RequestHash: "mail:" + m.MessageID, Attachments: m.Attachments, MailAuth: m.Auth})
 }

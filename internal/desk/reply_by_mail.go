@@ -27,7 +27,7 @@ func (d *Desk) ReplyByMail(ctx context.Context, actor helpdesk.Actor, ref string
 	if err != nil {
 		return helpdesk.Case{}, err
 	}
-	in := workflows.StepInput{Body: clipRunes(m.Body, helpdesk.MaxComment), Attachments: m.Attachments}
+	in := workflows.StepInput{Body: clipRunes(m.Body, helpdesk.MaxComment), Attachments: m.Attachments, MailAuth: m.Auth}
 	if in.Body == "" {
 		in.Body = clipRunes(m.Subject, helpdesk.MaxComment)
 	}

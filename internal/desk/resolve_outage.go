@@ -14,19 +14,22 @@ func (d *Desk) ResolveOutage(ctx context.Context, actor helpdesk.Actor, id, comm
 	if err := Authorize(actor, ActionResolveAnnouncement); err != nil {
 		return helpdesk.Announcement{}, err
 	}
+	step := workflows.AnnouncementStepInput{Actor: actor, Comment: comment, CorrelationID: correlationID(ctx)}
+	if err := step.Normalize(); err != nil {
+		return helpdesk.Announcement{}, fromDomain(err)
+	}
 	a, err := d.loadAnnouncement(ctx, id)
 	if err != nil {
 		return helpdesk.Announcement{}, err
 	}
 	// The record decides what it can (already resolved, not an outage)
 	// before the workflow is asked; the workflow decides again.
-	if _, err := a.Resolve(actor, comment); err != nil {
+	if _, err := a.Resolve(actor, step.Comment); err != nil {
 		return helpdesk.Announcement{}, fromDomain(err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()
-	view, err := d.wf.UpdateAnnouncement(ctx, a.ID, workflows.UpdateResolveOutage,
-		workflows.AnnouncementStepInput{Actor: actor, Comment: comment, CorrelationID: correlationID(ctx)})
+	view, err := d.wf.UpdateAnnouncement(ctx, a.ID, workflows.UpdateResolveOutage, step)
 	if errors.Is(err, ErrNotRunning) {
 		return helpdesk.Announcement{}, refuse(Conflict, "", "driftsavbruddet er allerede avsluttet", "the outage is already resolved")
 	}

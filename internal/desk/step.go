@@ -21,6 +21,11 @@ func (d *Desk) step(ctx context.Context, actor helpdesk.Actor, act Action, ref, 
 	if err := Authorize(actor, act); err != nil {
 		return helpdesk.Case{}, err
 	}
+	// What was sent is judged before whom it is for: a malformed or
+	// over-long field is refused as such.
+	if err := in.Normalize(update); err != nil {
+		return helpdesk.Case{}, fromDomain(err)
+	}
 	c, err := d.visibleCase(ctx, actor, ref)
 	if err != nil {
 		return helpdesk.Case{}, err
@@ -28,8 +33,13 @@ func (d *Desk) step(ctx context.Context, actor helpdesk.Actor, act Action, ref, 
 	return d.update(ctx, actor, c.ID, update, "", in)
 }
 
-// update sends one update to a case's workflow.
+// update sends one update to a case's workflow. Its text is cleaned and
+// bounded by the domain's rules first, so nothing the workflow would
+// refuse travels to it.
 func (d *Desk) update(ctx context.Context, actor helpdesk.Actor, caseID, update, updateID string, in workflows.StepInput) (helpdesk.Case, error) {
+	if err := in.Normalize(update); err != nil {
+		return helpdesk.Case{}, fromDomain(err)
+	}
 	in.Actor, in.CorrelationID = actor, correlationID(ctx)
 	ctx, cancel := context.WithTimeout(ctx, stepTimeout)
 	defer cancel()

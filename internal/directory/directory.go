@@ -243,3 +243,44 @@ func (d *Directory) WithRole(r helpdesk.Role) string {
 	}
 	return ""
 }
+
+// CheckAssignment decides whether a case may be handed to assignee and/or
+// group (either may be empty, not both): the assignee must be a
+// caseworker, the group must exist, and when both are named the assignee
+// must be a member of the group, so a queue never shows a case held by
+// someone outside it. The workflow cannot read the directory, so the
+// application layer calls this before the assign step travels; the
+// refusal is the domain's (400 naming the field).
+func (d *Directory) CheckAssignment(assignee, group string) error {
+	if assignee == "" && group == "" {
+		return helpdesk.Invalid("assignee", "oppgi assignee eller group", "give assignee or group")
+	}
+	var u User
+	if assignee != "" {
+		var ok bool
+		u, ok = d.User(assignee)
+		if !ok || !slices.Contains(u.Roles, helpdesk.RoleCaseworker) {
+			return helpdesk.Invalid("assignee", "assignee må være en saksbehandler", "assignee must be a caseworker")
+		}
+	}
+	if group != "" {
+		if !d.HasGroup(group) {
+			return helpdesk.Invalid("group", "ukjent gruppe", "unknown group")
+		}
+		if assignee != "" && !slices.Contains(u.Groups, group) {
+			return helpdesk.Invalid("assignee", assignee+" er ikke med i gruppen "+group, assignee+" is not a member of group "+group)
+		}
+	}
+	return nil
+}
+
+// UsernameInUse reports whether the directory holds username, or an
+// address whose local part is it (a new account's mail address would be
+// theirs): a new account may not take it.
+func (d *Directory) UsernameInUse(username string) bool {
+	if _, ok := d.users[username]; ok {
+		return true
+	}
+	_, ok := d.ByEmail(username + "@" + MailDomain)
+	return ok || strings.EqualFold(username+"@"+MailDomain, HelpDeskAddress)
+}

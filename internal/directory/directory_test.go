@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
 func TestDemoHasTheContractUsers(t *testing.T) {
@@ -57,6 +59,51 @@ users:
 		_, err := Load(write(strings.ReplaceAll(name, " ", "_")+".yaml", tt.body))
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: got %v, want an error mentioning %q", name, err, tt.want)
+		}
+	}
+}
+
+// TestCheckAssignmentKeepsCasesWithinTheGroup: the class "assign to a
+// person outside the named group", and the older rules beside it.
+func TestCheckAssignmentKeepsCasesWithinTheGroup(t *testing.T) {
+	d := Demo()
+	for _, tc := range []struct {
+		assignee, group string
+		field           string // "" means allowed
+	}{
+		{"per", "brukerhjelp", ""},
+		{"lise", "tjeneste", ""},
+		{"arne", "arkiv", ""},
+		{"per", "", ""},
+		{"", "arkiv", ""},
+		{"per", "arkiv", "assignee"},        // per is first line only
+		{"arne", "brukerhjelp", "assignee"}, // arne is arkiv only
+		{"lise", "arkiv", "assignee"},
+		{"ola", "", "assignee"}, // not a caseworker
+		{"ola", "brukerhjelp", "assignee"},
+		{"nobody", "", "assignee"},
+		{"per", "nosuchgroup", "group"},
+		{"", "", "assignee"},
+	} {
+		err := d.CheckAssignment(tc.assignee, tc.group)
+		if tc.field == "" {
+			if err != nil {
+				t.Errorf("assign %q/%q refused: %v", tc.assignee, tc.group, err)
+			}
+			continue
+		}
+		se, ok := helpdesk.AsStepError(err)
+		if !ok || se.Code != helpdesk.CodeInvalid || se.Field != tc.field || se.Message == "" || se.English == "" {
+			t.Errorf("assign %q/%q: got %v, want invalid naming %s", tc.assignee, tc.group, err, tc.field)
+		}
+	}
+}
+
+func TestUsernameInUse(t *testing.T) {
+	d := Demo()
+	for name, want := range map[string]bool{"eva": true, "kari": true, "brukerhjelp": true, "kjell": false, "eva2": false} {
+		if got := d.UsernameInUse(name); got != want {
+			t.Errorf("UsernameInUse(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

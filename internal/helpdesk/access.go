@@ -51,15 +51,15 @@ type ESAAccess struct {
 
 const maxListItems = 50
 
-// Normalize checks the request against today (YYYY-MM-DD, Oslo); the
-// error names the field.
+// Normalize cleans the request's text and checks it against today
+// (YYYY-MM-DD, Oslo); the error names the field. validFrom lies between
+// today and MaxPlanAhead days ahead; validTo between today (or validFrom)
+// and MaxValidity days after it.
 func (r *ESARequest) Normalize(today string) error {
-	r.Role = strings.TrimSpace(r.Role)
-	r.Justification = strings.TrimSpace(r.Justification)
-	if r.Employee == "" {
-		return invalid("employee", "employee mangler", "employee is required")
+	if err := line("employee", &r.Employee, MaxUsername, true); err != nil {
+		return err
 	}
-	if err := requireText("role", r.Role, 100); err != nil {
+	if err := line("role", &r.Role, 100, true); err != nil {
 		return err
 	}
 	if err := requireList("units", r.Units); err != nil {
@@ -68,23 +68,29 @@ func (r *ESARequest) Normalize(today string) error {
 	if err := requireList("accessCodes", r.AccessCodes); err != nil {
 		return err
 	}
-	if err := requireText("justification", r.Justification, MaxReason); err != nil {
+	if err := text("justification", &r.Justification, MaxReason, true); err != nil {
 		return err
 	}
-	for _, f := range []struct{ name, v string }{{"validFrom", r.ValidFrom}, {"validTo", r.ValidTo}} {
-		if f.v != "" && !IsDate(f.v) {
-			return invalid(f.name, f.name+" må være en gyldig dato (ÅÅÅÅ-MM-DD)", f.name+" must be a valid date (YYYY-MM-DD)")
+	from := today
+	if r.ValidFrom != "" {
+		if err := dateWithin("validFrom", r.ValidFrom, today, MaxPlanAhead, "i fortiden", "in the past"); err != nil {
+			return err
 		}
+		from = r.ValidFrom
 	}
-	if r.ValidTo != "" && r.ValidTo < today {
-		return invalid("validTo", "validTo kan ikke være i fortiden", "validTo cannot be in the past")
-	}
-	if r.ValidFrom != "" && r.ValidTo != "" && r.ValidTo < r.ValidFrom {
-		return invalid("validTo", "validTo er før validFrom", "validTo is before validFrom")
+	if r.ValidTo != "" {
+		if IsDate(r.ValidTo) && r.ValidTo < today {
+			return invalid("validTo", "validTo kan ikke være i fortiden", "validTo cannot be in the past")
+		}
+		if err := dateWithin("validTo", r.ValidTo, from, MaxValidity, "før validFrom", "before validFrom"); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
+// requireList checks a list of one-line values (units, access codes):
+// at least one, at most maxListItems, each cleaned in place.
 func requireList(field string, v []string) error {
 	if len(v) == 0 {
 		return invalid(field, field+" mangler", field+" is required")
@@ -92,13 +98,7 @@ func requireList(field string, v []string) error {
 	if len(v) > maxListItems {
 		return invalid(field, fmt.Sprintf("%s har for mange verdier (maks %d)", field, maxListItems), fmt.Sprintf("%s has too many values (max %d)", field, maxListItems))
 	}
-	for i, s := range v {
-		if strings.TrimSpace(s) == "" || len([]rune(s)) > 100 {
-			f := fmt.Sprintf("%s[%d]", field, i)
-			return invalid(f, f+" er tom eller for lang", f+" is empty or too long")
-		}
-	}
-	return nil
+	return lines(field, v, 100)
 }
 
 // IsDate reports whether s is a calendar date YYYY-MM-DD.

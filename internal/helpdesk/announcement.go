@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/usertext"
 )
 
 // Announcements are operations' notices about planned maintenance and
@@ -58,22 +60,27 @@ type AnnouncementRequest struct {
 	Services []string         `json:"services,omitempty"`
 }
 
-// Normalize checks the request and returns its window; the error names
-// the field.
+// Normalize is NormalizeAt now.
 func (r *AnnouncementRequest) Normalize() (startsAt time.Time, endsAt *time.Time, err error) {
-	r.Title = strings.TrimSpace(r.Title)
-	r.Body = strings.TrimSpace(r.Body)
+	return r.NormalizeAt(time.Now())
+}
+
+// NormalizeAt cleans the request's text and checks it, returning its
+// window; the error names the field. startsAt lies between
+// MaxAnnouncementPast before now and MaxAnnouncementAhead after it; a
+// window lasts at most MaxAnnouncementLength and ends after now.
+func (r *AnnouncementRequest) NormalizeAt(now time.Time) (startsAt time.Time, endsAt *time.Time, err error) {
 	if r.Kind != AnnouncementMaintenance && r.Kind != AnnouncementOutage {
 		if r.Kind == "" {
 			return time.Time{}, nil, invalid("kind", "kind mangler", "kind is required")
 		}
 		return time.Time{}, nil, invalid("kind", "kind må være maintenance eller outage", "kind must be maintenance or outage")
 	}
-	if err := requireText("title", r.Title, MaxTitle); err != nil {
+	if err := line("title", &r.Title, MaxTitle, true); err != nil {
 		return time.Time{}, nil, err
 	}
-	if utf8.RuneCountInString(r.Body) > MaxAnnouncementBody {
-		return time.Time{}, nil, invalid("body", "body er for lang", "body is too long")
+	if err := text("body", &r.Body, MaxAnnouncementBody, false); err != nil {
+		return time.Time{}, nil, err
 	}
 	if r.StartsAt == "" {
 		return time.Time{}, nil, invalid("startsAt", "startsAt mangler", "startsAt is required")
@@ -87,10 +94,25 @@ func (r *AnnouncementRequest) Normalize() (startsAt time.Time, endsAt *time.Time
 		if err != nil {
 			return time.Time{}, nil, invalid("endsAt", "endsAt må være et tidspunkt i RFC 3339", "endsAt must be an RFC 3339 time")
 		}
-		if !e.After(startsAt) {
-			return time.Time{}, nil, invalid("endsAt", "endsAt må være etter startsAt", "endsAt must be after startsAt")
+		// A window already over says more than a start too far back.
+		if !e.After(now) {
+			return time.Time{}, nil, invalid("endsAt", "endsAt er passert", "endsAt has passed")
 		}
 		endsAt = &e
+	}
+	if startsAt.Before(now.Add(-MaxAnnouncementPast)) {
+		return time.Time{}, nil, invalid("startsAt", "startsAt kan ikke være mer enn 30 dager tilbake i tid", "startsAt cannot be more than 30 days ago")
+	}
+	if startsAt.After(now.Add(MaxAnnouncementAhead)) {
+		return time.Time{}, nil, invalid("startsAt", "startsAt kan ikke være mer enn ett år fram i tid", "startsAt cannot be more than a year ahead")
+	}
+	if endsAt != nil {
+		if !endsAt.After(startsAt) {
+			return time.Time{}, nil, invalid("endsAt", "endsAt må være etter startsAt", "endsAt must be after startsAt")
+		}
+		if endsAt.Sub(startsAt) > MaxAnnouncementLength {
+			return time.Time{}, nil, invalid("endsAt", "endsAt kan være høyst 90 dager etter startsAt", "endsAt can be at most 90 days after startsAt")
+		}
 	}
 	if r.Kind == AnnouncementMaintenance && endsAt == nil {
 		return time.Time{}, nil, invalid("endsAt", "vedlikehold må ha endsAt", "maintenance needs endsAt")
@@ -99,8 +121,11 @@ func (r *AnnouncementRequest) Normalize() (startsAt time.Time, endsAt *time.Time
 		return time.Time{}, nil, invalid("services", "for mange tjenester (maks 20)", "too many services (max 20)")
 	}
 	services := []string{}
-	for _, s := range r.Services {
-		s = strings.TrimSpace(s)
+	for i, s := range r.Services {
+		s, err := usertext.Clean(s, usertext.Line)
+		if err != nil {
+			return time.Time{}, nil, textRefusal(fmt.Sprintf("services[%d]", i), err)
+		}
 		if s == "" || utf8.RuneCountInString(s) > MaxServiceName {
 			return time.Time{}, nil, invalid("services", "hver tjeneste må ha et navn på høyst 100 tegn", "each service needs a name of at most 100 characters")
 		}

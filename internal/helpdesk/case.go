@@ -101,12 +101,15 @@ type Case struct {
 	Reopened     int       `json:"reopened"`
 	Comments     []Comment `json:"comments"`
 	// Attachments came with the case when it was opened.
-	Attachments []Attachment      `json:"attachments,omitempty"`
-	SLA         *SLA              `json:"sla,omitempty"`
-	Tasks       []Task            `json:"tasks,omitempty"`
-	Order       *Order            `json:"order,omitempty"`
-	Access      *ESAAccess        `json:"access,omitempty"`
-	Departure   *DepartureRequest `json:"departure,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// MailAuth says how the sender of a case opened by mail was
+	// authenticated (internal/mailauth).
+	MailAuth  string            `json:"mailAuth,omitempty"`
+	SLA       *SLA              `json:"sla,omitempty"`
+	Tasks     []Task            `json:"tasks,omitempty"`
+	Order     *Order            `json:"order,omitempty"`
+	Access    *ESAAccess        `json:"access,omitempty"`
+	Departure *DepartureRequest `json:"departure,omitempty"`
 	// DepartureEffective: the last working day has ended.
 	DepartureEffective bool     `json:"departureEffective,omitempty"`
 	NewUser            *NewUser `json:"newUser,omitempty"`

@@ -27,17 +27,16 @@ type OpenRequest struct {
 	Announcement string `json:"announcement,omitempty"`
 }
 
-// Normalize fills defaults and checks the request; the error names the field.
+// Normalize fills defaults, cleans the text (text.go) and checks the
+// request; the error names the field.
 func (r *OpenRequest) Normalize(actor Actor) error {
-	r.Title = strings.TrimSpace(r.Title)
-	r.Description = strings.TrimSpace(r.Description)
 	if r.Kind != KindIncident && r.Kind != KindGuidance {
 		return invalid("kind", "ukjent eller ikke støttet sakstype", "unknown or unsupported case kind")
 	}
-	if err := requireText("title", r.Title, MaxTitle); err != nil {
+	if err := line("title", &r.Title, MaxTitle, true); err != nil {
 		return err
 	}
-	if err := requireText("description", r.Description, MaxDescription); err != nil {
+	if err := text("description", &r.Description, MaxDescription, true); err != nil {
 		return err
 	}
 	if r.Priority == "" {
@@ -50,14 +49,26 @@ func (r *OpenRequest) Normalize(actor Actor) error {
 	} else if !r.Channel.Valid() {
 		return invalid("channel", "kanal må være portal, email eller phone", "channel must be portal, email or phone")
 	}
-	if utf8.RuneCountInString(r.Service) > 100 {
-		return invalid("service", "tjenestenavnet er for langt (maks 100 tegn)", "service is too long (max 100 characters)")
+	if err := line("service", &r.Service, MaxServiceName, false); err != nil {
+		return err
+	}
+	if err := line("onBehalfOf", &r.OnBehalfOf, MaxUsername, false); err != nil {
+		return err
+	}
+	if err := line("announcement", &r.Announcement, MaxIdentifier, false); err != nil {
+		return err
 	}
 	if r.OnBehalfOf != "" && !actor.Has(RoleCaseworker) {
 		return forbidden("bare saksbehandlere kan melde saker på vegne av andre", "only caseworkers may report on behalf of others")
 	}
 	return nil
 }
+
+// Limits of names and identifiers people type (usernames, groups, ids).
+const (
+	MaxUsername   = 64
+	MaxIdentifier = 100
+)
 
 func requireText(field, v string, max int) error {
 	if v == "" {

@@ -33,6 +33,9 @@ type CaseOpened struct {
 	Group       string   `json:"group"`
 	// Attachments came with the request (a mail's files); optional.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// MailAuth says how the sender of a case opened by mail was
+	// authenticated ("relay 10.0.0.5", "dkim fylke.example"); optional.
+	MailAuth string `json:"mailAuth,omitempty"`
 }
 
 // Attachment is a file kept content-addressed outside the record
@@ -84,6 +87,8 @@ type CommentAdded struct {
 	Internal  bool   `json:"internal"`
 	// Attachments came with the comment (a mail's files); optional.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// MailAuth: how the sender of a comment by mail was authenticated.
+	MailAuth string `json:"mailAuth,omitempty"`
 }
 
 // InfoRequested: the assignee asked the reporter a question; the case
@@ -97,6 +102,8 @@ type UserReplied struct {
 	Body string `json:"body"`
 	// Attachments came with the reply (a mail's files); optional.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// MailAuth: how the sender of a reply by mail was authenticated.
+	MailAuth string `json:"mailAuth,omitempty"`
 }
 
 // ReplyReminded: the reporter was reminded of an unanswered question.

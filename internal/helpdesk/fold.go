@@ -15,6 +15,8 @@ type Comment struct {
 	At       time.Time `json:"at"`
 	// Attachments are the files that came with it.
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// MailAuth: how the sender was authenticated, when it came by mail.
+	MailAuth string `json:"mailAuth,omitempty"`
 }
 
 // NewCase is the state before the first event.
@@ -37,6 +39,7 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 		c.CreatedBy = e.CreatedBy
 		c.Group = e.Group
 		c.Attachments = e.Attachments
+		c.MailAuth = e.MailAuth
 		c.Status = StatusNew
 		c.Comments = []Comment{}
 		c.CreatedAt = m.OccurredAt
@@ -55,7 +58,7 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 			}
 		}
 	case CommentAdded:
-		c.Comments = append(slices.Clip(c.Comments), Comment{ID: e.CommentID, Author: m.Actor, Body: e.Body, Internal: e.Internal, At: m.OccurredAt, Attachments: e.Attachments})
+		c.Comments = append(slices.Clip(c.Comments), Comment{ID: e.CommentID, Author: m.Actor, Body: e.Body, Internal: e.Internal, At: m.OccurredAt, Attachments: e.Attachments, MailAuth: e.MailAuth})
 	case InfoRequested:
 		c.Status = StatusWaitingForUser
 		c.Question = e.Question
@@ -65,7 +68,7 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 		c.Status = StatusInProgress
 		c.Question = ""
 		c.WaitingSince = time.Time{}
-		c.Comments = append(slices.Clip(c.Comments), Comment{ID: "reply-" + strconv.FormatInt(revision, 10), Author: m.Actor, Body: e.Body, At: m.OccurredAt, Attachments: e.Attachments})
+		c.Comments = append(slices.Clip(c.Comments), Comment{ID: "reply-" + strconv.FormatInt(revision, 10), Author: m.Actor, Body: e.Body, At: m.OccurredAt, Attachments: e.Attachments, MailAuth: e.MailAuth})
 	case ReplyReminded:
 		c.Reminded = true
 	case CaseResolved:

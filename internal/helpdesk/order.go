@@ -74,15 +74,14 @@ const (
 // error names the field (items[2].quantity). units tells whether a cost
 // centre exists.
 func (r *OrderRequest) Price(cat Catalog, unitExists func(string) bool) (Order, error) {
-	r.Title = strings.TrimSpace(r.Title)
-	if err := requireText("title", r.Title, MaxTitle); err != nil {
+	if err := line("title", &r.Title, MaxTitle, true); err != nil {
 		return Order{}, err
 	}
-	if len([]rune(r.Description)) > MaxDescription {
-		return Order{}, invalid("description", "description er for lang", "description is too long")
+	if err := text("description", &r.Description, MaxDescription, false); err != nil {
+		return Order{}, err
 	}
-	if r.CostCenter == "" {
-		return Order{}, invalid("costCenter", "costCenter mangler", "costCenter is required")
+	if err := line("costCenter", &r.CostCenter, MaxIdentifier, true); err != nil {
+		return Order{}, err
 	}
 	if !unitExists(r.CostCenter) {
 		return Order{}, invalid("costCenter", "ukjent enhet", "unknown unit")
@@ -93,6 +92,13 @@ func (r *OrderRequest) Price(cat Catalog, unitExists func(string) bool) (Order, 
 	o := Order{CostCenter: r.CostCenter}
 	for i, it := range r.Items {
 		f := func(name string) string { return fmt.Sprintf("items[%d].%s", i, name) }
+		if err := line(f("catalogItem"), &it.CatalogItem, MaxIdentifier, false); err != nil {
+			return Order{}, err
+		}
+		if err := line(f("description"), &it.Description, MaxItemDescribe, false); err != nil {
+			return Order{}, err
+		}
+		r.Items[i] = it
 		if it.Quantity < 1 || it.Quantity > MaxQuantity {
 			return Order{}, invalid(f("quantity"), fmt.Sprintf("antall må være 1 til %d", MaxQuantity), fmt.Sprintf("quantity must be 1 to %d", MaxQuantity))
 		}

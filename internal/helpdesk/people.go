@@ -1,9 +1,5 @@
 package helpdesk
 
-import (
-	"strings"
-)
-
 // Kinds' opening events for user management. The manager who asks is the
 // reporter; the employee is the subject.
 
@@ -24,16 +20,18 @@ type DepartureRequest struct {
 	ReturnEquipment  bool   `json:"returnEquipment,omitempty"`
 }
 
-// Normalize checks the request against today (YYYY-MM-DD, Oslo).
+// Normalize cleans the request's text and checks it against today
+// (YYYY-MM-DD, Oslo): the last working day lies between today and
+// MaxPlanAhead days ahead.
 func (r *DepartureRequest) Normalize(today string) error {
-	if r.Employee == "" {
-		return invalid("employee", "employee mangler", "employee is required")
+	if err := line("employee", &r.Employee, MaxUsername, true); err != nil {
+		return err
 	}
-	if !IsDate(r.LastWorkingDay) {
-		return invalid("lastWorkingDay", "lastWorkingDay må være en gyldig dato (ÅÅÅÅ-MM-DD)", "lastWorkingDay must be a valid date (YYYY-MM-DD)")
+	if err := dateWithin("lastWorkingDay", r.LastWorkingDay, today, MaxPlanAhead, "i fortiden", "in the past"); err != nil {
+		return err
 	}
-	if r.LastWorkingDay < today {
-		return invalid("lastWorkingDay", "lastWorkingDay kan ikke være i fortiden", "lastWorkingDay cannot be in the past")
+	if err := line("mailboxForwardTo", &r.MailboxForwardTo, MaxUsername, false); err != nil {
+		return err
 	}
 	if r.MailboxForwardTo == r.Employee && r.Employee != "" {
 		return invalid("mailboxForwardTo", "e-post kan ikke videresendes til den som slutter", "mail cannot be forwarded to the person leaving")
@@ -83,34 +81,38 @@ type NewUserESA struct {
 	AccessCodes []string `json:"accessCodes"`
 }
 
-// Normalize checks the request against today and the catalog.
+// Normalize cleans the request's text and checks it against today and
+// the catalog: the start date lies between today and MaxPlanAhead days
+// ahead, the end date between the start and MaxValidity days after it.
 func (r *NewUserRequest) Normalize(today string, cat Catalog) error {
-	r.Employee.GivenName = strings.TrimSpace(r.Employee.GivenName)
-	r.Employee.FamilyName = strings.TrimSpace(r.Employee.FamilyName)
-	r.JobTitle = strings.TrimSpace(r.JobTitle)
-	if err := requireText("employee.givenName", r.Employee.GivenName, 100); err != nil {
+	if err := line("employee.givenName", &r.Employee.GivenName, 100, true); err != nil {
 		return err
 	}
-	if err := requireText("employee.familyName", r.Employee.FamilyName, 100); err != nil {
+	if err := line("employee.familyName", &r.Employee.FamilyName, 100, true); err != nil {
 		return err
 	}
-	if r.Unit == "" {
-		return invalid("unit", "unit mangler", "unit is required")
-	}
-	if err := requireText("jobTitle", r.JobTitle, 200); err != nil {
+	if err := line("unit", &r.Unit, MaxIdentifier, true); err != nil {
 		return err
 	}
-	if !IsDate(r.StartDate) {
-		return invalid("startDate", "startDate må være en gyldig dato (ÅÅÅÅ-MM-DD)", "startDate must be a valid date (YYYY-MM-DD)")
+	if err := line("jobTitle", &r.JobTitle, 200, true); err != nil {
+		return err
 	}
-	if r.StartDate < today {
-		return invalid("startDate", "startDate kan ikke være i fortiden", "startDate cannot be in the past")
+	if err := dateWithin("startDate", r.StartDate, today, MaxPlanAhead, "i fortiden", "in the past"); err != nil {
+		return err
 	}
-	if r.EndDate != "" && (!IsDate(r.EndDate) || r.EndDate < r.StartDate) {
-		return invalid("endDate", "endDate må være en gyldig dato etter startDate", "endDate must be a valid date after startDate")
+	if r.EndDate != "" {
+		if IsDate(r.EndDate) && r.EndDate < r.StartDate {
+			return invalid("endDate", "endDate må være en gyldig dato etter startDate", "endDate must be a valid date after startDate")
+		}
+		if err := dateWithin("endDate", r.EndDate, r.StartDate, MaxValidity, "før startDate", "before startDate"); err != nil {
+			return err
+		}
 	}
 	if len(r.Equipment) > maxListItems || len(r.Software) > maxListItems {
 		return invalid("equipment", "for mange verdier", "too many values")
+	}
+	if err := lines("equipment", r.Equipment, 100); err != nil {
+		return err
 	}
 	for i, e := range r.Equipment {
 		if _, ok := cat[e]; !ok {
@@ -118,14 +120,11 @@ func (r *NewUserRequest) Normalize(today string, cat Catalog) error {
 			return invalid(f, "ukjent katalogvare", "unknown catalog item")
 		}
 	}
-	for i, s := range r.Software {
-		if strings.TrimSpace(s) == "" || len([]rune(s)) > 100 {
-			f := "software[" + itoa(i) + "]"
-			return invalid(f, f+" er tom eller for lang", f+" is empty or too long")
-		}
+	if err := lines("software", r.Software, 100); err != nil {
+		return err
 	}
 	if e := r.ESAAccess; e != nil {
-		if err := requireText("esaAccess.role", strings.TrimSpace(e.Role), 100); err != nil {
+		if err := line("esaAccess.role", &e.Role, 100, true); err != nil {
 			return err
 		}
 		if err := requireList("esaAccess.units", e.Units); err != nil {
@@ -203,8 +202,8 @@ func PersonStream(username string) string { return "person-" + username }
 
 // PersonEvent is one fact about a person, pointing at the case behind it.
 type PersonEvent struct {
-	// What happened: account-created, access-granted, access-ended,
-	// account-disabled.
+	// What happened: username-reserved, account-created,
+	// access-granted, access-ended, account-disabled.
 	What   string `json:"what"`
 	CaseID string `json:"caseId"`
 	Detail string `json:"detail,omitempty"`
@@ -216,6 +215,11 @@ type PersonEvent struct {
 
 // Person is what the record knows of a person's account.
 type Person struct {
+	// ReservedBy is the new-user case that reserved the username for
+	// the account it creates (the first one: a username is never reused).
+	ReservedBy string
+	// CreatedBy is the new-user case that created the account.
+	CreatedBy   string
 	Created     bool
 	DisplayName string
 	Unit        string
@@ -224,13 +228,27 @@ type Person struct {
 	Accesses    []string
 }
 
+// TakenFor reports whether the person's username is taken for a new
+// account that case caseID creates: another case reserved it or created
+// an account with it.
+func (p Person) TakenFor(caseID string) bool {
+	return (p.ReservedBy != "" && p.ReservedBy != caseID) || (p.Created && p.CreatedBy != caseID)
+}
+
 // FoldPerson folds a person's events.
 func FoldPerson(events []PersonEvent) Person {
 	var p Person
 	for _, e := range events {
 		switch e.What {
+		case "username-reserved":
+			if p.ReservedBy == "" {
+				p.ReservedBy = e.CaseID
+			}
 		case "account-created":
 			p.Created, p.DisplayName, p.Unit, p.From, p.Disabled = true, e.DisplayName, e.Unit, e.From, false
+			if p.CreatedBy == "" {
+				p.CreatedBy = e.CaseID
+			}
 		case "account-disabled":
 			p.Disabled = true
 		}

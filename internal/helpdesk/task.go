@@ -188,8 +188,11 @@ func (c Case) CompleteTask(actor Actor, id string, req CompleteRequest) (TaskCom
 	if !ok {
 		return TaskCompleted{}, &StepError{Code: CodeConflict, Message: "oppgaven finnes ikke", English: "no such task"}
 	}
-	if utf8Len(req.Comment) > MaxComment || utf8Len(req.Output) > MaxComment {
+	if utf8Len(req.Comment) > MaxComment {
 		return TaskCompleted{}, invalid("comment", "kommentaren er for lang", "the comment is too long")
+	}
+	if utf8Len(req.Output) > MaxComment {
+		return TaskCompleted{}, invalid("output", "output er for lang", "output is too long")
 	}
 	switch t.Kind {
 	case TaskApproval:

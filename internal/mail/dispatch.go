@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,9 +43,12 @@ type Options struct {
 	// Poll is how often an idle dispatcher looks for new notifications
 	// (1 s).
 	Poll time.Duration
-	// RetryInitial and RetryMax bound the backoff while the transport
-	// fails (1 s, 5 min).
+	// RetryInitial and RetryMax bound one message's backoff while its
+	// delivery fails for a reason that may pass (1 s doubling, 5 min).
 	RetryInitial, RetryMax time.Duration
+	// DeadAfter: a message still failing this long after its first
+	// failure is given up as a dead letter (24 h).
+	DeadAfter time.Duration
 	// Now is the clock (time.Now).
 	Now func() time.Time
 }
@@ -65,23 +69,46 @@ func (o *Options) defaults() {
 	if o.RetryMax == 0 {
 		o.RetryMax = 5 * time.Minute
 	}
+	if o.DeadAfter == 0 {
+		o.DeadAfter = 24 * time.Hour
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
 }
 
+// maxDeadLetters bounds the dead letters a dispatcher keeps in memory for
+// DeadLetters (the transport's ledger keeps them all).
+const maxDeadLetters = 1000
+
+// retry is a message waiting for another attempt.
+type retry struct {
+	note     readmodel.MailNote
+	user     directory.User
+	attempts int
+	first    time.Time // the first failure
+	next     time.Time
+	wait     time.Duration
+	lastErr  error
+}
+
 // Dispatcher mails the notifications. It never blocks a case: it only
-// reads the read model, and a failing transport only delays mail.
+// reads the read model. And one message never blocks the others: each
+// failing message waits for its own next attempt (per-message backoff)
+// while the rest go on, and is given up as a dead letter when it is
+// refused for good or fails for longer than DeadAfter.
 type Dispatcher struct {
 	feed      Feed
 	people    People
 	transport Transport
 	opt       Options
 
-	mu     sync.Mutex
-	cursor readmodel.FeedCursor
+	mu      sync.Mutex
+	cursor  readmodel.FeedCursor
+	retries []*retry // in the feed's order
+	dead    []DeadLetter
 
-	sent, failed, skipped prometheus.Counter
+	sent, failed, skipped, deadLetters prometheus.Counter
 }
 
 // New builds a dispatcher.
@@ -93,15 +120,19 @@ func New(feed Feed, people People, t Transport, opt Options) *Dispatcher {
 		failed: prometheus.NewCounter(prometheus.CounterOpts{Name: "brukerhjelp_mail_failed_total",
 			Help: "Failed delivery attempts (each retry counts)."}),
 		skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "brukerhjelp_mail_skipped_total",
-			Help: "Notifications not mailed: no address, unknown recipient or refused for good."}),
+			Help: "Notifications not mailed: the recipient is unknown or has no address."}),
+		deadLetters: prometheus.NewCounter(prometheus.CounterOpts{Name: "brukerhjelp_mail_dead_letters_total",
+			Help: "Mails given up: refused for good by the relay, or failing for longer than the dead-letter limit."}),
 	}
 }
 
-// Collectors expose the queue and the counters on /metrics.
+// Collectors expose the queue and the counters on /metrics: the queue,
+// sent, failed, skipped, dead letters, and the messages waiting to be
+// tried again.
 func (d *Dispatcher) Collectors() []prometheus.Collector {
 	return []prometheus.Collector{
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "brukerhjelp_mail_queue",
-			Help: "Notifications not yet mailed (within the age limit)."},
+			Help: "Notifications not yet mailed (within the age limit), those waiting for a retry included."},
 			func() float64 {
 				ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 				defer cancel()
@@ -111,22 +142,43 @@ func (d *Dispatcher) Collectors() []prometheus.Collector {
 				}
 				return float64(n)
 			}),
-		d.sent, d.failed, d.skipped,
+		d.sent, d.failed, d.skipped, d.deadLetters,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "brukerhjelp_mail_retrying",
+			Help: "Mails that failed and wait for their next attempt."},
+			func() float64 {
+				d.mu.Lock()
+				defer d.mu.Unlock()
+				return float64(len(d.retries))
+			}),
 	}
 }
 
-// Queue counts the notifications not handled yet.
+// Queue counts the notifications not handled yet: those after the cursor
+// and those waiting for a retry.
 func (d *Dispatcher) Queue(ctx context.Context) (int, error) {
 	d.mu.Lock()
-	cur := d.cursor
+	cur, waiting := d.cursor, len(d.retries)
 	d.mu.Unlock()
-	return d.feed.CountNotificationsAfter(ctx, cur, d.since())
+	n, err := d.feed.CountNotificationsAfter(ctx, cur, d.since())
+	return n + waiting, err
+}
+
+// DeadLetters lists the mails this dispatcher gave up since it started,
+// oldest first (at most the last 1000; the transport's ledger has all:
+// MailDeadLettered events in the mail-<notification-id> streams, or
+// <outbox>/dead/).
+func (d *Dispatcher) DeadLetters() []DeadLetter {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return append([]DeadLetter(nil), d.dead...)
 }
 
 func (d *Dispatcher) since() time.Time { return d.opt.Now().Add(-d.opt.MaxAge) }
 
 // Run mails notifications until ctx is done. It starts at the beginning of
-// the feed each time: the ledger says what was mailed already.
+// the feed each time: the ledger says what was mailed (or given up)
+// already. Each new notification is tried once as it comes; one that
+// fails waits for its own retry while the feed moves on.
 func (d *Dispatcher) Run(ctx context.Context) error {
 	for {
 		d.mu.Lock()
@@ -141,57 +193,138 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			batch = nil
 		}
 		for _, n := range batch {
-			if err := d.handle(ctx, n); err != nil {
-				return nil // ctx done
+			d.first(ctx, n)
+			if ctx.Err() != nil {
+				return nil
 			}
 			d.mu.Lock()
 			d.cursor = n.Cursor()
 			d.mu.Unlock()
 		}
+		next := d.retryDue(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
 		if len(batch) == 0 {
+			wait := d.opt.Poll
+			if !next.IsZero() {
+				wait = min(wait, max(next.Sub(d.opt.Now()), time.Millisecond))
+			}
 			select {
 			case <-ctx.Done():
 				return nil
-			case <-time.After(d.opt.Poll):
+			case <-time.After(wait):
 			}
 		}
 	}
 }
 
-// handle mails one notification, retrying with backoff until it is
-// delivered, refused for good, or ctx is done (the only error).
-func (d *Dispatcher) handle(ctx context.Context, n readmodel.MailNote) error {
-	log := d.opt.Logger.With("notification", n.ID, "case", n.CaseReference, "recipient", n.Recipient)
+// first tries a new notification once.
+func (d *Dispatcher) first(ctx context.Context, n readmodel.MailNote) {
 	u, ok := d.people.User(n.Recipient)
 	if !ok || u.Email == "" {
-		log.Info("mail: the recipient has no address; not mailed")
+		d.log(n).Info("mail: the recipient has no address; not mailed")
 		d.skipped.Inc()
-		return nil
+		return
 	}
-	wait := d.opt.RetryInitial
-	for {
-		err := d.deliver(ctx, n, u)
-		if err == nil {
-			return nil
+	d.attempt(ctx, &retry{note: n, user: u})
+}
+
+// attempt delivers r's message once and decides what follows: done, a
+// dead letter, or another attempt later. It reports whether r waits for
+// another attempt.
+func (d *Dispatcher) attempt(ctx context.Context, r *retry) bool {
+	err := d.deliver(ctx, r.note, r.user)
+	if err == nil || ctx.Err() != nil {
+		return false
+	}
+	d.failed.Inc()
+	now := d.opt.Now()
+	r.attempts++
+	r.lastErr = err
+	if r.first.IsZero() {
+		r.first, r.wait = now, d.opt.RetryInitial
+	}
+	log := d.log(r.note)
+	var perm *PermanentError
+	switch {
+	case errors.As(err, &perm):
+		d.bury(ctx, r, "refused for good: "+err.Error())
+		return false
+	case now.Sub(r.first) >= d.opt.DeadAfter:
+		d.bury(ctx, r, fmt.Sprintf("still failing after %s: %v", now.Sub(r.first).Round(time.Second), err))
+		return false
+	case r.note.CreatedAt.Before(d.since()):
+		d.bury(ctx, r, "older than the age limit: "+err.Error())
+		return false
+	}
+	r.next = now.Add(r.wait)
+	log.Warn("mail: delivery failed; trying this message again later, the others go on", "error", err, "attempt", r.attempts, "in", r.wait)
+	r.wait = min(2*r.wait, d.opt.RetryMax)
+	if r.attempts == 1 {
+		d.mu.Lock()
+		d.retries = append(d.retries, r)
+		d.mu.Unlock()
+	}
+	return true
+}
+
+// retryDue makes another attempt at every message whose time has come and
+// returns when the next one is due (zero when none waits).
+func (d *Dispatcher) retryDue(ctx context.Context) time.Time {
+	d.mu.Lock()
+	due := append([]*retry(nil), d.retries...)
+	d.mu.Unlock()
+	var next time.Time
+	for _, r := range due {
+		if ctx.Err() != nil {
+			return time.Time{}
+		}
+		if r.next.After(d.opt.Now()) {
+			if next.IsZero() || r.next.Before(next) {
+				next = r.next
+			}
+			continue
+		}
+		if d.attempt(ctx, r) {
+			if next.IsZero() || r.next.Before(next) {
+				next = r.next
+			}
+			continue
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return time.Time{}
 		}
-		d.failed.Inc()
-		var perm *PermanentError
-		if errors.As(err, &perm) {
-			log.Error("mail: refused for good; not mailed", "error", err)
-			d.skipped.Inc()
-			return nil
-		}
-		log.Warn("mail: delivery failed; retrying", "error", err, "in", wait)
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
-		}
-		wait = min(2*wait, d.opt.RetryMax)
+		d.mu.Lock()
+		d.retries = slices.DeleteFunc(d.retries, func(x *retry) bool { return x == r })
+		d.mu.Unlock()
 	}
+	return next
+}
+
+// bury gives a message up: counted, logged for the operator at error
+// level, kept in DeadLetters and recorded in the transport's ledger so a
+// restart does not try it again.
+func (d *Dispatcher) bury(ctx context.Context, r *retry, reason string) {
+	dl := DeadLetter{NotificationID: r.note.ID, MessageID: MessageID(r.note.ID), CaseReference: r.note.CaseReference,
+		Recipient: r.note.Recipient, Reason: reason, Attempts: r.attempts, FirstFailure: r.first, At: d.opt.Now()}
+	d.deadLetters.Inc()
+	d.log(r.note).Error("mail: dead letter: given up, not mailed", "reason", reason, "attempts", r.attempts)
+	if dler, ok := d.transport.(DeadLetterer); ok {
+		if err := dler.DeadLetter(ctx, dl); err != nil {
+			d.log(r.note).Error("mail: the dead letter was not recorded; it is tried again after a restart", "error", err)
+		}
+	}
+	d.mu.Lock()
+	d.dead = append(d.dead, dl)
+	if len(d.dead) > maxDeadLetters {
+		d.dead = d.dead[len(d.dead)-maxDeadLetters:]
+	}
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) log(n readmodel.MailNote) *slog.Logger {
+	return d.opt.Logger.With("notification", n.ID, "case", n.CaseReference, "recipient", n.Recipient)
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, n readmodel.MailNote, u directory.User) error {
@@ -220,7 +353,7 @@ func Describe(t Transport) string {
 	case Outbox:
 		return "outbox " + t.Dir
 	case *Relay:
-		return "relay " + t.client.ServerAddr()
+		return "relay " + t.url
 	}
 	return fmt.Sprintf("%T", t)
 }

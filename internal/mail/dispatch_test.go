@@ -36,6 +36,10 @@ type relay struct {
 	got  []received
 	srv  *smtp.Server
 	addr string
+	// refuse, when set, answers RCPT TO (nil accepts); tries counts the
+	// RCPT TO commands per recipient.
+	refuse func(to string) error
+	tries  map[string]int
 }
 
 type received struct {
@@ -51,6 +55,18 @@ type relaySession struct {
 
 func (s *relaySession) Mail(from string, _ *smtp.MailOptions) error { s.cur.from = from; return nil }
 func (s *relaySession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.r.mu.Lock()
+	if s.r.tries == nil {
+		s.r.tries = map[string]int{}
+	}
+	s.r.tries[to]++
+	refuse := s.r.refuse
+	s.r.mu.Unlock()
+	if refuse != nil {
+		if err := refuse(to); err != nil {
+			return err
+		}
+	}
 	s.cur.to = append(s.cur.to, to)
 	return nil
 }
