@@ -19,7 +19,7 @@ var liveHeartbeat = 20 * time.Second
 
 // liveMessage is one change as a page gets it: the data of an SSE event
 // "change". Text says it in the user's language, for the aria-live
-// region.
+// region; it is empty for a change not worth reading out.
 type liveMessage struct {
 	Kind      string    `json:"kind"`
 	ID        string    `json:"id"`
@@ -30,7 +30,7 @@ type liveMessage struct {
 	Actor     string    `json:"actor"`
 	ActorName string    `json:"actorName"`
 	At        time.Time `json:"at"`
-	Text      string    `json:"text"`
+	Text      string    `json:"text,omitempty"`
 }
 
 // live is GET /live: server-sent events of the changes the signed-in user
@@ -123,13 +123,15 @@ func (s *Server) liveMessage(l i18n.Lang, c live.Change) liveMessage {
 	} else if c.Actor != "" && c.Actor != "system" {
 		who = c.Actor
 	}
-	what := l.T("live.event")
+	// Only what a person would want read out is said (a claim, a reply);
+	// bookkeeping (the SLA clock starting, pausing) changes the page but
+	// says nothing, so it does not talk over what just happened.
+	var text string
 	if key := "live.event." + c.Type; l.Has(key) {
-		what = l.T(key)
-	}
-	text := l.T("live.changed", c.Reference, who, what)
-	if c.Kind == live.KindAnnouncement {
-		text = l.T("live.announcement", c.Title, who, what)
+		text = l.T("live.changed", c.Reference, who, l.T(key))
+		if c.Kind == live.KindAnnouncement {
+			text = l.T("live.announcement", c.Title, who, l.T(key))
+		}
 	}
 	return liveMessage{Kind: c.Kind, ID: c.ID, Reference: c.Reference, Status: c.Status, Revision: c.Revision, Type: c.Type,
 		Actor: c.Actor, ActorName: who, At: c.At, Text: text}

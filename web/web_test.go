@@ -125,7 +125,9 @@ func (b *browser) do(method, path string, form url.Values, headers ...string) an
 	return answer{status: resp.StatusCode, header: resp.Header, body: string(raw)}
 }
 
-func (b *browser) get(path string, headers ...string) answer { return b.do(http.MethodGet, path, nil, headers...) }
+func (b *browser) get(path string, headers ...string) answer {
+	return b.do(http.MethodGet, path, nil, headers...)
+}
 
 var csrfRe = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
@@ -619,6 +621,11 @@ func TestLiveStreamTellsOnlyWhatTheUserMaySee(t *testing.T) {
 	if m.ID != "c-ola" || m.Revision != 4 || m.Type != "CaseClaimed" || m.Status != "in-progress" ||
 		m.Text != "BH-2026-000001 er endret av Per Johansen: tatt av en saksbehandler." {
 		t.Errorf("ola was told %+v; Eva's case and the internal comment must not reach her, and the claim must", m)
+	}
+	// Bookkeeping reaches the page (it may refresh) but says nothing.
+	broker.Publish(live.Change{Kind: live.KindCase, ID: olas.ID, Reference: olas.Reference, Revision: 5, Type: "SLAPaused", Actor: "per", Case: &olas})
+	if name, data := readEvent(t, events); name != "change" || !strings.Contains(data, `"type":"SLAPaused"`) || strings.Contains(data, `"text"`) {
+		t.Errorf("a bookkeeping change: got %s %s, want a change without text", name, data)
 	}
 	cancel()
 	waitFor(t, func() bool { return broker.Subscribers() == 0 })

@@ -83,7 +83,6 @@ var en = map[string]string{
 
 	"live.changed":                     "%[1]s was changed by %[2]s: %[3]s.",
 	"live.announcement":                "The service notice “%[1]s” was changed by %[2]s: %[3]s.",
-	"live.event":                       "updated",
 	"live.event.CaseOpened":            "new case",
 	"live.event.CaseClaimed":           "taken by a caseworker",
 	"live.event.CaseAssigned":          "assigned",
@@ -97,6 +96,9 @@ var en = map[string]string{
 	"live.event.CaseRejected":          "rejected",
 	"live.event.TaskOpened":            "new task",
 	"live.event.TaskCompleted":         "task completed",
+	"live.event.SLAWarned":             "close to its deadline",
+	"live.event.SLABreached":           "past its deadline",
+	"live.event.TaskEscalated":         "an approval was escalated",
 	"live.event.LinkedToAnnouncement":  "linked to a service notice",
 	"live.event.AnnouncementPublished": "published",
 	"live.event.OutageResolved":        "the fault is fixed",

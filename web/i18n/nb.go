@@ -93,7 +93,6 @@ var nb = map[string]string{
 	// Live updates, read out by screen readers (aria-live).
 	"live.changed":                     "%[1]s er endret av %[2]s: %[3]s.",
 	"live.announcement":                "Driftsmeldingen «%[1]s» er endret av %[2]s: %[3]s.",
-	"live.event":                       "oppdatert",
 	"live.event.CaseOpened":            "ny sak",
 	"live.event.CaseClaimed":           "tatt av en saksbehandler",
 	"live.event.CaseAssigned":          "tildelt",
@@ -107,6 +106,9 @@ var nb = map[string]string{
 	"live.event.CaseRejected":          "avslått",
 	"live.event.TaskOpened":            "ny oppgave",
 	"live.event.TaskCompleted":         "oppgave fullført",
+	"live.event.SLAWarned":             "nærmer seg fristen",
+	"live.event.SLABreached":           "fristen er passert",
+	"live.event.TaskEscalated":         "en godkjenning er sendt videre",
 	"live.event.LinkedToAnnouncement":  "knyttet til en driftsmelding",
 	"live.event.AnnouncementPublished": "publisert",
 	"live.event.OutageResolved":        "feilen er rettet",

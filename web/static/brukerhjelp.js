@@ -33,7 +33,9 @@
       } catch (err) {
         return;
       }
-      announce(change.text);
+      if (change.text) {
+        announce(change.text);
+      }
       // Pages that refresh a part of themselves listen for this.
       document.dispatchEvent(new window.CustomEvent('brukerhjelp:change', { detail: change }));
     });
