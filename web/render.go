@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
@@ -284,6 +285,10 @@ func (f Field) DescribedBy() string {
 	return strings.Join(ids, " ")
 }
 
+// gzipWriters are reused: a compressor's state is hundreds of KiB, more
+// than the rest of a page's rendering allocates.
+var gzipWriters = sync.Pool{New: func() any { return gzip.NewWriter(nil) }}
+
 // render writes the page p with v at status. The page is rendered to a
 // buffer first, so a template error becomes a clean 500, and is sent
 // gzip-compressed to browsers that take it.
@@ -304,9 +309,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, p *p
 	body := buf.Bytes()
 	if len(body) > 1024 && acceptsGzip(r) {
 		var z bytes.Buffer
-		zw := gzip.NewWriter(&z)
+		zw := gzipWriters.Get().(*gzip.Writer)
+		zw.Reset(&z)
 		zw.Write(body)
 		zw.Close()
+		gzipWriters.Put(zw)
 		h.Set("Content-Encoding", "gzip")
 		body = z.Bytes()
 	}
