@@ -18,7 +18,7 @@ const EnvBrowserTests = "BRUKERHJELP_BROWSER_TESTS"
 // real `brukerhjelp dev` binary. They need Debian's chromium and `npm ci`
 // in web/e2e; without them the test says so and skips.
 // BRUKERHJELP_SCREENSHOTS names a folder for the pages' screenshots
-// (docs/screenshots to refresh the documentation's).
+// (docs/screenshots refreshes the documentation's).
 func TestBrowser(t *testing.T) {
 	required := os.Getenv(EnvBrowserTests) == "1"
 	skip := func(format string, args ...any) {
@@ -48,9 +48,11 @@ func TestBrowser(t *testing.T) {
 			skip("the npm package %s is not installed (cd web/e2e && npm ci)", pkg)
 		}
 	}
+	// A relative folder is relative to the repository's root, as the
+	// command is given there (go test ./e2e runs in e2e/).
 	shots := os.Getenv("BRUKERHJELP_SCREENSHOTS")
-	if shots != "" {
-		if shots, err = filepath.Abs(shots); err != nil {
+	if shots != "" && !filepath.IsAbs(shots) {
+		if shots, err = filepath.Abs(filepath.Join("..", shots)); err != nil {
 			t.Fatal(err)
 		}
 	}
