@@ -170,7 +170,7 @@ func (f *fakeAnnouncements) ListAnnouncements(_ context.Context, filter readmode
 func TestListAnnouncementsActive(t *testing.T) {
 	fake := &fakeAnnouncements{out: []helpdesk.Announcement{{ID: activeOutage, Kind: helpdesk.AnnouncementOutage,
 		LinkedCases: []helpdesk.LinkedCase{{ID: "c1", Reporter: "eva"}}, LinkedCount: 1}}}
-	ts := newServerWith(t, func(c *Config) { c.Announcements = fake })
+	ts := newServerWith(t, func(c *serverConfig) { c.Announcements = fake })
 	resp, body := call{method: "GET", path: "/api/v1/announcements?active=true&limit=5", token: "dev:ola"}.do(t, ts.Server)
 	if resp.StatusCode != 200 {
 		t.Fatalf("%d %s", resp.StatusCode, body)
@@ -186,7 +186,7 @@ func TestListAnnouncementsActive(t *testing.T) {
 
 func TestLinkOnCreateAndByStepReachTheWorkflow(t *testing.T) {
 	mc := &mocks.Client{}
-	ts := newServerWith(t, func(c *Config) { c.Temporal = mc })
+	ts := newServerWith(t, func(c *serverConfig) { c.Temporal = mc })
 	seedAnnouncements(t, ts)
 	want := helpdesk.AnnouncementLink{ID: activeOutage, Reference: helpdesk.AnnouncementReference(activeOutage), Title: "ESA er nede"}
 

@@ -1,84 +1,55 @@
 package api
 
 import (
-	"encoding/json"
 	"net/http"
 
-	"github.com/brukerhjelp/brukerhjelp/internal/audit"
-	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 )
 
-// historyEvent is one entry of a case's history (API.md section 6).
-type historyEvent = audit.HistoryEvent
-
 func (s *Server) handleHistory(w http.ResponseWriter, r *http.Request) {
-	c, p := s.visibleCase(r)
-	if p != nil {
-		writeProblem(w, p)
-		return
-	}
-	if !s.recordRead(w, r, audit.ReadHistory, c.ID) {
-		return
-	}
-	evs, err := s.store.ReadStream(r.Context(), helpdesk.Stream(c.ID), 0, 0)
+	evs, err := s.desk.History(r.Context(), s.actor(r), r.PathValue("ref"))
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "read history", "case", c.ID, "error", err)
-		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+		s.fail(w, r, err)
 		return
 	}
-	actor := userFrom(r.Context()).Actor()
-	seesInternal := actor.Has(helpdesk.RoleCaseworker) || actor.Has(helpdesk.RoleAuditor)
-	out := make([]historyEvent, 0, len(evs))
-	for _, e := range evs {
-		if !seesInternal && isInternal(e.Type, e.Data) {
-			continue
-		}
-		out = append(out, audit.HistoryOf(e))
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, evs)
 }
 
 func (s *Server) handleVerifyCase(w http.ResponseWriter, r *http.Request) {
-	c, p := s.visibleCase(r)
-	if p != nil {
-		writeProblem(w, p)
-		return
-	}
-	if !s.recordRead(w, r, audit.ReadVerifyCase, c.ID) {
-		return
-	}
-	res, err := s.store.Verify(r.Context(), helpdesk.Stream(c.ID))
+	res, err := s.desk.VerifyCase(r.Context(), s.actor(r), r.PathValue("ref"))
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "verify", "case", c.ID, "error", err)
-		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
 }
 
 func (s *Server) handleVerifyAll(w http.ResponseWriter, r *http.Request) {
-	a := userFrom(r.Context()).Actor()
-	if !a.Has(helpdesk.RoleAuditor) && !a.Has(helpdesk.RoleServiceOwner) {
-		writeProblem(w, problem(r, http.StatusForbidden, "", "bare revisorer og tjenesteeier kan verifisere hele arkivet", "only auditors and the service owner may verify the whole record"))
-		return
-	}
-	if !s.recordRead(w, r, audit.ReadVerifyAll, "") {
-		return
-	}
-	res, err := s.store.VerifyAll(r.Context())
+	res, err := s.desk.VerifyAll(r.Context(), s.actor(r))
 	if err != nil {
-		s.log.ErrorContext(r.Context(), "verify all", "error", err)
-		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+		s.fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
 }
 
-// isInternal reports whether an event is for caseworkers' eyes only.
-func isInternal(eventType string, data []byte) bool {
-	if eventType != (helpdesk.CommentAdded{}).EventType() {
-		return false
+func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
+	ex, err := s.desk.ExplainSLA(r.Context(), s.actor(r), r.PathValue("ref"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	var c helpdesk.CommentAdded
-	return json.Unmarshal(data, &c) != nil || c.Internal
+	writeJSON(w, http.StatusOK, ex)
+}
+
+// handleAuditReads answers GET /audit/reads?from=&to=: who read the record
+// in the period, oldest first. Reading it is recorded too.
+func (s *Server) handleAuditReads(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	log, err := s.desk.AuditReads(r.Context(), s.actor(r), desk.Period{From: q.Get("from"), To: q.Get("to")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, log)
 }

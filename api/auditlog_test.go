@@ -116,7 +116,7 @@ func TestReadsOfTheRecordAreRecorded(t *testing.T) {
 // reads go on.
 func TestAnUnrecordedReadIsRefused(t *testing.T) {
 	rm := reportModel(t)
-	srv := newServerWith(t, func(c *Config) { c.Store, c.Reports = failingLog{c.Store}, rm })
+	srv := newServerWith(t, func(c *serverConfig) { c.Store, c.Reports = failingLog{c.Store}, rm })
 	appendCase(t, srv.store, 1, "ola")
 	for _, c := range []call{
 		{method: "GET", path: "/api/v1/cases/BH-2026-000001/history", token: "dev:siri"},

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
-	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/people"
 )
@@ -31,7 +31,7 @@ type DevTokens struct {
 	Directory *directory.Directory
 	// Store, when set, also admits users that new-user cases created, from
 	// their start date.
-	Store eventstore.Store
+	Store people.Reader
 }
 
 // Authenticate implements Authenticator.
@@ -55,12 +55,19 @@ func (d DevTokens) Authenticate(ctx context.Context, token string) (directory.Us
 
 type userKey struct{}
 
-func userFrom(ctx context.Context) directory.User {
-	u, _ := ctx.Value(userKey{}).(directory.User)
-	return u
+// caller is the authenticated user and the actor the desk decides with.
+type caller struct {
+	user  directory.User
+	actor helpdesk.Actor
 }
 
-// authenticated wraps h so it runs only for a known user.
+func userFrom(ctx context.Context) directory.User {
+	c, _ := ctx.Value(userKey{}).(caller)
+	return c.user
+}
+
+// authenticated wraps h so it runs only for a known user whose account
+// the desk accepts (a departure disables it).
 func (s *Server) authenticated(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
@@ -77,10 +84,10 @@ func (s *Server) authenticated(h http.HandlerFunc) http.HandlerFunc {
 			writeProblem(w, problem(r, http.StatusUnauthorized, "", "ugyldig eller utløpt token", "invalid or expired token"))
 			return
 		}
-		// A departure disables the account: the record has the last word.
-		if p, err := people.Read(r.Context(), s.store, u.Username); err != nil || p.Disabled {
+		actor, err := s.desk.Actor(r.Context(), u)
+		if err != nil {
 			reason := "account disabled by a departure"
-			if err != nil {
+			if !desk.IsKind(err, desk.Unauthenticated) {
 				reason = err.Error()
 			}
 			noteAuthFailure(r, reason)
@@ -89,12 +96,13 @@ func (s *Server) authenticated(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		noteUser(r, u.Username)
-		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, u)))
+		h(w, r.WithContext(context.WithValue(r.Context(), userKey{}, caller{user: u, actor: actor})))
 	}
 }
 
 // actor is the caller as the domain sees them today, including whom they
 // stand in for as a deputy.
 func (s *Server) actor(r *http.Request) helpdesk.Actor {
-	return s.dir.ActorOn(userFrom(r.Context()), time.Now().In(helpdesk.Oslo).Format(time.DateOnly))
+	c, _ := r.Context().Value(userKey{}).(caller)
+	return c.actor
 }

@@ -24,7 +24,7 @@ func TestAnUpdateTemporalGaveUpOnIsA503(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			mc := &mocks.Client{}
-			ts := newServerWith(t, func(c *Config) { c.Temporal = mc })
+			ts := newServerWith(t, func(c *serverConfig) { c.Temporal = mc })
 			mc.On("NewWithStartWorkflowOperation", mock.Anything, workflows.CaseWorkflowName, mock.Anything).Return(nil).Once()
 			mc.On("UpdateWithStartWorkflow", mock.Anything, mock.Anything).Return(nil, cause).Once()
 			resp, b := call{method: "POST", path: "/api/v1/cases", token: "dev:ola", contentType: "application/json",

@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
@@ -99,7 +100,7 @@ func TestInternalCommentsNeverReachEmployees(t *testing.T) {
 				}
 				continue
 			}
-			var evs []historyEvent
+			var evs []desk.HistoryEvent
 			if err := json.Unmarshal(body, &evs); err != nil {
 				t.Fatal(err)
 			}

@@ -12,14 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
 // newListServer is newTestServer with a read model behind the lists.
-func newListServer(t *testing.T, lists Lister) *httptest.Server {
+func newListServer(t *testing.T, lists desk.Lists) *httptest.Server {
 	t.Helper()
-	return newServerWith(t, func(c *Config) { c.Lists = lists }).Server
+	return newServerWith(t, func(c *serverConfig) { c.Lists = lists }).Server
 }
 
 // listDesk is a read model with six cases, written as the projector

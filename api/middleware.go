@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 )
 
@@ -20,7 +21,7 @@ type exchange struct {
 	http.ResponseWriter
 	status  int
 	user    string
-	action  Action
+	action  desk.Action
 	reason  string // why authentication failed; never sent to the caller
 	problem *Problem
 }
@@ -74,7 +75,7 @@ func noteAuthFailure(r *http.Request, reason string) {
 	}
 }
 
-func noteAction(r *http.Request, a Action) {
+func noteAction(r *http.Request, a desk.Action) {
 	if e := exchangeOf(r); e != nil {
 		e.action = a
 	}

@@ -44,7 +44,7 @@ func newNotificationServer(t *testing.T) (*httptest.Server, *readmodel.DB) {
 			t.Fatal(err)
 		}
 	}
-	srv := newServerWith(t, func(c *Config) { c.Notifications = rm })
+	srv := newServerWith(t, func(c *serverConfig) { c.Notifications = rm })
 	return srv.Server, rm
 }
 

@@ -325,7 +325,7 @@ func TestNewOIDCRefusesToStartWithoutAProvider(t *testing.T) {
 func TestProductionAPIRefusesDevTokens(t *testing.T) {
 	iss := newTestIssuer(t)
 	auth := newTestOIDC(t, iss, OIDCConfig{})
-	srv := newServerWith(t, func(c *Config) { c.Auth = auth }).Server
+	srv := newServerWith(t, func(c *serverConfig) { c.Auth = auth }).Server
 
 	c := iss.claims("ola")
 	c["roles"] = []string{"caseworker"}

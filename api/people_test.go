@@ -14,7 +14,7 @@ import (
 // The record decides who may log in: a departure disables an account, and
 // a new-user case creates one from its start date.
 func TestTheRecordDecidesWhoMayLogIn(t *testing.T) {
-	ts := newServerWith(t, func(c *Config) { c.Auth = DevTokens{Directory: c.Directory, Store: c.Store} })
+	ts := newServerWith(t, func(c *serverConfig) { c.Auth = DevTokens{Directory: c.Directory, Store: c.Store} })
 	srv, store := ts.Server, ts.store
 	record := func(username string, e helpdesk.PersonEvent) {
 		data, _ := json.Marshal(e)

@@ -17,63 +17,16 @@ import (
 
 	"go.temporal.io/sdk/client"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
-// demoUsers is the column order of the policy table below.
+// demoUsers are the demo organisation's users (API.md section 2).
 var demoUsers = []string{"ola", "eva", "kari", "jon", "per", "lise", "arne", "siri", "tor", "nina"}
-
-// wantPolicy is the whole authorization table, every demo user against
-// every action: Y allowed, - refused. It is written out, not derived,
-// so a change to the policy has to be a change here too.
-var wantPolicy = []struct {
-	action Action
-	users  string
-}{
-	//                                                  ola eva kari jon per lise arne siri tor nina
-	{ActionMe /*                                   */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionListCases /*                            */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionReadCase /*                             */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionHistory /*                              */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionSLA /*                                  */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionVerifyCase /*                           */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionCaseState /*                            */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionListTasks /*                            */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionListAnnouncements /*                    */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionReadAnnouncement /*                     */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionNotifications /*                        */, "Y   Y   Y    Y   Y   Y    Y    Y    Y   Y"},
-	{ActionReadNotification /*                     */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionVerifyAll /*                            */, "-   -   -    -   -   -    -    Y    -   Y"},
-	{ActionAuditExport /*                          */, "-   -   -    -   -   -    -    Y    -   -"},
-	{ActionKPI /*                                  */, "-   -   -    -   -   -    -    Y    -   Y"},
-	{ActionAuditReads /*                           */, "-   -   -    -   -   -    -    Y    -   -"},
-	{ActionCreateCase /*                           */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionCreate(helpdesk.KindIncident) /*        */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionCreate(helpdesk.KindGuidance) /*        */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionCreate(helpdesk.KindOrder) /*           */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionCreate(helpdesk.KindNewUser) /*         */, "-   -   Y    Y   -   -    -    -    -   -"},
-	{ActionCreate(helpdesk.KindESAAccess) /*       */, "-   -   Y    Y   -   -    -    -    -   -"},
-	{ActionCreate(helpdesk.KindDeparture) /*       */, "-   -   Y    Y   -   -    -    -    -   -"},
-	{ActionClaim /*                                */, "-   -   -    -   Y   Y    Y    -    -   -"},
-	{ActionAssign /*                               */, "-   -   -    -   Y   Y    Y    -    -   -"},
-	{ActionLink /*                                 */, "-   -   -    -   Y   Y    Y    -    -   -"},
-	{ActionRequest /*                              */, "-   -   -    -   Y   Y    Y    -    -   -"},
-	{ActionResolve /*                              */, "-   -   -    -   Y   Y    Y    -    -   -"},
-	{ActionComment /*                              */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionReply /*                                */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionConfirm /*                              */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionReopen /*                               */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionCancel /*                               */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
-	{ActionComplete /*                             */, "-   -   Y    Y   Y   Y    Y    -    -   Y"},
-	{ActionCreateAnnouncement /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
-	{ActionResolveAnnouncement /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
-}
-
-// someDay is outside every demo delegation.
-const someDay = "2026-03-04"
 
 func demoActor(t *testing.T, dir *directory.Directory, name, date string) helpdesk.Actor {
 	t.Helper()
@@ -82,64 +35,6 @@ func demoActor(t *testing.T, dir *directory.Directory, name, date string) helpde
 		t.Fatalf("demo user %s missing", name)
 	}
 	return dir.ActorOn(u, date)
-}
-
-func TestPolicyTableInFull(t *testing.T) {
-	dir := directory.Demo()
-	seen := map[Action]bool{}
-	for _, row := range wantPolicy {
-		cells := strings.Fields(row.users)
-		if len(cells) != len(demoUsers) {
-			t.Fatalf("%s: %d cells, want %d", row.action, len(cells), len(demoUsers))
-		}
-		if seen[row.action] {
-			t.Errorf("%s appears twice in the table", row.action)
-		}
-		seen[row.action] = true
-		for i, name := range demoUsers {
-			want := cells[i] == "Y"
-			if got := Allowed(demoActor(t, dir, name, someDay), row.action); got != want {
-				t.Errorf("%s %s: allowed = %v, want %v", name, row.action, got, want)
-			}
-		}
-	}
-	for a := range policy {
-		if !seen[a] {
-			t.Errorf("the policy has %s, which this table does not test", a)
-		}
-	}
-	if Allowed(demoActor(t, dir, "per", someDay), "case.delete") {
-		t.Error("an action the policy does not know is allowed")
-	}
-}
-
-func TestPolicyDeputiesAndReadOnlyAuditors(t *testing.T) {
-	dir := directory.Demo()
-	// Jon stands in for Kari over Christmas; he may complete tasks anyway.
-	if a := demoActor(t, dir, "jon", "2026-12-24"); !slices.Equal(a.Deputising, []string{"kari"}) || !Allowed(a, ActionComplete) {
-		t.Errorf("jon at Christmas: %+v, allowed %v", a, Allowed(a, ActionComplete))
-	}
-	tests := []struct {
-		name  string
-		actor helpdesk.Actor
-		act   Action
-		want  bool
-	}{
-		{"an employee deputising for an approver completes tasks", helpdesk.Actor{Username: "vikar", Roles: []helpdesk.Role{helpdesk.RoleEmployee}, Deputising: []string{"kari"}}, ActionComplete, true},
-		{"an employee deputising for nobody does not", helpdesk.Actor{Username: "vikar", Roles: []helpdesk.Role{helpdesk.RoleEmployee}}, ActionComplete, false},
-		{"an auditor deputising still does not", helpdesk.Actor{Username: "rev", Roles: []helpdesk.Role{helpdesk.RoleAuditor}, Deputising: []string{"kari"}}, ActionComplete, false},
-		{"an auditor who is also a caseworker may not claim", helpdesk.Actor{Username: "rev", Roles: []helpdesk.Role{helpdesk.RoleCaseworker, helpdesk.RoleAuditor}}, ActionClaim, false},
-		{"an auditor who is also an employee may not report", helpdesk.Actor{Username: "rev", Roles: []helpdesk.Role{helpdesk.RoleEmployee, helpdesk.RoleAuditor}}, ActionCreate(helpdesk.KindIncident), false},
-		{"an auditor who is also a caseworker reads", helpdesk.Actor{Username: "rev", Roles: []helpdesk.Role{helpdesk.RoleCaseworker, helpdesk.RoleAuditor}}, ActionHistory, true},
-		{"a user with no role may read their cases", helpdesk.Actor{Username: "ny"}, ActionReadCase, true},
-		{"a user with no role may report", helpdesk.Actor{Username: "ny"}, ActionCreate(helpdesk.KindIncident), true},
-		{"a kind nobody knows", helpdesk.Actor{Username: "ola", Roles: []helpdesk.Role{helpdesk.RoleManager}}, ActionCreate("complaint"), false},
-	}
-	for _, tt := range tests {
-		if got := Allowed(tt.actor, tt.act); got != tt.want {
-			t.Errorf("%s: allowed = %v, want %v", tt.name, got, tt.want)
-		}
-	}
 }
 
 func TestEveryRouteNamesAnAction(t *testing.T) {
@@ -156,12 +51,12 @@ func TestEveryRouteNamesAnAction(t *testing.T) {
 			t.Errorf("%s %s has no action", rt.method, rt.path)
 			continue
 		}
-		if _, ok := policy[act]; !ok {
+		if !slices.Contains(desk.Actions(), act) {
 			t.Errorf("%s %s: action %s is not in the policy", rt.method, rt.path, act)
 		}
 	}
 	for key, act := range routeActions {
-		if _, ok := policy[act]; !ok {
+		if !slices.Contains(desk.Actions(), act) {
 			t.Errorf("%s: action %s is not in the policy", key, act)
 		}
 	}
@@ -191,7 +86,25 @@ type testServer struct {
 	logs  *lockedWriter
 }
 
-func newServerWith(t testing.TB, edit func(*Config)) testServer {
+// serverConfig is what a test server is built from: the desk's parts and
+// the door's.
+type serverConfig struct {
+	// Workflows, when set, replaces the case engine on Temporal.
+	Workflows     desk.Workflows
+	Temporal      desk.TemporalClient
+	Store         desk.Record
+	Directory     *directory.Directory
+	Lists         desk.Lists
+	Notifications desk.Notifications
+	Reports       desk.Reports
+	Announcements desk.Announcements
+	Attachments   *attachments.Store
+	Auth          Authenticator
+	Logger        *slog.Logger
+	RateLimit     RateLimit
+}
+
+func newServerWith(t testing.TB, edit func(*serverConfig)) testServer {
 	t.Helper()
 	store, err := sqlitestore.Open(filepath.Join(t.TempDir(), "events.db"))
 	if err != nil {
@@ -205,12 +118,20 @@ func newServerWith(t testing.TB, edit func(*Config)) testServer {
 	t.Cleanup(tc.Close)
 	dir := directory.Demo()
 	logs := &lockedWriter{}
-	cfg := Config{Temporal: tc, Store: store, Directory: dir, Auth: DevTokens{Directory: dir},
+	cfg := serverConfig{Temporal: tc, Store: store, Directory: dir, Auth: DevTokens{Directory: dir},
 		Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), RateLimit: RateLimit{PerSecond: -1}}
 	if edit != nil {
 		edit(&cfg)
 	}
-	s, err := New(cfg)
+	if cfg.Workflows == nil {
+		cfg.Workflows = desk.Temporal(cfg.Temporal)
+	}
+	d, err := desk.New(desk.Config{Workflows: cfg.Workflows, Record: cfg.Store, Directory: cfg.Directory,
+		Lists: cfg.Lists, Notifications: cfg.Notifications, Reports: cfg.Reports, Announcements: cfg.Announcements, Attachments: cfg.Attachments})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Config{Desk: d, Auth: cfg.Auth, Logger: cfg.Logger, RateLimit: cfg.RateLimit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +185,7 @@ func TestPolicyIsEnforcedOnEveryRoute(t *testing.T) {
 			actor := demoActor(t, dir, name, time.Now().In(helpdesk.Oslo).Format(time.DateOnly))
 			variants := []struct {
 				c   call
-				act Action
+				act desk.Action
 			}{{routeCall(rt.method, rt.path, name), routeActions[rt.method+" "+rt.path]}}
 			if rt.method == "POST" && rt.path == "/api/v1/cases" {
 				for _, k := range kinds {
@@ -272,15 +193,15 @@ func TestPolicyIsEnforcedOnEveryRoute(t *testing.T) {
 					c.body = `{"kind":"` + string(k) + `"}`
 					variants = append(variants, struct {
 						c   call
-						act Action
-					}{c, ActionCreate(k)})
+						act desk.Action
+					}{c, desk.ActionCreate(k)})
 				}
 			}
 			for _, v := range variants {
 				calls++
 				resp, body := v.c.do(t, srv.Server)
 				refused := resp.StatusCode == 403 && strings.Contains(string(body), string(v.act))
-				if want := !Allowed(actor, v.act); refused != want {
+				if want := !desk.Allowed(actor, v.act); refused != want {
 					t.Errorf("%s %s %s as %s: %d %s; want refused=%v", rt.method, v.c.path, v.c.body, name, resp.StatusCode, body, want)
 				}
 				if resp.StatusCode >= 400 && resp.Header.Get("Content-Type") != "application/problem+json" {
@@ -361,7 +282,7 @@ func refusals(t *testing.T, logs *lockedWriter) []logEntry {
 }
 
 func TestRefusalsAreLogged(t *testing.T) {
-	srv := newServerWith(t, func(c *Config) { c.RateLimit = RateLimit{PerSecond: 0.001, Burst: 1} })
+	srv := newServerWith(t, func(c *serverConfig) { c.RateLimit = RateLimit{PerSecond: 0.001, Burst: 1} })
 	caseID := appendCase(t, srv.store, 1, "ola")
 	calls := []call{
 		{method: "GET", path: "/api/v1/me"},                                             // 401: no token
@@ -402,7 +323,7 @@ func TestConflictsAreLogged(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /api/v1/cases/{ref}/claim", func(w http.ResponseWriter, r *http.Request) {
 		noteUser(r, "per")
-		noteAction(r, ActionClaim)
+		noteAction(r, desk.ActionClaim)
 		writeProblem(w, problem(r, http.StatusConflict, "", "saken er allerede tatt av lise", "the case is already held by lise"))
 	})
 	srv.api.mux = mux
@@ -417,7 +338,7 @@ func TestConflictsAreLogged(t *testing.T) {
 }
 
 func TestRateLimitPerUser(t *testing.T) {
-	srv := newServerWith(t, func(c *Config) { c.RateLimit = RateLimit{PerSecond: 0.01, Burst: 2} })
+	srv := newServerWith(t, func(c *serverConfig) { c.RateLimit = RateLimit{PerSecond: 0.01, Burst: 2} })
 	me := func(user string) *http.Response {
 		resp, _ := call{method: "GET", path: "/api/v1/me", token: "dev:" + user}.do(t, srv.Server)
 		return resp
@@ -540,14 +461,14 @@ func TestSecurityHeadersOnEveryAnswer(t *testing.T) {
 }
 
 // panicLister fails the way a bug does.
-type panicLister struct{ Lister }
+type panicLister struct{ desk.Lists }
 
 func (panicLister) ListCases(context.Context, readmodel.Filter) (readmodel.Page, error) {
 	panic("secret: postgres://admin:hunter2@db/readmodel")
 }
 
 func TestPanicIsA500WithoutInternals(t *testing.T) {
-	srv := newServerWith(t, func(c *Config) { c.Lists = panicLister{} })
+	srv := newServerWith(t, func(c *serverConfig) { c.Lists = panicLister{} })
 	resp, body := call{method: "GET", path: "/api/v1/cases", token: "dev:per"}.do(t, srv.Server)
 	var p Problem
 	if err := json.Unmarshal(body, &p); err != nil || resp.StatusCode != 500 || p.Status != 500 ||

@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 )
 
 // Problem is an RFC 9457 problem detail.
@@ -87,8 +90,9 @@ func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) *Pro
 		}
 		return problem(r, http.StatusBadRequest, "", "forespørselen mangler innhold", "the request body is empty")
 	case errors.As(err, &typeErr):
-		return problem(r, http.StatusBadRequest, typeErr.Field,
-			fmt.Sprintf("feltet %q har feil type", typeErr.Field), fmt.Sprintf("field %q has the wrong type", typeErr.Field))
+		field := fieldPath(v, typeErr.Field)
+		return problem(r, http.StatusBadRequest, field,
+			fmt.Sprintf("feltet %q har feil type", field), fmt.Sprintf("field %q has the wrong type", field))
 	case errors.As(err, &synErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return problem(r, http.StatusBadRequest, "", "forespørselen er ikke gyldig JSON", "the request body is not valid JSON")
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
@@ -99,8 +103,62 @@ func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) *Pro
 	return problem(r, http.StatusBadRequest, "", "forespørselen kunne ikke leses", "the request body could not be read")
 }
 
+// fieldPath is a field as the caller wrote it: encoding/json names a
+// field of an embedded struct with the struct's Go name in front
+// ("OpenRequest.title"), which the caller never saw.
+func fieldPath(v any, field string) string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return field
+	}
+	for i := range t.NumField() {
+		if f := t.Field(i); f.Anonymous {
+			if rest, ok := strings.CutPrefix(field, f.Name+"."); ok {
+				return rest
+			}
+		}
+	}
+	return field
+}
+
 // isJSON reports whether a Content-Type names JSON.
 func isJSON(ct string) bool {
 	mt := strings.TrimSpace(strings.Split(ct, ";")[0])
 	return strings.EqualFold(mt, "application/json")
+}
+
+// fail answers a desk method's error: a refusal as the problem of its
+// kind, in the caller's language, anything else as a 500 without
+// internals (logged).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	e, ok := desk.AsError(err)
+	if !ok {
+		s.log.ErrorContext(r.Context(), "request failed", "path", r.URL.Path, "error", err)
+		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
+		return
+	}
+	status := map[desk.Kind]int{
+		desk.Invalid:         http.StatusBadRequest,
+		desk.Forbidden:       http.StatusForbidden,
+		desk.NotFound:        http.StatusNotFound,
+		desk.Conflict:        http.StatusConflict,
+		desk.Busy:            http.StatusServiceUnavailable,
+		desk.Unavailable:     http.StatusServiceUnavailable,
+		desk.Unauthenticated: http.StatusUnauthorized,
+	}[e.Kind]
+	if status == 0 {
+		status = http.StatusBadRequest
+	}
+	if status == http.StatusServiceUnavailable {
+		if _, bare := err.(*desk.Error); !bare {
+			// A refusal with a cause (a read that could not be recorded):
+			// the operator needs the cause.
+			s.log.ErrorContext(r.Context(), "request refused for now", "path", r.URL.Path, "error", err)
+		}
+		w.Header().Set("Retry-After", "5")
+	}
+	writeProblem(w, problem(r, status, e.Field, e.Message, e.English))
 }

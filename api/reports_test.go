@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
@@ -61,7 +62,7 @@ func reportModel(t *testing.T) *readmodel.DB {
 
 func TestKPIReport(t *testing.T) {
 	rm := reportModel(t)
-	srv := newServerWith(t, func(c *Config) { c.Reports = rm })
+	srv := newServerWith(t, func(c *serverConfig) { c.Reports = rm })
 	week := "/api/v1/reports/kpi?from=2026-03-02&to=2026-03-06"
 
 	for _, user := range []string{"nina", "siri"} {
@@ -168,11 +169,11 @@ func TestKPIWithoutReadModelIs503(t *testing.T) {
 }
 
 // failingLog is an event store that cannot take audit-log appends.
-type failingLog struct{ eventstore.Store }
+type failingLog struct{ desk.Record }
 
 func (f failingLog) Append(ctx context.Context, stream string, exp eventstore.ExpectedRevision, evs ...eventstore.EventData) (eventstore.AppendResult, error) {
 	if strings.HasPrefix(stream, "auditlog-") {
 		return eventstore.AppendResult{}, errors.New("disk full")
 	}
-	return f.Store.Append(ctx, stream, exp, evs...)
+	return f.Record.Append(ctx, stream, exp, evs...)
 }

@@ -1,6 +1,7 @@
-// Package api is Brukerhjelp's HTTP API (API.md). Handlers hold only
-// clients: Temporal to start and steer case workflows, the event store to
-// read the record. They never decide domain rules themselves.
+// Package api is Brukerhjelp's JSON door (docs/API.md): it authenticates
+// the caller, decodes and checks the shape of each request, calls the
+// application layer (internal/desk), which decides everything else, and
+// maps its answers to JSON and its refusals to problem+json.
 package api
 
 import (
@@ -13,75 +14,41 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/sdk/client"
 
-	"github.com/brukerhjelp/brukerhjelp/internal/audit"
-	"github.com/brukerhjelp/brukerhjelp/internal/catalog"
-	"github.com/brukerhjelp/brukerhjelp/internal/directory"
-	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
-	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
-	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
 // Config holds what the API depends on.
 type Config struct {
+	// Desk is the application layer every handler calls.
+	Desk *desk.Desk
+	Auth Authenticator
 	// Collectors add metrics to GET /metrics (the projector's progress).
 	Collectors []prometheus.Collector
-	Temporal   client.Client
-	Store      eventstore.Store
-	Directory  *directory.Directory
-	Auth       Authenticator
 	// Ready reports whether every part the API needs is up (GET /readyz).
 	Ready  func(ctx context.Context) error
 	Logger *slog.Logger
-	// Policy is what new cases run under; zero means the defaults.
-	Policy *workflows.CasePolicy
-	// Catalog is the standard catalog; nil means the built-in one.
-	Catalog helpdesk.Catalog
-	// Lists serves GET /cases and GET /tasks (api/list.go); nil answers
-	// those with 503.
-	Lists Lister
 	// RateLimit is each user's request budget (api/ratelimit.go); zero
 	// means DefaultRateLimit.
 	RateLimit RateLimit
-	// Notifications serves GET /notifications and POST
-	// /notifications/{id}/read (api/notifications.go); nil answers those
-	// with 503.
-	Notifications Notifications
-	// Reports serves GET /reports/kpi (api/reports.go); nil answers it
-	// with 503.
-	Reports Reports
-	// Announcements serves GET /announcements (api/announcements.go);
-	// nil answers it with 503.
-	Announcements AnnouncementLister
 }
 
 // Server serves the HTTP API.
 type Server struct {
-	metrics  *metrics
-	temporal client.Client
-	store    eventstore.Store
-	dir      *directory.Directory
-	auth     Authenticator
-	ready    func(ctx context.Context) error
-	log      *slog.Logger
-	policy   workflows.CasePolicy
-	catalog  helpdesk.Catalog
-	lists    Lister          // api/list.go
-	notes    Notifications   // api/notifications.go
-	limit    *limiter        // api/ratelimit.go; nil: no limit
-	reports  Reports         // api/reports.go
-	reads    *audit.Recorder // api/auditlog.go: reads of the record, recorded
-	// announcements lists announcements (api/announcements.go).
-	announcements AnnouncementLister
-	mux           *http.ServeMux
+	desk    *desk.Desk
+	metrics *metrics
+	auth    Authenticator
+	ready   func(ctx context.Context) error
+	log     *slog.Logger
+	limit   *limiter // api/ratelimit.go; nil: no limit
+	mux     *http.ServeMux
 }
 
 // New builds the API; every dependency but Ready and Logger is required.
 func New(cfg Config) (*Server, error) {
-	if cfg.Temporal == nil || cfg.Store == nil || cfg.Directory == nil || cfg.Auth == nil {
-		return nil, errors.New("api: temporal client, event store, directory and authenticator are required")
+	if cfg.Desk == nil || cfg.Auth == nil {
+		return nil, errors.New("api: the desk and an authenticator are required")
 	}
 	if cfg.Ready == nil {
 		cfg.Ready = func(context.Context) error { return nil }
@@ -92,16 +59,7 @@ func New(cfg Config) (*Server, error) {
 	// Lines logged with a request's context name its correlation ID and
 	// case reference (api/middleware.go).
 	cfg.Logger = slog.New(logctx.Handler(cfg.Logger.Handler()))
-	policy := workflows.DefaultCasePolicy()
-	if cfg.Policy != nil {
-		policy = *cfg.Policy
-	}
-	if cfg.Catalog == nil {
-		cfg.Catalog = catalog.Default()
-	}
-	s := &Server{temporal: cfg.Temporal, store: cfg.Store, dir: cfg.Directory, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger,
-		policy: policy, catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications,
-		reports: cfg.Reports, reads: audit.NewRecorder(cfg.Store), announcements: cfg.Announcements}
+	s := &Server{desk: cfg.Desk, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger}
 	s.limit = newLimiter(cfg.RateLimit)
 	m, err := newMetrics(cfg.Collectors)
 	if err != nil {
@@ -145,6 +103,8 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/cases/{ref}/cancel", false, s.handleStep},
 		{"POST", "/api/v1/cases/{ref}/link", false, s.handleStep},
 		{"GET", "/api/v1/cases/{ref}/history", false, s.handleHistory},
+		{"GET", "/api/v1/cases/{ref}/attachments/{sha256}", false, s.handleGetAttachment}, // api/attachments.go
+		{"POST", "/api/v1/attachments", false, s.handleUploadAttachment},                  // api/attachments.go
 		{"GET", "/api/v1/cases/{ref}/sla", false, s.handleSLA},
 		{"GET", "/api/v1/cases/{ref}/state", false, s.handleCaseState}, // api/replay.go
 		{"GET", "/api/v1/audit/export", false, s.handleAuditExport},    // api/replay.go
@@ -224,23 +184,12 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	u := userFrom(r.Context())
-	writeJSON(w, http.StatusOK, struct {
-		Username    string   `json:"username"`
-		DisplayName string   `json:"displayName"`
-		Email       string   `json:"email"`
-		Roles       []string `json:"roles"`
-		Unit        string   `json:"unit"`
-		Groups      []string `json:"groups"`
-	}{u.Username, u.DisplayName, u.Email, roleNames(u), u.Unit, u.Groups})
-}
-
-func roleNames(u directory.User) []string {
-	out := make([]string, len(u.Roles))
-	for i, r := range u.Roles {
-		out[i] = string(r)
+	p, err := s.desk.Me(s.actor(r), userFrom(r.Context()))
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	return out
+	writeJSON(w, http.StatusOK, p)
 }
 
 //go:embed openapi.json

@@ -19,6 +19,8 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/activities"
 	"github.com/brukerhjelp/brukerhjelp/api"
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/devserver"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
@@ -260,20 +262,28 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 
 	policy := workflows.DefaultCasePolicy()
 	policy.AutoAssign = f.autoAssign
+	// The application layer: every door (the JSON API, mail in) goes
+	// through it.
+	dk, err := desk.New(desk.Config{
+		Workflows: desk.Temporal(tc),
+		Record:    store,
+		Directory: dir,
+		Policy:    &policy,
+		// Lists, notifications, reports and announcements come from the
+		// read model.
+		Lists: rm, Notifications: rm, Reports: rm, Announcements: rm,
+		// Uploaded files, beside those that came by mail.
+		Attachments: &attachments.Store{Dir: filepath.Join(f.dataDir, "attachments")},
+	})
+	if err != nil {
+		return nil, err
+	}
 	srv, err := api.New(api.Config{
-		Policy:     &policy,
+		Desk:       dk,
 		Collectors: slices.Concat(proj.Collectors(), dispatcher.Collectors(), workerMetrics.Collectors()),
-		Temporal:   tc,
-		Store:      store,
-		Directory:  dir,
 		Auth:       api.DevTokens{Directory: dir, Store: store},
 		Logger:     log,
-		Lists:      rm, // read model
-		// In-app notifications, also from the read model.
-		Notifications: rm,
-		Reports:       rm, // GET /reports/kpi
-		Announcements: rm, // api/announcements.go
-		RateLimit:     f.rateLimit,
+		RateLimit:  f.rateLimit,
 		Ready: func(ctx context.Context) error {
 			if _, err := tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)
@@ -318,7 +328,7 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 
 	if f.smtpAddr != "off" {
 		// Mail in: incidents and replies by mail (docs/MAIL.md).
-		in, err := mailin.New(mailin.Options{Desk: srv, Users: dir, AttachmentDir: filepath.Join(f.dataDir, "attachments"),
+		in, err := mailin.New(mailin.Options{Desk: dk, Users: dir, AttachmentDir: filepath.Join(f.dataDir, "attachments"),
 			Logger: log.With("component", "mailin")})
 		if err != nil {
 			return nil, err

@@ -22,7 +22,9 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/activities"
 	"github.com/brukerhjelp/brukerhjelp/api"
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
 	"github.com/brukerhjelp/brukerhjelp/internal/config"
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
@@ -205,9 +207,14 @@ func runAPI(ctx context.Context) error {
 		}
 	}()
 	defer func() { stopProj(); <-projDone }()
+	dk, err := desk.New(desk.Config{Workflows: desk.Temporal(d.tc), Record: d.store, Directory: d.dir,
+		Lists: d.rm, Notifications: d.rm, Reports: d.rm, Announcements: d.rm,
+		Attachments: &attachments.Store{Dir: attachmentDir(cfg)}})
+	if err != nil {
+		return err
+	}
 	srv, err := api.New(api.Config{
-		Temporal: d.tc, Store: d.store, Directory: d.dir, Auth: auth, Logger: d.log,
-		Lists: d.rm, Notifications: d.rm, Reports: d.rm, Announcements: d.rm, Collectors: proj.Collectors(),
+		Desk: dk, Auth: auth, Logger: d.log, Collectors: proj.Collectors(),
 		Ready: func(ctx context.Context) error {
 			if _, err := d.tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)
@@ -306,6 +313,18 @@ func runHealthcheck(ctx context.Context, args []string) error {
 		return fmt.Errorf("no worker of host %s polls task queue %s", probe.Hostname(), workflows.TaskQueue)
 	}
 	return nil
+}
+
+// attachmentDir is where uploaded files are kept: ATTACHMENT_DIR, else
+// "attachments" beside a SQLite read model, else ./attachments.
+func attachmentDir(cfg config.Config) string {
+	if cfg.AttachmentDir != "" {
+		return cfg.AttachmentDir
+	}
+	if p, ok := strings.CutPrefix(cfg.DatabaseURL, "sqlite:"); ok {
+		return filepath.Join(filepath.Dir(p), "attachments")
+	}
+	return "attachments"
 }
 
 // outboxDir is where the worker writes mail without a relay: "outbox"

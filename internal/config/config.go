@@ -44,15 +44,18 @@ type Config struct {
 	DirectoryFile    string
 	// LogFormat is json (the default: one JSON object per line) or text.
 	LogFormat string
+	// AttachmentDir holds uploaded files by hash (optional; several api
+	// processes need it on a volume they share).
+	AttachmentDir string
 }
 
 // Variables lists every setting the loader knows, for tooling (the compose
 // file's check, deploy/) and the usage text. All but LOG_FORMAT are
-// API.md's; LOG_FORMAT and the web pages' sign-in (OIDC_CLIENT_ID,
-// OIDC_CLIENT_SECRET, PUBLIC_URL) are optional.
+// API.md's; LOG_FORMAT, ATTACHMENT_DIR and the web pages' sign-in
+// (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, PUBLIC_URL) are optional.
 var Variables = []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "EVENTSTORE_URL", "DATABASE_URL",
 	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PUBLIC_URL",
-	"SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT"}
+	"SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT", "ATTACHMENT_DIR"}
 
 // Load reads the settings role needs through getenv (os.Getenv). Every
 // problem is reported, each naming its variable.
@@ -71,6 +74,7 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		SMTPURL:           strings.TrimSpace(getenv("SMTP_URL")),
 		DirectoryFile:     strings.TrimSpace(getenv("DIRECTORY_FILE")),
 		LogFormat:         strings.TrimSpace(getenv("LOG_FORMAT")),
+		AttachmentDir:     strings.TrimSpace(getenv("ATTACHMENT_DIR")),
 	}
 	var errs []error
 	bad := func(name, why string) { errs = append(errs, fmt.Errorf("%s: %s", name, why)) }

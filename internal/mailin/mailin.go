@@ -12,7 +12,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime"
@@ -20,26 +19,29 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-smtp"
+	"github.com/google/uuid"
 
-	"github.com/brukerhjelp/brukerhjelp/api"
+	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 )
 
 // MaxMessageBytes is the largest message accepted (10 MiB).
 const MaxMessageBytes = 10 << 20
 
-// Desk is what a mail turns into; *api.Server implements it.
+// Desk is the application layer a mail goes to, under the same policy as
+// every other door; *desk.Desk implements it.
 type Desk interface {
-	CreateCaseFromMail(ctx context.Context, username string, m api.MailCase) (helpdesk.Case, error)
-	ReplyFromMail(ctx context.Context, username, ref string, m api.MailCase) (helpdesk.Case, error)
+	Actor(ctx context.Context, u directory.User) (helpdesk.Actor, error)
+	OpenCaseByMail(ctx context.Context, actor helpdesk.Actor, m desk.Mail) (helpdesk.Case, error)
+	ReplyByMail(ctx context.Context, actor helpdesk.Actor, ref string, m desk.Mail) (helpdesk.Case, error)
 }
 
 // Users finds the sender; *directory.Directory implements it.
@@ -109,10 +111,11 @@ func refuse(code int, enh smtp.EnhancedCode, msg string) error {
 
 // session is one SMTP transaction.
 type session struct {
-	s    *Server
-	user directory.User
-	from bool
-	rcpt bool
+	s     *Server
+	user  directory.User
+	actor helpdesk.Actor
+	from  bool
+	rcpt  bool
 }
 
 func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
@@ -121,7 +124,18 @@ func (ss *session) Mail(from string, opts *smtp.MailOptions) error {
 		ss.s.opt.Logger.Info("mailin: unknown sender refused", "from", from)
 		return refuse(550, smtp.EnhancedCode{5, 7, 1}, "Ukjent avsender / unknown sender")
 	}
-	ss.user, ss.from = u, true
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	actor, err := ss.s.opt.Desk.Actor(ctx, u)
+	if desk.IsKind(err, desk.Unauthenticated) {
+		ss.s.opt.Logger.Info("mailin: disabled account refused", "from", u.Username)
+		return refuse(550, smtp.EnhancedCode{5, 7, 1}, "Kontoen er deaktivert / the account is disabled")
+	}
+	if err != nil {
+		ss.s.opt.Logger.Error("mailin: sender not looked up", "from", u.Username, "error", err)
+		return refuse(451, smtp.EnhancedCode{4, 3, 0}, "Prøv igjen senere / try again later")
+	}
+	ss.user, ss.actor, ss.from = u, actor, true
 	return nil
 }
 
@@ -133,7 +147,9 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 	return nil
 }
 
-func (ss *session) Reset()        { ss.from, ss.rcpt, ss.user = false, false, directory.User{} }
+func (ss *session) Reset() {
+	ss.from, ss.rcpt, ss.user, ss.actor = false, false, directory.User{}, helpdesk.Actor{}
+}
 func (ss *session) Logout() error { return nil }
 
 func (ss *session) Data(r io.Reader) error {
@@ -169,31 +185,43 @@ func (ss *session) Data(r io.Reader) error {
 		sum := sha256.Sum256(raw)
 		id = hex.EncodeToString(sum[:])
 	}
-	m := api.MailCase{MessageID: id, Title: subject, Body: strings.TrimSpace(text), Attachments: atts}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	m := desk.Mail{MessageID: id, Subject: subject, Body: strings.TrimSpace(text), Attachments: atts}
+	ctx, cancel := context.WithTimeout(logctx.With(context.Background(), uuid.NewString()), time.Minute)
 	defer cancel()
 	log := ss.s.opt.Logger.With("from", ss.user.Username, "message", id)
 	if ref := reference(subject); ref != "" {
-		c, err := ss.s.opt.Desk.ReplyFromMail(ctx, ss.user.Username, ref, m)
+		c, err := ss.s.opt.Desk.ReplyByMail(ctx, ss.actor, ref, m)
 		if err == nil {
 			log.Info("mailin: added to the case", "case", c.Reference)
 			return nil
 		}
-		if !errors.Is(err, api.ErrNotActionable) {
-			log.Error("mailin: reply failed", "case", ref, "error", err)
-			return refuse(451, smtp.EnhancedCode{4, 3, 0}, "Prøv igjen senere / try again later")
+		if !desk.IsKind(err, desk.NotFound) {
+			return ss.refusal(log, "reply", err)
 		}
+		// Not a case the sender may act on: the mail opens a new one.
 	}
-	c, err := ss.s.opt.Desk.CreateCaseFromMail(ctx, ss.user.Username, m)
+	c, err := ss.s.opt.Desk.OpenCaseByMail(ctx, ss.actor, m)
 	if err != nil {
-		if se, ok := helpdesk.AsStepError(err); ok {
-			return refuse(550, smtp.EnhancedCode{5, 6, 0}, se.English)
-		}
-		log.Error("mailin: case not created", "error", err)
-		return refuse(451, smtp.EnhancedCode{4, 3, 0}, "Prøv igjen senere / try again later")
+		return ss.refusal(log, "open a case", err)
 	}
 	log.Info("mailin: case created", "case", c.Reference)
 	return nil
+}
+
+// refusal answers a mail the desk did not take: what the policy refuses
+// is permanent (5.7.1, the text says why), bad content too (5.6.0); a
+// busy engine or a failure is temporary, so the sender's server retries.
+func (ss *session) refusal(log *slog.Logger, what string, err error) error {
+	e, ok := desk.AsError(err)
+	switch {
+	case ok && (e.Kind == desk.Forbidden || e.Kind == desk.Unauthenticated):
+		log.Info("mailin: refused by the policy", "what", what, "reason", e.English)
+		return refuse(550, smtp.EnhancedCode{5, 7, 1}, e.Message+" / "+e.English)
+	case ok && (e.Kind == desk.Invalid || e.Kind == desk.Conflict || e.Kind == desk.NotFound):
+		return refuse(550, smtp.EnhancedCode{5, 6, 0}, e.English)
+	}
+	log.Error("mailin: mail not taken", "what", what, "error", err)
+	return refuse(451, smtp.EnhancedCode{4, 3, 0}, "Prøv igjen senere / try again later")
 }
 
 var refPattern = regexp.MustCompile(`BH-\d{4}-\d{6}`)
@@ -251,7 +279,7 @@ func (s *Server) parts(msg *mail.Message) (string, []helpdesk.Attachment, error)
 			return nil
 		}
 		if disp == "attachment" || name != "" {
-			a, err := s.store(body, filepath.Base(name), ct)
+			a, err := (attachments.Store{Dir: s.opt.AttachmentDir}).Put(body, name, ct)
 			if err != nil {
 				return err
 			}
@@ -273,36 +301,4 @@ func decodeTransfer(enc string, r io.Reader) io.Reader {
 		return quotedprintable.NewReader(r)
 	}
 	return r
-}
-
-// store writes an attachment as <dir>/<sha256>, once: the same file
-// twice is one file.
-func (s *Server) store(r io.Reader, name, ct string) (helpdesk.Attachment, error) {
-	if err := os.MkdirAll(s.opt.AttachmentDir, 0o750); err != nil {
-		return helpdesk.Attachment{}, err
-	}
-	f, err := os.CreateTemp(s.opt.AttachmentDir, ".tmp-*")
-	if err != nil {
-		return helpdesk.Attachment{}, err
-	}
-	defer os.Remove(f.Name())
-	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), r)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return helpdesk.Attachment{}, fmt.Errorf("mailin: store attachment: %w", err)
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	if err := os.Rename(f.Name(), filepath.Join(s.opt.AttachmentDir, sum)); err != nil {
-		return helpdesk.Attachment{}, fmt.Errorf("mailin: store attachment: %w", err)
-	}
-	if name == "." || name == "/" {
-		name = ""
-	}
-	return helpdesk.Attachment{Name: name, Type: ct, Size: n, SHA256: sum}, nil
 }

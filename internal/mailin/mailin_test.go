@@ -22,7 +22,7 @@ import (
 	sdklog "go.temporal.io/sdk/log"
 
 	"github.com/brukerhjelp/brukerhjelp/activities"
-	"github.com/brukerhjelp/brukerhjelp/api"
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/devserver"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
@@ -32,9 +32,9 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/worker"
 )
 
-// desk is the whole help desk in the test: an embedded Temporal server,
+// stack is the whole help desk in the test: an embedded Temporal server,
 // the worker, the event store, the API and the inbound SMTP server.
-type desk struct {
+type stack struct {
 	store    eventstore.Store
 	smtpAddr string
 	attDir   string
@@ -52,7 +52,7 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func startDesk(t *testing.T) *desk {
+func startDesk(t *testing.T) *stack {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -85,11 +85,11 @@ func startDesk(t *testing.T) *desk {
 	}
 	t.Cleanup(w.Stop)
 	people := directory.Demo()
-	srv, err := api.New(api.Config{Temporal: tc, Store: store, Directory: people, Auth: api.DevTokens{Directory: people}, Logger: quiet()})
+	srv, err := desk.New(desk.Config{Workflows: desk.Temporal(tc), Record: store, Directory: people})
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := &desk{store: store, attDir: filepath.Join(dir, "attachments")}
+	d := &stack{store: store, attDir: filepath.Join(dir, "attachments")}
 	in, err := mailin.New(mailin.Options{Desk: srv, Users: people, AttachmentDir: d.attDir, Logger: quiet()})
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func startDesk(t *testing.T) *desk {
 }
 
 // send delivers one message with a real SMTP client.
-func (d *desk) send(from, to, msg string) error {
+func (d *stack) send(from, to, msg string) error {
 	return smtp.SendMail(d.smtpAddr, nil, from, []string{to}, []byte(strings.ReplaceAll(msg, "\n", "\r\n")))
 }
 
@@ -120,7 +120,7 @@ type recorded struct {
 	event              helpdesk.Event
 }
 
-func (d *desk) events(t *testing.T) []recorded {
+func (d *stack) events(t *testing.T) []recorded {
 	t.Helper()
 	evs, err := d.store.ReadAll(context.Background(), 0, 0, eventstore.Filter{StreamPrefixes: []string{"case-"}})
 	if err != nil {
@@ -139,7 +139,7 @@ func (d *desk) events(t *testing.T) []recorded {
 	return out
 }
 
-func (d *desk) opened(t *testing.T, title string) []helpdesk.CaseOpened {
+func (d *stack) opened(t *testing.T, title string) []helpdesk.CaseOpened {
 	var out []helpdesk.CaseOpened
 	for _, r := range d.events(t) {
 		if o, ok := r.event.(helpdesk.CaseOpened); ok && o.Title == title {
@@ -215,6 +215,21 @@ func TestMailIn(t *testing.T) {
 		}
 		if n := len(d.opened(t, "Hei")); n != 0 {
 			t.Fatalf("refused mail opened %d cases", n)
+		}
+	})
+
+	t.Run("the policy refuses an auditor's mail at SMTP level, as every door does", func(t *testing.T) {
+		before := len(d.events(t))
+		err := d.send("siri@fylke.example", "brukerhjelp@fylke.example", message("siri@fylke.example", "m8@x", "Revisjon", "Jeg vil melde en sak."))
+		if err == nil || !strings.Contains(err.Error(), "550") || !strings.Contains(err.Error(), "5.7.1") || !strings.Contains(err.Error(), "case.create.incident") {
+			t.Fatalf("siri opening a case by mail: %v, want 550 5.7.1 naming the refused action", err)
+		}
+		reply := message("siri@fylke.example", "m9@x", "Re: "+c.Reference, "En kommentar fra revisor.")
+		if err := d.send("siri@fylke.example", "brukerhjelp@fylke.example", reply); err == nil || !strings.Contains(err.Error(), "5.7.1") {
+			t.Fatalf("siri replying by mail: %v, want 550 5.7.1", err)
+		}
+		if after := len(d.events(t)); after != before {
+			t.Fatalf("the refused mail changed the record: %d case events, were %d", after, before)
 		}
 	})
 

@@ -14,9 +14,15 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
+// Reader is the part of the record people are read from; eventstore.Store
+// implements it.
+type Reader interface {
+	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.RecordedEvent, error)
+}
+
 // Read folds a person's stream; a person the record knows nothing of is
 // the zero Person.
-func Read(ctx context.Context, store eventstore.Store, username string) (helpdesk.Person, error) {
+func Read(ctx context.Context, store Reader, username string) (helpdesk.Person, error) {
 	evs, err := store.ReadStream(ctx, helpdesk.PersonStream(username), 0, 0)
 	if errors.Is(err, eventstore.ErrStreamNotFound) {
 		return helpdesk.Person{}, nil
@@ -39,7 +45,7 @@ func Read(ctx context.Context, store eventstore.Store, username string) (helpdes
 // the directory file unless a departure disabled them, or a user a
 // new-user case created, from their start date. ok is false for anyone
 // else.
-func Resolve(ctx context.Context, store eventstore.Store, dir *directory.Directory, username, date string) (u directory.User, ok bool, err error) {
+func Resolve(ctx context.Context, store Reader, dir *directory.Directory, username, date string) (u directory.User, ok bool, err error) {
 	p, err := Read(ctx, store, username)
 	if err != nil {
 		return directory.User{}, false, err

@@ -1,8 +1,9 @@
-package api
+package desk
 
 import (
+	"context"
 	"encoding/json"
-	"net/http"
+	"fmt"
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/audit"
@@ -11,8 +12,37 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
-// slaInterval is one stretch of a case's life as its SLA saw it.
-type slaInterval struct {
+// ExplainSLA explains the case's SLA interval by interval: when the clock
+// ran in service hours, ran out of hours, or paused waiting for the user,
+// and when it warned, breached, was met or stopped. NotFound for a case
+// without an SLA. The read is recorded.
+func (d *Desk) ExplainSLA(ctx context.Context, actor helpdesk.Actor, ref string) (SLAExplanation, error) {
+	if err := Authorize(actor, ActionSLA); err != nil {
+		return SLAExplanation{}, err
+	}
+	c, err := d.visibleCase(ctx, actor, ref)
+	if err != nil {
+		return SLAExplanation{}, err
+	}
+	if c.SLA == nil {
+		return SLAExplanation{}, notFound("saken har ingen SLA", "the case has no SLA")
+	}
+	if err := d.recordRead(ctx, actor, read{what: audit.ReadSLA, caseID: c.ID, ref: ref}); err != nil {
+		return SLAExplanation{}, err
+	}
+	evs, err := d.record.ReadStream(ctx, helpdesk.Stream(c.ID), 0, 0)
+	if err != nil {
+		return SLAExplanation{}, fmt.Errorf("desk: read sla of %s: %w", c.ID, err)
+	}
+	cal, err := calendar.New(d.policy.Calendar)
+	if err != nil {
+		return SLAExplanation{}, fmt.Errorf("desk: calendar: %w", err)
+	}
+	return explainSLA(evs, cal, d.now()), nil
+}
+
+// SLAInterval is one stretch of a case's life as its SLA saw it.
+type SLAInterval struct {
 	Start time.Time `json:"start"`
 	End   time.Time `json:"end"`
 	// State is running (service time counted), out-of-hours (the clock
@@ -21,57 +51,31 @@ type slaInterval struct {
 	ServiceMinutes float64 `json:"serviceMinutes"`
 }
 
-type slaMilestone struct {
+// SLAMilestone is a moment the SLA reached: warned, breached, responded or stopped.
+type SLAMilestone struct {
 	At    time.Time         `json:"at"`
 	Type  string            `json:"type"` // warned, breached, responded, stopped
 	Clock helpdesk.SLAClock `json:"clock,omitempty"`
 	Due   *time.Time        `json:"due,omitempty"`
 }
 
-type slaExplanation struct {
+// SLAExplanation is a case's SLA explained (GET /cases/{ref}/sla).
+type SLAExplanation struct {
 	Priority         helpdesk.Priority `json:"priority"`
 	ResponseTarget   float64           `json:"responseTargetHours"`
 	ResolutionTarget float64           `json:"resolutionTargetHours"`
 	*helpdesk.SLA
 	UsedHours  float64        `json:"usedHours"`
 	AsOf       time.Time      `json:"asOf"`
-	Intervals  []slaInterval  `json:"intervals"`
-	Milestones []slaMilestone `json:"milestones"`
-}
-
-func (s *Server) handleSLA(w http.ResponseWriter, r *http.Request) {
-	c, p := s.visibleCase(r)
-	if p != nil {
-		writeProblem(w, p)
-		return
-	}
-	if c.SLA == nil {
-		writeProblem(w, problem(r, http.StatusNotFound, "", "saken har ingen SLA", "the case has no SLA"))
-		return
-	}
-	if !s.recordRead(w, r, audit.ReadSLA, c.ID) {
-		return
-	}
-	evs, err := s.store.ReadStream(r.Context(), helpdesk.Stream(c.ID), 0, 0)
-	if err != nil {
-		s.log.ErrorContext(r.Context(), "read sla", "case", c.ID, "error", err)
-		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
-		return
-	}
-	cal, err := calendar.New(s.policy.Calendar)
-	if err != nil {
-		s.log.ErrorContext(r.Context(), "calendar", "error", err)
-		writeProblem(w, problem(r, http.StatusInternalServerError, "", "en intern feil oppstod", "an internal error occurred"))
-		return
-	}
-	writeJSON(w, http.StatusOK, explainSLA(evs, cal, time.Now()))
+	Intervals  []SLAInterval  `json:"intervals"`
+	Milestones []SLAMilestone `json:"milestones"`
 }
 
 // explainSLA replays a case's SLA events into intervals a person can check
 // by hand: when the clock ran in service hours, ran out of hours, or
 // paused, and when it warned, breached, was met or stopped.
-func explainSLA(evs []eventstore.RecordedEvent, cal *calendar.Calendar, now time.Time) slaExplanation {
-	var out slaExplanation
+func explainSLA(evs []eventstore.RecordedEvent, cal *calendar.Calendar, now time.Time) SLAExplanation {
+	var out SLAExplanation
 	c := helpdesk.NewCase()
 	var segStart time.Time
 	var segState string // "", "running" or "paused"
@@ -80,11 +84,11 @@ func explainSLA(evs []eventstore.RecordedEvent, cal *calendar.Calendar, now time
 			return
 		}
 		if segState == "paused" {
-			out.Intervals = append(out.Intervals, slaInterval{Start: segStart, End: end, State: "paused"})
+			out.Intervals = append(out.Intervals, SLAInterval{Start: segStart, End: end, State: "paused"})
 			return
 		}
 		for _, iv := range cal.Intervals(segStart, end) {
-			si := slaInterval{Start: iv.Start, End: iv.End, State: "out-of-hours"}
+			si := SLAInterval{Start: iv.Start, End: iv.End, State: "out-of-hours"}
 			if iv.Open {
 				si.State = "running"
 				si.ServiceMinutes = iv.End.Sub(iv.Start).Minutes()
@@ -116,15 +120,15 @@ func explainSLA(evs []eventstore.RecordedEvent, cal *calendar.Calendar, now time
 		case helpdesk.SLAStopped:
 			closeSegment(at)
 			segState = ""
-			out.Milestones = append(out.Milestones, slaMilestone{At: at, Type: "stopped", Clock: helpdesk.ClockResolution})
+			out.Milestones = append(out.Milestones, SLAMilestone{At: at, Type: "stopped", Clock: helpdesk.ClockResolution})
 		case helpdesk.SLAResponded:
-			out.Milestones = append(out.Milestones, slaMilestone{At: at, Type: "responded", Clock: helpdesk.ClockResponse})
+			out.Milestones = append(out.Milestones, SLAMilestone{At: at, Type: "responded", Clock: helpdesk.ClockResponse})
 		case helpdesk.SLAWarned:
 			due := ev.Due
-			out.Milestones = append(out.Milestones, slaMilestone{At: at, Type: "warned", Clock: ev.Clock, Due: &due})
+			out.Milestones = append(out.Milestones, SLAMilestone{At: at, Type: "warned", Clock: ev.Clock, Due: &due})
 		case helpdesk.SLABreached:
 			due := ev.Due
-			out.Milestones = append(out.Milestones, slaMilestone{At: at, Type: "breached", Clock: ev.Clock, Due: &due})
+			out.Milestones = append(out.Milestones, SLAMilestone{At: at, Type: "breached", Clock: ev.Clock, Due: &due})
 		}
 	}
 	closeSegment(now)
@@ -136,10 +140,10 @@ func explainSLA(evs []eventstore.RecordedEvent, cal *calendar.Calendar, now time
 	}
 	out.UsedHours = used.Hours()
 	if out.Intervals == nil {
-		out.Intervals = []slaInterval{}
+		out.Intervals = []SLAInterval{}
 	}
 	if out.Milestones == nil {
-		out.Milestones = []slaMilestone{}
+		out.Milestones = []SLAMilestone{}
 	}
 	return out
 }
