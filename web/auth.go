@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/people"
@@ -113,8 +114,16 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, v *visit) e
 			s.end(w, r, sess.ID)
 			return nil
 		}
-		v.user = &u
-		v.actor = s.cfg.Directory.ActorOn(u, now.In(helpdesk.Oslo).Format(time.DateOnly))
+		actor, err := s.actorOf(ctx, u)
+		if desk.IsKind(err, desk.Unauthenticated) {
+			s.log.WarnContext(ctx, "web: session ended: the desk refuses the account", "user", sess.Username)
+			s.end(w, r, sess.ID)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		v.user, v.actor = &u, actor
 	}
 	if now.Sub(sess.Seen) >= touchEvery {
 		if err := s.sessions.Touch(ctx, sess.ID, now); err != nil && !errors.Is(err, session.ErrNotFound) {
@@ -124,6 +133,32 @@ func (s *Server) loadSession(w http.ResponseWriter, r *http.Request, v *visit) e
 	}
 	v.sess = &sess
 	return nil
+}
+
+// admit is username as they may sign in: the user, and ok false when
+// they may not (unknown, or disabled by a departure, by the record or by
+// the desk).
+func (s *Server) admit(ctx context.Context, username string, data map[string]string) (directory.User, bool, error) {
+	u, ok, err := s.resolve(ctx, username, data)
+	if err != nil || !ok {
+		return u, ok, err
+	}
+	if _, err := s.actorOf(ctx, u); desk.IsKind(err, desk.Unauthenticated) {
+		return directory.User{}, false, nil
+	} else if err != nil {
+		return directory.User{}, false, err
+	}
+	return u, true, nil
+}
+
+// actorOf is u as the domain sees them today, with whom they deputise
+// for: the desk's when there is one (the same the JSON API decides with),
+// else the directory's.
+func (s *Server) actorOf(ctx context.Context, u directory.User) (helpdesk.Actor, error) {
+	if s.cfg.Desk != nil {
+		return s.cfg.Desk.Actor(ctx, u)
+	}
+	return s.cfg.Directory.ActorOn(u, s.now().In(helpdesk.Oslo).Format(time.DateOnly)), nil
 }
 
 // resolve is username as the directory and the record know them today,

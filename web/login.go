@@ -80,7 +80,7 @@ func (s *Server) devLogin(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(form.Value("next"))
 	name := form.Value("username")
 	l := visitOf(r).lang
-	u, ok, err := s.resolve(r.Context(), name, nil)
+	u, ok, err := s.admit(r.Context(), name, nil)
 	if err != nil {
 		s.log.ErrorContext(r.Context(), "web: sign-in", "user", name, "error", err)
 		s.errorPage(w, r, http.StatusServiceUnavailable, "")

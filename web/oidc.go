@@ -199,7 +199,7 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	username, data := s.fromClaims(claims, idt.Subject)
-	u, ok, err := s.resolve(ctx, username, data)
+	u, ok, err := s.admit(ctx, username, data)
 	if err != nil {
 		s.log.ErrorContext(ctx, "web: sign-in", "user", username, "error", err)
 		s.errorPage(w, r, http.StatusServiceUnavailable, "")

@@ -23,10 +23,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
-	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/live"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
+	"github.com/brukerhjelp/brukerhjelp/internal/people"
 	"github.com/brukerhjelp/brukerhjelp/web/session"
 )
 
@@ -37,7 +38,11 @@ type Config struct {
 	// Store is the record. When set, a departure disables the account
 	// (people.Resolve, as the JSON API checks it) and users that new-user
 	// cases created may sign in from their start date.
-	Store eventstore.Store
+	Store people.Reader
+	// Desk is the application layer the pages call (internal/desk). When
+	// set, the signed-in user's actor is the desk's (Desk.Actor, which
+	// also refuses an account a departure disabled), as the JSON API's is.
+	Desk *desk.Desk
 	// Sessions keeps the sessions; nil keeps them in memory, which only
 	// suits a single process (dev, tests). Replicas share session.SQL.
 	Sessions session.Store

@@ -21,6 +21,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
@@ -423,13 +424,32 @@ func TestSessionExpiresWhenIdleAndAfterAWorkingDay(t *testing.T) {
 	}
 }
 
+// noWorkflows stands in for Temporal: signing in asks the desk only of
+// the record.
+type noWorkflows struct{ desk.Workflows }
+
 func TestDepartedUserCannotSignInAndIsSignedOut(t *testing.T) {
+	t.Run("the record", func(t *testing.T) { testDeparted(t, false) })
+	t.Run("the desk", func(t *testing.T) { testDeparted(t, true) })
+}
+
+func testDeparted(t *testing.T, withDesk bool) {
 	store, err := sqlitestore.Open(filepath.Join(t.TempDir(), "events.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	h := newHarness(t, func(c *Config) { c.Store = store })
+	h := newHarness(t, func(c *Config) {
+		if !withDesk {
+			c.Store = store
+		} else {
+			dk, err := desk.New(desk.Config{Workflows: noWorkflows{}, Record: store, Directory: c.Directory})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Desk = dk
+		}
+	})
 	b := h.browser()
 	b.signIn("eva")
 	expect(t, b.get("/"), http.StatusOK, "Hei, Eva Hansen!")

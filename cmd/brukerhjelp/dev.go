@@ -313,7 +313,7 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		return nil, fmt.Errorf("web sessions: %w", err)
 	}
 	st.undo = append(st.undo, func() { sessions.Close() })
-	pages, err := web.New(web.Config{Directory: dir, Store: store, Sessions: sessions, DevLogin: true,
+	pages, err := web.New(web.Config{Directory: dir, Store: store, Desk: dk, Sessions: sessions, DevLogin: true,
 		InsecureCookie: isLoopback(httpLn.Addr()), Live: broker, Logger: log.With("component", "web")})
 	if err != nil {
 		return nil, err

@@ -228,7 +228,7 @@ func runAPI(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pages, closePages, err := prodPages(ctx, cfg, d, broker)
+	pages, closePages, err := prodPages(ctx, cfg, d, dk, broker)
 	if err != nil {
 		return err
 	}
@@ -252,8 +252,8 @@ func runAPI(ctx context.Context) error {
 // sign-in at OIDC_ISSUER with the pages' own client (OIDC_CLIENT_ID,
 // PUBLIC_URL), sessions in the read model's database, shared by every
 // replica. Without OIDC_CLIENT_ID the pages say sign-in is not set up.
-func prodPages(ctx context.Context, cfg config.Config, d *prodDeps, broker *live.Broker) (*web.Server, func(), error) {
-	wcfg := web.Config{Directory: d.dir, Store: d.store, Live: broker, PublicURL: cfg.PublicURL, Logger: d.log.With("component", "web")}
+func prodPages(ctx context.Context, cfg config.Config, d *prodDeps, dk *desk.Desk, broker *live.Broker) (*web.Server, func(), error) {
+	wcfg := web.Config{Directory: d.dir, Store: d.store, Desk: dk, Live: broker, PublicURL: cfg.PublicURL, Logger: d.log.With("component", "web")}
 	if cfg.OIDCClientID != "" {
 		o, err := web.NewOIDC(ctx, web.OIDCConfig{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
 			RedirectURL: cfg.PublicURL + "/auth/callback"})
