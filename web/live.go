@@ -114,8 +114,9 @@ func writeEvent(w http.ResponseWriter, name string, data any) {
 	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, b)
 }
 
-// liveMessage says c in l: "BH-2026-000042 er endret av Per Johansen:
-// tatt av en saksbehandler."
+// liveMessage says c in l: "Per Johansen tok BH-2026-000042." The texts
+// are live.<kind>.<event type>, with the reference (or an announcement's
+// title) and who as arguments.
 func (s *Server) liveMessage(l i18n.Lang, c live.Change) liveMessage {
 	who := l.T("live.system")
 	if u, ok := s.cfg.Directory.User(c.Actor); ok {
@@ -127,11 +128,12 @@ func (s *Server) liveMessage(l i18n.Lang, c live.Change) liveMessage {
 	// bookkeeping (the SLA clock starting, pausing) changes the page but
 	// says nothing, so it does not talk over what just happened.
 	var text string
-	if key := "live.event." + c.Type; l.Has(key) {
-		text = l.T("live.changed", c.Reference, who, l.T(key))
-		if c.Kind == live.KindAnnouncement {
-			text = l.T("live.announcement", c.Title, who, l.T(key))
-		}
+	subject := c.Reference // a case by its reference, an announcement by its title
+	if c.Kind == live.KindAnnouncement {
+		subject = c.Title
+	}
+	if key := "live." + c.Kind + "." + c.Type; l.Has(key) {
+		text = l.T(key, subject, who)
 	}
 	return liveMessage{Kind: c.Kind, ID: c.ID, Reference: c.Reference, Status: c.Status, Revision: c.Revision, Type: c.Type,
 		Actor: c.Actor, ActorName: who, At: c.At, Text: text}

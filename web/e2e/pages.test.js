@@ -232,7 +232,7 @@ test('a change to a case is announced live on the caseworker’s page', async (t
   const { reference } = await created.json();
   const region = page.locator('#live-region');
   await region.filter({ hasText: reference }).waitFor({ timeout: 15000 });
-  assert.equal(await region.textContent(), `${reference} er endret av Ola Nordmann: ny sak.`);
+  assert.equal(await region.textContent(), `Ny sak ${reference} fra Ola Nordmann.`);
   assert.equal(await region.getAttribute('aria-live'), 'polite');
   await axe(page, '/ with a live announcement');
   await shot(page, 'home-live-nb');

@@ -193,3 +193,23 @@ func TestEveryRoleHasAName(t *testing.T) {
 		}
 	}
 }
+
+// The live texts take the reference (or title) and who, and may leave
+// either out: formatted, none may show fmt's complaints.
+func TestLiveTextsFormatCleanly(t *testing.T) {
+	n := 0
+	for _, l := range Langs {
+		for key := range catalogues[l] {
+			if !strings.HasPrefix(key, "live.case.") && !strings.HasPrefix(key, "live.announcement.") {
+				continue
+			}
+			n++
+			if got := l.T(key, "BH-2026-000042", "Per Johansen"); strings.Contains(got, "%!") || !strings.Contains(got, "BH-2026-000042") {
+				t.Errorf("%s %s: %q", l, key, got)
+			}
+		}
+	}
+	if n < 20 {
+		t.Errorf("only %d live texts", n)
+	}
+}
