@@ -27,12 +27,15 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/live"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 	"github.com/brukerhjelp/brukerhjelp/internal/mail"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailin"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/web"
+	"github.com/brukerhjelp/brukerhjelp/web/session"
 	"github.com/brukerhjelp/brukerhjelp/worker"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
@@ -213,7 +216,11 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	// Read model: the projector follows the record into readmodel.db
 	// (docs/PROJECTIONS.md). It stops before the read model and the store
 	// close (undone after them, so run before them).
-	proj, err := projection.New(store, rm, projection.Options{Logger: log, Groups: dir, Audience: dir}) // who notifications reach
+	// Live updates for the web pages: the projector tells the broker of
+	// each change it commits (internal/live).
+	broker := live.NewBroker()
+	proj, err := projection.New(store, rm, projection.Options{Logger: log, Groups: dir, Audience: dir, // who notifications reach
+		Live: broker})
 	if err != nil {
 		return nil, err
 	}
@@ -327,9 +334,25 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	if err != nil {
 		return nil, err
 	}
-	st.http = &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// The web pages (web/): dev sign-in, sessions kept beside the read
+	// model so a restart signs nobody out.
+	sessions, err := session.OpenSQL(ctx, filepath.Join(f.dataDir, "readmodel.db"))
+	if err != nil {
+		return nil, fmt.Errorf("web sessions: %w", err)
+	}
+	st.undo = append(st.undo, func() { sessions.Close() })
+	pages, err := web.New(web.Config{Directory: dir, Store: store, Desk: dk, Sessions: sessions, DevLogin: true,
+		InsecureCookie: isLoopback(httpLn.Addr()), Live: broker, Logger: log.With("component", "web")})
+	if err != nil {
+		return nil, err
+	}
+	st.undo = append(st.undo, pages.Close)
+	st.http = &http.Server{Handler: doors(srv, pages), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	// Live streams never end by themselves: closing the broker ends them,
+	// so shutting down does not wait for them.
+	st.http.RegisterOnShutdown(broker.Close)
 	go func() { st.serveErr <- st.http.Serve(httpLn) }()
-	st.undo = append(st.undo, func() { st.http.Close() })
+	st.undo = append(st.undo, func() { broker.Close(); st.http.Close() })
 
 	if f.smtpAddr != "off" {
 		// Mail in: incidents and replies by mail (docs/MAIL.md).
@@ -355,7 +378,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 }
 
 func printReady(out *os.File, base, uiAddr string, dir *directory.Directory) {
-	fmt.Fprintf(out, "Brukerhjelp er klar / ready: %s\n", base)
+	fmt.Fprintf(out, "Brukerhjelp er klar / ready: %s/\n", base)
+	fmt.Fprintln(out, "  Åpne i nettleseren og logg inn som en demobruker / open it in a browser and sign in as a demo user")
+	fmt.Fprintf(out, "API: %s/api/v1\n", base)
 	if uiAddr != "" {
 		fmt.Fprintf(out, "Temporal Web UI: http://%s\n", uiAddr)
 	}

@@ -26,7 +26,8 @@ Bruk / usage:
 api og worker leser innstillingene fra miljøet / read their settings from the environment:
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, EVENTSTORE_URL, DATABASE_URL, HTTP_ADDR,
   OIDC_ISSUER, OIDC_AUDIENCE, SMTP_URL, DIRECTORY_FILE
-  (valgfritt / optional: LOG_FORMAT=json|text, standard / default json)
+  (valgfritt / optional: LOG_FORMAT=json|text, standard / default json;
+   nettsidenes innlogging / the web pages' sign-in: OIDC_CLIENT_ID, PUBLIC_URL, OIDC_CLIENT_SECRET)
 
 Kjør "brukerhjelp dev -h" for flaggene / for the flags.
 `

@@ -29,6 +29,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/live"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 	"github.com/brukerhjelp/brukerhjelp/internal/mail"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
@@ -36,6 +37,8 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/probe"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+	"github.com/brukerhjelp/brukerhjelp/web"
+	"github.com/brukerhjelp/brukerhjelp/web/session"
 	"github.com/brukerhjelp/brukerhjelp/worker"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
@@ -189,7 +192,11 @@ func runAPI(ctx context.Context) error {
 		return fmt.Errorf("HTTP_ADDR: %w", err)
 	}
 	defer ln.Close()
-	proj, err := projection.New(d.store, d.rm, projection.Options{Logger: d.log, Groups: d.dir, Audience: d.dir})
+	// Live updates reach the pages this process serves. Only the replica
+	// holding the read model's lease projects, so on the others pages are
+	// not told (docs/WEB.md, live updates).
+	broker := live.NewBroker()
+	proj, err := projection.New(d.store, d.rm, projection.Options{Logger: d.log, Groups: d.dir, Audience: d.dir, Live: broker})
 	if err != nil {
 		return err
 	}
@@ -244,7 +251,13 @@ func runAPI(ctx context.Context) error {
 		defer in.Close()
 		d.log.Info("inbound SMTP", "addr", smtpLn.Addr().String(), "trusted-relays", fmt.Sprint(cfg.SMTPTrustedRelays))
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
+	pages, closePages, err := prodPages(ctx, cfg, d, dk, broker)
+	if err != nil {
+		return err
+	}
+	defer closePages()
+	hs := &http.Server{Handler: doors(srv, pages), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(d.log.Handler(), slog.LevelWarn)}
+	hs.RegisterOnShutdown(broker.Close)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- hs.Serve(ln) }()
 	d.log.Info("api listening", "addr", ln.Addr().String())
@@ -256,6 +269,35 @@ func runAPI(ctx context.Context) error {
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return hs.Shutdown(shutdownCtx)
+}
+
+// prodPages builds the web pages of an api process: OpenID Connect
+// sign-in at OIDC_ISSUER with the pages' own client (OIDC_CLIENT_ID,
+// PUBLIC_URL), sessions in the read model's database, shared by every
+// replica. Without OIDC_CLIENT_ID the pages say sign-in is not set up.
+func prodPages(ctx context.Context, cfg config.Config, d *prodDeps, dk *desk.Desk, broker *live.Broker) (*web.Server, func(), error) {
+	wcfg := web.Config{Directory: d.dir, Store: d.store, Desk: dk, Live: broker, PublicURL: cfg.PublicURL, Logger: d.log.With("component", "web")}
+	if cfg.OIDCClientID != "" {
+		o, err := web.NewOIDC(ctx, web.OIDCConfig{Issuer: cfg.OIDCIssuer, ClientID: cfg.OIDCClientID, ClientSecret: cfg.OIDCClientSecret,
+			RedirectURL: cfg.PublicURL + "/auth/callback"})
+		if err != nil {
+			return nil, nil, err
+		}
+		wcfg.OIDC = o
+	} else {
+		d.log.Warn("web pages: sign-in is not set up; set OIDC_CLIENT_ID and PUBLIC_URL (docs/OPERATIONS.md)")
+	}
+	sessions, err := session.OpenSQL(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, nil, fmt.Errorf("DATABASE_URL: web sessions: %w", err)
+	}
+	wcfg.Sessions = sessions
+	pages, err := web.New(wcfg)
+	if err != nil {
+		sessions.Close()
+		return nil, nil, err
+	}
+	return pages, func() { pages.Close(); sessions.Close() }, nil
 }
 
 // runHealthcheck is the container healthcheck (the image has no shell):

@@ -31,12 +31,20 @@ type Config struct {
 	// EventStoreURL is esdb://…, kurrentdb://… or sqlite:<path>.
 	EventStoreURL string
 	// DatabaseURL is the read model: postgres://… or sqlite:<path>.
-	DatabaseURL   string
-	HTTPAddr      string
-	OIDCIssuer    string
-	OIDCAudience  string
-	SMTPURL       string
-	DirectoryFile string
+	DatabaseURL  string
+	HTTPAddr     string
+	OIDCIssuer   string
+	OIDCAudience string
+	// OIDCClientID and OIDCClientSecret are the web pages' client at the
+	// identity provider, PublicURL the address users reach the pages at
+	// (the redirect URL is PublicURL + /auth/callback). The pages sign in
+	// only with OIDCClientID and PublicURL set; the secret is optional (a
+	// public client, PKCE alone).
+	OIDCClientID     string
+	OIDCClientSecret string
+	PublicURL        string
+	SMTPURL          string
+	DirectoryFile    string
 	// LogFormat is json (the default: one JSON object per line) or text.
 	LogFormat string
 	// SMTPListenAddr is where the api process takes inbound mail for the
@@ -52,10 +60,11 @@ type Config struct {
 
 // Variables lists every setting the loader knows, for tooling (the compose
 // file's check, deploy/) and the usage text. All but LOG_FORMAT are
-// API.md's; LOG_FORMAT is optional.
+// API.md's; LOG_FORMAT, ATTACHMENT_DIR and the web pages' sign-in
+// (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, PUBLIC_URL) are optional.
 var Variables = []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "EVENTSTORE_URL", "DATABASE_URL",
-	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT",
-	"SMTP_LISTEN_ADDR", "SMTP_TRUSTED_RELAYS", "ATTACHMENT_DIR"}
+	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PUBLIC_URL",
+	"SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT", "SMTP_LISTEN_ADDR", "SMTP_TRUSTED_RELAYS", "ATTACHMENT_DIR"}
 
 // Load reads the settings role needs through getenv (os.Getenv). Every
 // problem is reported, each naming its variable.
@@ -68,6 +77,9 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		HTTPAddr:          strings.TrimSpace(getenv("HTTP_ADDR")),
 		OIDCIssuer:        strings.TrimSpace(getenv("OIDC_ISSUER")),
 		OIDCAudience:      strings.TrimSpace(getenv("OIDC_AUDIENCE")),
+		OIDCClientID:      strings.TrimSpace(getenv("OIDC_CLIENT_ID")),
+		OIDCClientSecret:  strings.TrimSpace(getenv("OIDC_CLIENT_SECRET")),
+		PublicURL:         strings.TrimRight(strings.TrimSpace(getenv("PUBLIC_URL")), "/"),
 		SMTPURL:           strings.TrimSpace(getenv("SMTP_URL")),
 		DirectoryFile:     strings.TrimSpace(getenv("DIRECTORY_FILE")),
 		LogFormat:         strings.TrimSpace(getenv("LOG_FORMAT")),
@@ -122,6 +134,22 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 			}
 		}
 		required("OIDC_AUDIENCE", c.OIDCAudience)
+		// The web pages sign in at the same provider: with a client of
+		// their own and the address the provider sends users back to. Both
+		// or neither: with neither the pages say sign-in is not set up.
+		switch {
+		case c.OIDCClientID != "" && c.PublicURL == "":
+			bad("PUBLIC_URL", "is not set: the web pages' sign-in (OIDC_CLIENT_ID is set) needs the address users reach them at, e.g. https://brukerhjelp.fylke.no")
+		case c.PublicURL != "" && c.OIDCClientID == "":
+			bad("OIDC_CLIENT_ID", "is not set: the web pages' sign-in (PUBLIC_URL is set) needs the client ID registered at the identity provider")
+		case c.OIDCClientSecret != "" && c.OIDCClientID == "":
+			bad("OIDC_CLIENT_ID", "is not set, but OIDC_CLIENT_SECRET is: the secret belongs to a client ID")
+		}
+		if c.PublicURL != "" {
+			if why := checkPublicURL(c.PublicURL); why != "" {
+				bad("PUBLIC_URL", why)
+			}
+		}
 	}
 	if c.SMTPURL != "" {
 		if _, err := ParseSMTPURL(c.SMTPURL); err != nil {
@@ -150,6 +178,26 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		bad("LOG_FORMAT", "must be json or text")
 	}
 	return c, errors.Join(errs...)
+}
+
+// checkPublicURL says what is wrong with PUBLIC_URL, if anything: the
+// https address of the site root (http only on a loopback address, for
+// tests), since the pages are served at /.
+func checkPublicURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+		return "must be the https address users reach the web pages at, e.g. https://brukerhjelp.fylke.no"
+	}
+	if u.Scheme == "http" {
+		host := u.Hostname()
+		if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+			return "must be https (http only on a loopback address): the session cookie is sent over TLS only"
+		}
+	}
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "must be the site's address alone, without a path, query or user, e.g. https://brukerhjelp.fylke.no (the pages are served at /)"
+	}
+	return ""
 }
 
 func hasScheme(v string, schemes ...string) bool {

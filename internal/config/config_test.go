@@ -33,6 +33,16 @@ func TestLoadNamesEveryBadSetting(t *testing.T) {
 		{API, map[string]string{"DATABASE_URL": ""}, []string{"DATABASE_URL"}},
 		{API, map[string]string{"HTTP_ADDR": "8080"}, []string{"HTTP_ADDR"}},
 		{API, map[string]string{"SMTP_URL": "mail.example:25"}, []string{"SMTP_URL"}},
+		// The web pages' sign-in: both or neither, and a real address.
+		{API, map[string]string{"OIDC_CLIENT_ID": "brukerhjelp-web", "PUBLIC_URL": "https://brukerhjelp.fylke.example"}, nil},
+		{API, map[string]string{"OIDC_CLIENT_ID": "brukerhjelp-web", "OIDC_CLIENT_SECRET": "s", "PUBLIC_URL": "https://brukerhjelp.fylke.example/"}, nil},
+		{API, map[string]string{"OIDC_CLIENT_ID": "brukerhjelp-web"}, []string{"PUBLIC_URL"}},
+		{API, map[string]string{"PUBLIC_URL": "https://brukerhjelp.fylke.example"}, []string{"OIDC_CLIENT_ID"}},
+		{API, map[string]string{"OIDC_CLIENT_SECRET": "s"}, []string{"OIDC_CLIENT_ID"}},
+		{API, map[string]string{"OIDC_CLIENT_ID": "w", "PUBLIC_URL": "http://brukerhjelp.fylke.example"}, []string{"PUBLIC_URL"}},
+		{API, map[string]string{"OIDC_CLIENT_ID": "w", "PUBLIC_URL": "http://127.0.0.1:8080"}, nil},
+		{API, map[string]string{"OIDC_CLIENT_ID": "w", "PUBLIC_URL": "https://fylke.example/brukerhjelp"}, []string{"PUBLIC_URL"}},
+		{API, map[string]string{"OIDC_CLIENT_ID": "w", "PUBLIC_URL": "brukerhjelp.fylke.example"}, []string{"PUBLIC_URL"}},
 		{Worker, map[string]string{"LOG_FORMAT": "xml"}, []string{"LOG_FORMAT"}},
 		{Worker, map[string]string{"LOG_FORMAT": "text"}, nil},
 		{Worker, map[string]string{"OIDC_ISSUER": "", "HTTP_ADDR": ""}, nil},    // the worker needs no HTTP and checks no tokens

@@ -72,6 +72,15 @@ func (d *Directory) HasUnit(id string) bool {
 	return ok
 }
 
+// UnitName is the name of unit id ("Opplæring"), or id itself for a unit
+// the directory does not have.
+func (d *Directory) UnitName(id string) string {
+	if u, ok := d.units[id]; ok && u.Name != "" {
+		return u.Name
+	}
+	return id
+}
+
 // BudgetHolder is the budget holder leading unit id, or "".
 func (d *Directory) BudgetHolder(unit string) string {
 	for _, name := range d.order {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/live"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
@@ -26,8 +27,13 @@ func (p *Projector) handleCase(msg *message.Message) error {
 	if err != nil {
 		return poison(err)
 	}
+	var change *live.Change // for Options.Live (live.go)
 	applied, err := p.db.Project(msg.Context(), Cases, ev.Position, func(ctx context.Context, tx *readmodel.Tx) error {
-		return p.applyCase(ctx, tx, ev)
+		if err := p.applyCase(ctx, tx, ev); err != nil {
+			return err
+		}
+		change = p.liveChange(ctx, tx, ev)
+		return nil
 	})
 	if err != nil {
 		if !isPoison(err) {
@@ -37,6 +43,9 @@ func (p *Projector) handleCase(msg *message.Message) error {
 	}
 	if applied {
 		p.live.observe(ev, time.Now())
+		if change != nil {
+			p.opts.Live.Publish(*change)
+		}
 	}
 	p.succeeded()
 	return nil

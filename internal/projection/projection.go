@@ -74,6 +74,9 @@ type Options struct {
 	// Audience tells who announcements concern (announcements.go); nil
 	// tells nobody but the reporters of cases linked to an outage.
 	Audience Audience
+	// Live, if set, is told of every case and announcement change applied
+	// live, after its commit (live.go): the web pages' live updates.
+	Live Live
 }
 
 func (o *Options) defaults() {
