@@ -161,6 +161,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /logout", s.logout)
 	s.mux.HandleFunc("GET /signed-out", s.signedOut)
 	s.mux.HandleFunc("GET /live", s.live)
+	for _, add := range pageRoutes {
+		add(s)
+	}
 }
 
 // Close stops the session sweeper. It does not end live streams: close

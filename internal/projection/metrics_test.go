@@ -24,6 +24,18 @@ func TestLiveEventsFeedTheSLAAndLagMetrics(t *testing.T) {
 		then("brukerhjelp", helpdesk.SLABreached{Clock: helpdesk.ClockResponse, Due: due}).
 		then("brukerhjelp", helpdesk.SLAWarned{Clock: helpdesk.ClockResolution, Due: due})
 	w.caughtUp(w.rm)
+	// The metrics are counted just after each commit, which the
+	// checkpoint shows a moment before: wait for all six events.
+	samples := func() uint64 {
+		reg := prometheus.NewPedanticRegistry()
+		reg.MustRegister(p.live.lag)
+		families, err := reg.Gather()
+		if err != nil || len(families) != 1 {
+			return 0
+		}
+		return families[0].GetMetric()[0].GetHistogram().GetSampleCount()
+	}
+	waitFor(t, "every live event to be timed", func() bool { return samples() >= 6 })
 
 	if got := testutil.ToFloat64(p.live.sla.WithLabelValues("warning")); got != 2 {
 		t.Errorf("SLA warnings counted %v, want 2", got)

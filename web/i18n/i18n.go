@@ -27,6 +27,19 @@ var Langs = []Lang{NB, EN}
 
 var catalogues = map[Lang]map[string]string{NB: nb, EN: en}
 
+// add puts a page area's texts into a catalogue (nb or en), from the
+// area's own file (cases_nb.go with cases_en.go …), so areas grow apart.
+// A key given twice is a programming error, seen at start and by every
+// test.
+func add(catalogue map[string]string, texts map[string]string) {
+	for k, v := range texts {
+		if _, dup := catalogue[k]; dup {
+			panic("i18n: text " + k + " is defined twice")
+		}
+		catalogue[k] = v
+	}
+}
+
 // Parse reads a language tag ("nb", "en-GB", "no", "nn"). Norwegian of
 // any kind is bokmål: there is no nynorsk catalogue (yet).
 func Parse(tag string) (Lang, bool) {
