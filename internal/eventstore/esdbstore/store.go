@@ -27,6 +27,9 @@ import (
 	"strings"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 )
 
@@ -117,6 +120,11 @@ func mapCode(ctx context.Context, op string, code esdb.ErrorCode, err error) err
 		return fmt.Errorf("esdbstore: %s: %w (%v)", op, context.DeadlineExceeded, err)
 	case esdb.ErrorCodeConnectionClosed:
 		return fmt.Errorf("esdbstore: %s: %w (%v)", op, eventstore.ErrClosed, err)
+	}
+	if status.Code(err) == codes.InvalidArgument {
+		// What the server refuses as malformed it refuses every time, e.g.
+		// an append over its MaxAppendSize setting.
+		return fmt.Errorf("esdbstore: %s: refused by the server: %v: %w", op, err, eventstore.ErrInvalidEvent)
 	}
 	return fmt.Errorf("esdbstore: %s: %w", op, err)
 }

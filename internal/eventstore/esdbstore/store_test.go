@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 )
 
@@ -86,6 +89,12 @@ func TestErrorMapping(t *testing.T) {
 		if got := mapCode(context.Background(), "op", tc.code, cause); !errors.Is(got, tc.want) {
 			t.Errorf("mapCode(%d) = %v, want %v", tc.code, got, tc.want)
 		}
+	}
+	// What the server refuses as malformed (an append over its size
+	// limit) is not retried.
+	tooBig := status.Error(codes.InvalidArgument, "Maximum Append Size of 1048576 Exceeded.")
+	if got := mapErr(context.Background(), "op", tooBig); !errors.Is(got, eventstore.ErrInvalidEvent) {
+		t.Errorf("mapErr(InvalidArgument) = %v, want ErrInvalidEvent", got)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

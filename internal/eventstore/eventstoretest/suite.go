@@ -67,6 +67,7 @@ func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
 		{"concurrent appenders", testConcurrentAppenders},
 		{"stream not found", testStreamNotFound},
 		{"invalid events", testInvalidEvents},
+		{"size limit", testSizeLimit},
 		{"tamper detection", testTamper},
 	}
 	for _, tc := range tests {
@@ -1079,4 +1080,47 @@ func fmtResult(v eventstore.VerifyResult) string {
 		bad = fmt.Sprint(*v.FirstBadRevision)
 	}
 	return fmt.Sprintf("{ok %v events %d first bad %q@%s}", v.OK, v.Events, v.FirstBadStream, bad)
+}
+
+// sized returns an event whose size, as eventstore.AppendSize counts it,
+// is n bytes.
+func sized(n int) eventstore.EventData {
+	e := eventstore.EventData{ID: uuid.New(), Type: "Sized", Data: []byte(`{"p":""}`)}
+	pad := n - eventstore.AppendSize([]eventstore.EventData{e})
+	e.Data = []byte(`{"p":"` + strings.Repeat("x", pad) + `"}`)
+	return e
+}
+
+func testSizeLimit(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
+	ctx := testCtx(t)
+	s := newStore(t)
+	p := prefix()
+
+	// The largest append is taken by every backend (on EventStoreDB, it
+	// fits under the server's own limit with the store's envelope)...
+	largest := sized(eventstore.MaxAppendSize)
+	mustAppend(t, ctx, s, p+"largest", eventstore.NoStream(), largest)
+	if got := mustRead(t, ctx, s, p+"largest"); len(got) != 1 || len(got[0].Data) != len(largest.Data) {
+		t.Errorf("the largest append reads back as %d events", len(got))
+	}
+	// ...one byte more is refused by every backend, before anything is
+	// written, as an error no retry can mend.
+	_, err := s.Append(ctx, p+"over", eventstore.NoStream(), sized(eventstore.MaxAppendSize+1))
+	wantErr(t, "Append one byte over the limit", err, eventstore.ErrInvalidEvent)
+	if n := streamLen(t, ctx, s, p+"over"); n != 0 {
+		t.Errorf("an append over the limit wrote %d events", n)
+	}
+	// The limit is on the append, not the event.
+	quarter := eventstore.MaxAppendSize/4 + 1
+	batch := []eventstore.EventData{sized(quarter), sized(quarter), sized(quarter), sized(quarter)}
+	_, err = s.Append(ctx, p+"batch", eventstore.NoStream(), batch...)
+	wantErr(t, "Append of four events together over the limit", err, eventstore.ErrInvalidEvent)
+	if n := streamLen(t, ctx, s, p+"batch"); n != 0 {
+		t.Errorf("a batch over the limit wrote %d events", n)
+	}
+	res := mustAppend(t, ctx, s, p+"batch", eventstore.NoStream(), batch[:2]...)
+	mustAppend(t, ctx, s, p+"batch", res.NextExpected, batch[2:]...)
+	if v, err := s.Verify(ctx, p+"batch"); err != nil || !v.OK || v.Events != 4 {
+		t.Errorf("Verify of the batch in two appends = %+v, %v; want ok with 4 events", v, err)
+	}
 }
