@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
@@ -19,8 +20,10 @@ func TestConformance(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) {
 		eventstoretest.Run(t, func(t *testing.T) eventstore.Store {
 			path := filepath.Join(t.TempDir(), "events.db")
-			// NORMAL keeps the suite fast; durability is not under test.
-			s, err := sqlitestore.Open(path, sqlitestore.WithSynchronous(sqlitestore.SyncNormal))
+			// NORMAL keeps the suite fast; durability is not under test. A
+			// short busy timeout makes the outage case quick: nothing else
+			// in the suite holds the file's write lock.
+			s, err := sqlitestore.Open(path, sqlitestore.WithSynchronous(sqlitestore.SyncNormal), sqlitestore.WithBusyTimeout(time.Second))
 			if err != nil {
 				t.Fatalf("sqlitestore.Open = %v", err)
 			}
@@ -56,11 +59,14 @@ func TestConformance(t *testing.T) {
 type esdbUnderTest struct{ *esdbstore.Store }
 
 func (esdbUnderTest) SkipReason(check string) string {
-	if check == eventstoretest.CheckIDReusedAtHead {
+	switch check {
+	case eventstoretest.CheckIDReusedAtHead:
 		// The server checks IDs only when the expected revision is behind
 		// the stream; at the head it writes them again. The store catches
 		// the head event's own ID, not older ones.
 		return "EventStoreDB does not refuse an event id stored earlier in the stream when appended at the head"
+	case eventstoretest.CheckIDReusedInAnotherStream:
+		return "EventStoreDB keeps no index of event IDs across streams"
 	}
 	return ""
 }
@@ -110,4 +116,67 @@ func (s *tamperableSQLite) Rewrite(ctx context.Context, stream string, edit func
 		}
 	}
 	return tx.Commit()
+}
+
+// AppendForeign inserts rows without hashes, as another program writing
+// the table would.
+func (s *tamperableSQLite) AppendForeign(ctx context.Context, stream string, events ...eventstore.EventData) error {
+	db, err := sql.Open("sqlite", s.path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var head sql.NullInt64
+	if err := db.QueryRowContext(ctx, `SELECT max(revision) FROM events WHERE stream = ?`, stream).Scan(&head); err != nil {
+		return err
+	}
+	rev := int64(0)
+	if head.Valid {
+		rev = head.Int64 + 1
+	}
+	for _, e := range events {
+		meta := e.Metadata
+		if meta == nil {
+			meta = []byte{}
+		}
+		if _, err := db.ExecContext(ctx,
+			`INSERT INTO events (stream, revision, id, type, data, metadata, recorded_at, hash, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, '', '')`,
+			stream, rev, e.ID.String(), e.Type, e.Data, meta, time.Now().UnixNano()); err != nil {
+			return err
+		}
+		rev++
+	}
+	return nil
+}
+
+// DeleteStream deletes the stream's rows.
+func (s *tamperableSQLite) DeleteStream(ctx context.Context, stream string) error {
+	db, err := sql.Open("sqlite", s.path+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, `DELETE FROM events WHERE stream = ?`, stream)
+	return err
+}
+
+// Outage holds the file's write lock from another connection, as another
+// process could, until end.
+func (s *tamperableSQLite) Outage(t *testing.T) func() {
+	db, err := sql.Open("sqlite", s.path)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	conn, err := db.Conn(t.Context())
+	if err != nil {
+		t.Fatalf("conn: %v", err)
+	}
+	if _, err := conn.ExecContext(t.Context(), "BEGIN IMMEDIATE"); err != nil {
+		t.Fatalf("BEGIN IMMEDIATE: %v", err)
+	}
+	return func() {
+		conn.ExecContext(context.Background(), "ROLLBACK")
+		conn.Close()
+		db.Close()
+	}
 }
