@@ -40,32 +40,15 @@ type Store struct {
 
 var _ eventstore.Store = (*Store)(nil)
 
-// schemes maps KurrentDB's connection-string schemes, which this client
-// version predates, to the EventStoreDB ones it knows. The protocol is the
-// same.
-var schemes = []struct{ from, to string }{
-	{"kurrentdb+discover://", "esdb+discover://"},
-	{"kurrentdb://", "esdb://"},
-	{"kurrent+discover://", "esdb+discover://"},
-	{"kurrent://", "esdb://"},
-}
-
 // Open connects to the server at connString, e.g.
-// esdb://localhost:2113?tls=false or kurrentdb://admin:changeit@host:2113.
-// The client connects lazily: a server that is down shows up as an error
-// from the first call, not from Open.
+// esdb://localhost:2113?tls=false or kurrentdb://admin:changeit@host:2113
+// (Schemes lists the accepted schemes). The client connects lazily: a
+// server that is down shows up as an error from the first call, not from
+// Open.
 func Open(connString string) (*Store, error) {
-	cs := connString
-	for _, s := range schemes {
-		if len(cs) >= len(s.from) && strings.EqualFold(cs[:len(s.from)], s.from) {
-			cs = s.to + cs[len(s.from):]
-			break
-		}
-	}
-	cfg, err := esdb.ParseConnectionString(cs)
+	cfg, err := parseConnString(connString)
 	if err != nil {
-		// The connection string may hold a password: do not repeat it.
-		return nil, fmt.Errorf("esdbstore: parse connection string: %w", err)
+		return nil, fmt.Errorf("esdbstore: %w", err)
 	}
 	// Every error the client logs also comes back to the caller as an error
 	// (and Close logs a "dropped" subscription as an error): keep its log

@@ -3,6 +3,7 @@ package esdbstore
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
@@ -46,10 +47,20 @@ func TestMetadataEnvelopeKeepsBytes(t *testing.T) {
 func TestOpenSchemes(t *testing.T) {
 	for _, cs := range []string{
 		"esdb://localhost:2113?tls=false",
+		"ESDB://localhost:2113?tls=false",
+		"esdb+discover://cluster.example:2113",
 		"kurrentdb://localhost:2113?tls=false",
 		"KurrentDB://admin:changeit@localhost:2113?tls=false",
 		"kurrentdb+discover://cluster.example:2113",
+		"kurrent://localhost:2113?tls=false",
+		"Kurrent+Discover://cluster.example:2113",
+		"kdb://localhost:2113?tls=false",
+		"KDB+discover://cluster.example:2113",
+		"esdb://localhost:2113?tls=false&defaultDeadline=2500&nodePreference=Leader",
 	} {
+		if !HasScheme(cs) {
+			t.Errorf("HasScheme(%q) = false, want true", cs)
+		}
 		s, err := Open(cs)
 		if err != nil {
 			t.Errorf("Open(%q) = %v, want success", cs, err)
@@ -57,10 +68,32 @@ func TestOpenSchemes(t *testing.T) {
 		}
 		s.Close()
 	}
-	for _, cs := range []string{"http://localhost:2113", "postgres://x", ""} {
-		if s, err := Open(cs); err == nil {
+	for _, tc := range []struct{ cs, want string }{
+		{"http://localhost:2113", "must start with"},
+		{"postgres://x", "must start with"},
+		{"", "must start with"},
+		{"esdbx://localhost:2113", "must start with"},
+		{"esdb://localhost:2113?defaultDeadline=abc", "defaultDeadline"},
+		{"esdb://localhost:2113?DefaultDeadline=0", "defaultDeadline"},
+		{"esdb://localhost:2113?defaultdeadline=-5", "defaultDeadline"},
+		{"esdb://localhost:2113?nodePreference=follower", "nodePreference"},
+		{"kdb://localhost:2113?nodepreference=random", "nodePreference"},
+		{"esdb://admin:s3cret@localhost:abc", "valid URL"},
+	} {
+		if HasScheme(tc.cs) != !strings.Contains(tc.want, "must start") {
+			t.Errorf("HasScheme(%q) = %v", tc.cs, HasScheme(tc.cs))
+		}
+		s, err := Open(tc.cs)
+		if err == nil {
 			s.Close()
-			t.Errorf("Open(%q) = nil error, want an error", cs)
+			t.Errorf("Open(%q) = nil error, want one about %s", tc.cs, tc.want)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Open(%q) = %v, want it to name %s", tc.cs, err, tc.want)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Open(%q) = %v: the error repeats the password", tc.cs, err)
 		}
 	}
 }
