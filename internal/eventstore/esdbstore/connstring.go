@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
 )
@@ -71,8 +72,10 @@ func parseConnString(connString string) (*esdb.Configuration, error) {
 	if discover {
 		scheme = "esdb+discover://"
 	}
+	attempts := false
 	if _, query, found := strings.Cut(rest, "?"); found {
-		if err := checkSettings(query); err != nil {
+		var err error
+		if attempts, err = checkSettings(query); err != nil {
 			return nil, err
 		}
 	}
@@ -85,15 +88,23 @@ func parseConnString(connString string) (*esdb.Configuration, error) {
 	case err != nil:
 		return nil, fmt.Errorf("connection string: %w", err)
 	}
+	if !attempts {
+		// One discovery attempt per connection: the store retries with
+		// its own backoff, metrics and logs, and a client that cannot
+		// reconnect gives up (and is replaced) in a fraction of a second
+		// rather than after the client's own ten tries.
+		cfg.MaxDiscoverAttempts = 1
+	}
 	return cfg, nil
 }
 
 // checkSettings validates the settings the client mishandles. Keys are
-// case-insensitive, as the client reads them.
-func checkSettings(query string) error {
+// case-insensitive, as the client reads them. attempts tells whether
+// maxDiscoverAttempts is given.
+func checkSettings(query string) (attempts bool, err error) {
 	values, err := url.ParseQuery(query)
 	if err != nil {
-		return errors.New("connection string settings are malformed")
+		return false, errors.New("connection string settings are malformed")
 	}
 	for key, vs := range values {
 		if len(vs) == 0 {
@@ -103,13 +114,27 @@ func checkSettings(query string) error {
 		switch strings.ToLower(key) {
 		case "defaultdeadline":
 			if ms, err := strconv.Atoi(v); err != nil || ms < 1 {
-				return fmt.Errorf("connection string setting defaultDeadline=%q: must be a positive number of milliseconds", v)
+				return false, fmt.Errorf("connection string setting defaultDeadline=%q: must be a positive number of milliseconds", v)
 			}
 		case "nodepreference":
 			if !strings.EqualFold(v, "leader") {
-				return fmt.Errorf("connection string setting nodePreference=%q: only leader is supported (the record is read from the leader, so a lagging follower never shows a stale stream head)", v)
+				return false, fmt.Errorf("connection string setting nodePreference=%q: only leader is supported (the record is read from the leader, so a lagging follower never shows a stale stream head)", v)
 			}
+		case "maxdiscoverattempts":
+			attempts = true
 		}
 	}
-	return nil
+	return attempts, nil
+}
+
+// callDeadline is the deadline the client is given for one call: what is
+// left of the caller's, when it has one; nil leaves the client's default
+// (defaultDeadline=, else 10 s) for callers without a deadline.
+func callDeadline(deadline time.Time, ok bool) *time.Duration {
+	if !ok {
+		return nil
+	}
+	// Already past: the call ends at once, as the caller's context says.
+	d := max(time.Until(deadline), time.Nanosecond)
+	return &d
 }

@@ -13,7 +13,9 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 )
 
-// These tests need no server; the conformance suite covers the rest when
+// These tests need no server: they check what the store sends and how it
+// copes, some against the model server (esdbfake). The conformance suite
+// runs against the model too, and against a real server when
 // BRUKERHJELP_ESDB_URL is set.
 
 func TestMetadataEnvelopeKeepsBytes(t *testing.T) {
@@ -116,7 +118,12 @@ func TestErrorMapping(t *testing.T) {
 		{esdb.ErrorCodeWrongExpectedVersion, eventstore.ErrWrongExpectedRevision},
 		{esdb.ErrorCodeResourceNotFound, eventstore.ErrStreamNotFound},
 		{esdb.ErrorCodeDeadlineExceeded, context.DeadlineExceeded},
-		{esdb.ErrorCodeConnectionClosed, eventstore.ErrClosed},
+		// The client closed itself (a failed reconnect): it passes, the
+		// store makes a new client; ErrClosed is for Close only.
+		{esdb.ErrorCodeConnectionClosed, eventstore.ErrUnavailable},
+		{esdb.ErrorUnavailable, eventstore.ErrUnavailable},
+		{esdb.ErrorCodeNotLeader, eventstore.ErrUnavailable},
+		{esdb.ErrorCodeStreamDeleted, eventstore.ErrStreamNotFound},
 		{esdb.ErrorCodeUnknown, cause},
 	} {
 		if got := mapCode(context.Background(), "op", tc.code, cause); !errors.Is(got, tc.want) {
@@ -129,6 +136,9 @@ func TestErrorMapping(t *testing.T) {
 	if got := mapErr(context.Background(), "op", tooBig); !errors.Is(got, eventstore.ErrInvalidEvent) {
 		t.Errorf("mapErr(InvalidArgument) = %v, want ErrInvalidEvent", got)
 	}
+	if got := mapErr(context.Background(), "op", status.Error(codes.Unavailable, "down")); !errors.Is(got, eventstore.ErrUnavailable) {
+		t.Errorf("mapErr(Unavailable) = %v, want ErrUnavailable", got)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if got := mapErr(ctx, "op", cause); !errors.Is(got, context.Canceled) {
@@ -137,10 +147,10 @@ func TestErrorMapping(t *testing.T) {
 }
 
 func TestAt(t *testing.T) {
-	head := &eventstore.RecordedEvent{Revision: 3}
+	head := &headInfo{Revision: 3}
 	for _, tc := range []struct {
 		exp  eventstore.ExpectedRevision
-		head *eventstore.RecordedEvent
+		head *headInfo
 		want bool
 	}{
 		{eventstore.NoStream(), nil, true},

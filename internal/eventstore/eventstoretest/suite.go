@@ -70,7 +70,8 @@ type Outager interface {
 const (
 	// CheckIDReusedAtHead: an ID already stored earlier in the stream,
 	// appended again at the stream's current revision, must fail with
-	// ErrIDConflict.
+	// ErrIDConflict. Every backend passes it now; the name stays for
+	// wrappers that still mention it.
 	CheckIDReusedAtHead = "id reused at head"
 	// CheckIDReusedInAnotherStream: an ID stored in one stream, appended
 	// to another, must fail with ErrIDConflict.
