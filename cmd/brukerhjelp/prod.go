@@ -49,8 +49,43 @@ type prodDeps struct {
 	log   *slog.Logger
 	dir   *directory.Directory
 	store eventstore.Store
-	rm    *readmodel.DB
-	tc    client.Client
+	// storeMetrics are the event store's own (EventStoreDB: connection
+	// state and reconnects), for /metrics.
+	storeMetrics []prometheus.Collector
+	rm           *readmodel.DB
+	tc           client.Client
+}
+
+// storeReady is how /readyz asks the event store: EventStoreDB's store
+// answers at once while it reconnects (not ready, and why); a store
+// without Ready is asked for one event.
+func storeReady(ctx context.Context, store eventstore.Store) error {
+	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
+		return r.Ready(ctx)
+	}
+	_, err := store.ReadAll(ctx, 0, 1, eventstore.Filter{})
+	return err
+}
+
+// openESDB opens the EventStoreDB store and waits a little for its first
+// connection: a server it cannot work with (too old) stops the process
+// here; one not up yet does not — the store goes on trying, and /readyz
+// says not ready meanwhile.
+func openESDB(ctx context.Context, url string, log *slog.Logger) (*esdbstore.Store, error) {
+	s, err := esdbstore.Open(url, esdbstore.WithLogger(log.With("component", "eventstore")))
+	if err != nil {
+		return nil, err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	switch err := s.WaitConnected(wctx); {
+	case errors.Is(err, esdbstore.ErrUnsupportedServer):
+		s.Close()
+		return nil, err
+	case err != nil:
+		log.Warn("event store not reachable yet; starting anyway, /readyz says not ready until it is", "error", err)
+	}
+	return s, nil
 }
 
 func openProd(ctx context.Context, role config.Role) (*prodDeps, func(), error) {
@@ -76,7 +111,10 @@ func openProd(ctx context.Context, role config.Role) (*prodDeps, func(), error) 
 	if p, ok := strings.CutPrefix(cfg.EventStoreURL, "sqlite:"); ok {
 		d.store, err = sqlitestore.Open(p)
 	} else {
-		d.store, err = esdbstore.Open(cfg.EventStoreURL)
+		var es *esdbstore.Store
+		if es, err = openESDB(ctx, cfg.EventStoreURL, log); err == nil {
+			d.store, d.storeMetrics = es, es.Collectors()
+		}
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("EVENTSTORE_URL: %w", err)
@@ -141,7 +179,7 @@ func runWorker(ctx context.Context) error {
 	if d.cfg.HTTPAddr != "" {
 		// The worker's own metrics (activities, workflow runs, mail) and
 		// liveness, for Prometheus and the orchestrator.
-		stop, err := serveWorkerMetrics(d.cfg.HTTPAddr, d.log, slices.Concat(workerMetrics.Collectors(), dispatcher.Collectors()))
+		stop, err := serveWorkerMetrics(d.cfg.HTTPAddr, d.log, slices.Concat(workerMetrics.Collectors(), dispatcher.Collectors(), d.storeMetrics))
 		if err != nil {
 			return err
 		}
@@ -216,12 +254,12 @@ func runAPI(ctx context.Context) error {
 		return err
 	}
 	srv, err := api.New(api.Config{
-		Desk: dk, Auth: auth, Logger: d.log, Collectors: proj.Collectors(),
+		Desk: dk, Auth: auth, Logger: d.log, Collectors: slices.Concat(proj.Collectors(), d.storeMetrics),
 		Ready: func(ctx context.Context) error {
 			if _, err := d.tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)
 			}
-			if _, err := d.store.ReadAll(ctx, 0, 1, eventstore.Filter{}); err != nil {
+			if err := storeReady(ctx, d.store); err != nil {
 				return fmt.Errorf("event store: %w", err)
 			}
 			return proj.Ready(ctx)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -78,7 +79,21 @@ func NewRecorder(store Store) *Recorder {
 }
 
 // maxAttempts bounds the retries when other writers keep winning.
-const maxAttempts = 5
+const maxAttempts = 8
+
+// pause is a short random wait before trying again after losing a race:
+// without it a writer whose round trip is longer (it must read the new
+// head first) can lose to a busy one every time.
+func pause(ctx context.Context, attempt int) error {
+	t := time.NewTimer(rand.N(time.Duration(attempt) * 5 * time.Millisecond))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
 
 // Record appends rd to its day's stream, with the expected revision and an
 // event ID derived from rd.RequestID, so a retry after a lost answer
@@ -125,6 +140,10 @@ func (r *Recorder) Record(ctx context.Context, rd AuditRead) error {
 			delete(r.heads, stream)
 			return nil
 		case errors.Is(err, eventstore.ErrWrongExpectedRevision) && attempt < maxAttempts:
+			if err := pause(ctx, attempt); err != nil {
+				delete(r.heads, stream)
+				return fmt.Errorf("audit: record read in %s: %w", stream, err)
+			}
 			if exp, err = r.head(ctx, stream, exp); err != nil {
 				delete(r.heads, stream)
 				return err

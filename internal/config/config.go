@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
 )
 
@@ -28,7 +29,9 @@ const (
 type Config struct {
 	TemporalAddress   string
 	TemporalNamespace string
-	// EventStoreURL is esdb://…, kurrentdb://… or sqlite:<path>.
+	// EventStoreURL is an EventStoreDB / KurrentDB connection string
+	// (esdbstore.Schemes: esdb://…, kurrentdb://…, kdb://…, their
+	// +discover forms) or sqlite:<path>.
 	EventStoreURL string
 	// DatabaseURL is the read model: postgres://… or sqlite:<path>.
 	DatabaseURL  string
@@ -102,10 +105,18 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 	}
 	required("TEMPORAL_NAMESPACE", c.TemporalNamespace)
 	if required("EVENTSTORE_URL", c.EventStoreURL) {
-		if !hasScheme(c.EventStoreURL, "esdb://", "kurrentdb://", "kurrent://", "sqlite:") {
-			bad("EVENTSTORE_URL", "must start with esdb://, kurrentdb:// or sqlite:")
-		} else if p, ok := strings.CutPrefix(c.EventStoreURL, "sqlite:"); ok && p == "" {
+		// An EventStoreDB connection string is checked as esdbstore.Open
+		// checks it: the same schemes, in any case, and settings.
+		switch p, isSQLite := strings.CutPrefix(c.EventStoreURL, "sqlite:"); {
+		case isSQLite && p == "":
 			bad("EVENTSTORE_URL", "sqlite: needs a file path, e.g. sqlite:/data/events.db")
+		case isSQLite: // a path, opened at start
+		case !esdbstore.HasScheme(c.EventStoreURL):
+			bad("EVENTSTORE_URL", "must start with one of "+strings.Join(esdbstore.Schemes, ", ")+" (any case) or sqlite:")
+		default:
+			if err := esdbstore.Validate(c.EventStoreURL); err != nil {
+				bad("EVENTSTORE_URL", err.Error())
+			}
 		}
 	}
 	if required("DATABASE_URL", c.DatabaseURL) {

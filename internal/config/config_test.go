@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
 )
 
 func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -77,5 +79,39 @@ func TestLogFormatDefaultsToJSON(t *testing.T) {
 	c, err := Load(Worker, env(good()))
 	if err != nil || c.LogFormat != "json" {
 		t.Fatalf("LOG_FORMAT unset: got %q, %v; want json", c.LogFormat, err)
+	}
+}
+
+// TestEventStoreURLSchemes: EVENTSTORE_URL takes exactly the schemes
+// esdbstore.Open takes, in any case, and refuses what Open refuses.
+func TestEventStoreURLSchemes(t *testing.T) {
+	for _, scheme := range esdbstore.Schemes {
+		for _, s := range []string{scheme, strings.ToUpper(scheme)} {
+			m := good()
+			m["EVENTSTORE_URL"] = s + "eventstore:2113?tls=false"
+			if _, err := Load(Worker, env(m)); err != nil {
+				t.Errorf("EVENTSTORE_URL=%s…: %v, want it accepted (esdbstore.Open takes it)", s, err)
+			}
+			store, err := esdbstore.Open(m["EVENTSTORE_URL"])
+			if err != nil {
+				t.Errorf("esdbstore.Open(%s…) = %v; config and the store disagree", s, err)
+				continue
+			}
+			store.Close()
+		}
+	}
+	for _, v := range []string{
+		"esdbx://eventstore:2113",
+		"eventstore:2113",
+		"esdb://eventstore:2113?defaultDeadline=soon",
+		"kdb://eventstore:2113?nodePreference=follower",
+		"SQLITE:/data/events.db", // the file backend's prefix is exact
+	} {
+		m := good()
+		m["EVENTSTORE_URL"] = v
+		_, err := Load(Worker, env(m))
+		if err == nil || !strings.Contains(err.Error(), "EVENTSTORE_URL") {
+			t.Errorf("EVENTSTORE_URL=%s: got %v, want an error naming EVENTSTORE_URL", v, err)
+		}
 	}
 }

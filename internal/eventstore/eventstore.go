@@ -21,13 +21,23 @@ var (
 	// ErrStreamNotFound means the stream has no events.
 	ErrStreamNotFound = errors.New("stream not found")
 	// ErrIDConflict means an event ID was already used for different content
-	// or at another position.
+	// or at another position of the stream — also when appended again at
+	// the stream's head, which is how a caller learns that an earlier
+	// attempt of its own landed. An ID used in another stream is refused
+	// by the SQLite store only: EventStoreDB keeps no index of event IDs.
 	ErrIDConflict = errors.New("event id reused with other content")
 	// ErrInvalidEvent means an event to append is malformed (nil ID, empty
 	// type, data that is not JSON).
 	ErrInvalidEvent = errors.New("invalid event")
-	// ErrClosed means the store or subscription was closed.
+	// ErrClosed means the store or subscription was closed: Close was
+	// called. It is final; nothing else returns it.
 	ErrClosed = errors.New("closed")
+	// ErrUnavailable means the store cannot be reached now (its server is
+	// down or being reconnected to). It passes: try again later. An append
+	// that fails with it wrote nothing, or, if its outcome could not be
+	// settled, a retry with the same event IDs at the same expected
+	// revision settles it.
+	ErrUnavailable = errors.New("unavailable")
 )
 
 // ExpectedRevision is the optimistic-concurrency precondition of an append.
@@ -100,6 +110,11 @@ type VerifyResult struct {
 	Events           int     `json:"events"`
 	FirstBadRevision *uint64 `json:"firstBadRevision,omitempty"`
 	FirstBadStream   string  `json:"firstBadStream,omitempty"`
+	// ForeignStreams counts the streams VerifyAll passed over because no
+	// event in them was written by the store (none carries a hash): on a
+	// shared EventStoreDB server, other applications' streams. Their
+	// events are not in Events.
+	ForeignStreams int `json:"foreignStreams,omitempty"`
 }
 
 // Filter selects the events a subscription or ReadAll delivers.
@@ -133,7 +148,10 @@ type Store interface {
 	Subscribe(ctx context.Context, after uint64, filter Filter) (Subscription, error)
 	// Verify recomputes the hash chain of one stream.
 	Verify(ctx context.Context, stream string) (VerifyResult, error)
-	// VerifyAll recomputes the hash chain of every stream.
+	// VerifyAll recomputes the hash chain of every stream the store
+	// wrote. A stream none of whose events carries a hash was written by
+	// someone else and is only counted (ForeignStreams); one event
+	// without a hash in a stream of the store's is a break.
 	VerifyAll(ctx context.Context) (VerifyResult, error)
 	Close() error
 }

@@ -13,7 +13,9 @@ import (
 // Names and types may not hold NUL, which the SQLite store uses as a
 // separator when reading.
 // Streams starting with "$" are refused because EventStoreDB reserves them
-// for system streams; refusing them everywhere keeps the backends alike.
+// for system streams, and appends larger than MaxAppendSize because
+// EventStoreDB refuses them; refusing both everywhere keeps the backends
+// alike.
 func ValidateAppend(stream string, events []EventData) error {
 	if stream == "" {
 		return fmt.Errorf("empty stream name: %w", ErrInvalidEvent)
@@ -46,5 +48,32 @@ func ValidateAppend(stream string, events []EventData) error {
 			return fmt.Errorf("stream %q event %d (%s): metadata is not valid JSON: %w", stream, i, e.Type, ErrInvalidEvent)
 		}
 	}
+	if n := AppendSize(events); n > MaxAppendSize {
+		return fmt.Errorf("stream %q: %d events of %d bytes together (counted as by eventstore.AppendSize), over the limit of %d: %w",
+			stream, len(events), n, MaxAppendSize, ErrInvalidEvent)
+	}
 	return nil
+}
+
+// MaxAppendSize is the most one append may carry, as AppendSize counts it.
+// It is EventStoreDB's default limit on one append (its MaxAppendSize
+// setting, 1 MiB), which the server enforces with InvalidArgument; the
+// SQLite store refuses the same appends so that a case never works in
+// `dev` and fails in production.
+const MaxAppendSize = 1 << 20
+
+// EventOverhead is what AppendSize counts for each event besides its type,
+// data and metadata. It covers what the EventStoreDB adapter sends with
+// every event — the event ID, the content type, the hash envelope around
+// the metadata (about 160 bytes) and the protobuf framing — with room to
+// spare, so an append AppendSize allows is never over the server's limit.
+const EventOverhead = 512
+
+// AppendSize is the size of an append as MaxAppendSize limits it.
+func AppendSize(events []EventData) int {
+	n := 0
+	for _, e := range events {
+		n += len(e.Type) + len(e.Data) + len(e.Metadata) + EventOverhead
+	}
+	return n
 }

@@ -2,13 +2,43 @@
 // KurrentDB) through its gRPC client, with the same semantics as the SQLite
 // store, checked by the same conformance suite.
 //
-// The hash chain is kept by this client, not the server: before appending,
-// the store reads the stream's last event for its hash and writes each new
-// event's hash and previous hash in the event's metadata, wrapped around the
+// The hash chain is kept by this client, not the server: each new event's
+// hash and previous hash go in the event's metadata, wrapped around the
 // caller's metadata ({"hash":…,"prevHash":…,"m":<caller's metadata>}).
 // Reads unwrap it again. The optimistic-concurrency check of the append
-// makes the read-then-write safe: if another writer got in between, the
-// server refuses the append.
+// makes computing the chain from the head read before safe: if another
+// writer got in between, the server refuses the append.
+//
+// What the server does not do, the store does:
+//
+//   - Event IDs at the head. The server takes an append at the stream's
+//     current revision without looking at its IDs, so an ID stored earlier
+//     in the stream would be written again. The store remembers, per
+//     stream, the IDs it has seen there (reading only what it has not
+//     seen, see heads) and refuses such an append with ErrIDConflict, as
+//     the SQLite store does.
+//   - The leader. Client v4.2.0 puts its requires-leader header in the
+//     wrong (incoming) metadata, so it is never sent; the store sends it
+//     on every call, so reads of a head and read-backs never come from a
+//     lagging follower, and refuses node preferences other than leader.
+//   - Outages. When v4.2.0's reconnect fails it closes itself for good
+//     (every later call: ErrorCodeConnectionClosed), and calls waiting to
+//     talk to it at that moment may never return. The store owns the
+//     connection: it runs every call in a goroutine of its own, so a
+//     caller waits no longer than its context; when a call finds the
+//     connection failed or the client closed, it replaces the client with
+//     a new one, connecting with backoff and checking the server's version
+//     each time; meanwhile calls fail with eventstore.ErrUnavailable and
+//     Ready says why. eventstore.ErrClosed means Close was called.
+//   - Reading only what is needed. An append reads the events after the
+//     head it knows (normally none), not the last event; a ReadAll of some
+//     streams is filtered by the server.
+//   - Deadlines. The client cuts every append at 10 s (or defaultDeadline=)
+//     whatever the caller's context says; the store passes the caller's
+//     deadline. An append that times out or loses its connection may have
+//     been written: the store settles it by reading the stream back.
+//   - Old servers. Before 22.6 stream reads carry no $all positions; the
+//     store refuses to work with such a server (ErrUnsupportedServer).
 //
 // Positions are $all commit positions. Events appended through gRPC are
 // committed one by one, so each has its own commit position, equal to its
@@ -16,73 +46,468 @@
 package esdbstore
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math"
-	"strings"
+	"math/rand/v2"
+	"sync"
+	"time"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 )
 
+// ErrUnsupportedServer means the server is older than MinServerVersion,
+// or does not say its version. The store refuses it rather than work with
+// positions it cannot trust.
+var ErrUnsupportedServer = errors.New("EventStoreDB server version not supported")
+
+// MinServerVersion is the oldest server the store works with: before
+// 22.6, stream reads carry no $all positions (commit and prepare are
+// both the largest uint64), and every position the store reports comes
+// from them (docs/OPERATIONS.md).
+var MinServerVersion = esdb.ServerVersion{Major: 22, Minor: 6}
+
 // Store is the EventStoreDB event store. It implements eventstore.Store.
 type Store struct {
-	client *esdb.Client
+	cfg     esdb.Configuration
+	opts    options
+	met     metrics
+	heads   *heads
+	closing chan struct{}
+	once    sync.Once
+
+	mu  sync.Mutex
+	cur *conn // nil while (re)connecting
+	// ready is closed when cur is set; a new one is made when it is lost.
+	ready     chan struct{}
+	dialing   bool
+	closed    bool
+	lastErr   error     // why the last connection attempt failed or the last one was lost
+	downSince time.Time // since when cur is nil
+	connected bool      // a connection was made at least once
 }
 
 var _ eventstore.Store = (*Store)(nil)
 
-// schemes maps KurrentDB's connection-string schemes, which this client
-// version predates, to the EventStoreDB ones it knows. The protocol is the
-// same.
-var schemes = []struct{ from, to string }{
-	{"kurrentdb+discover://", "esdb+discover://"},
-	{"kurrentdb://", "esdb://"},
-	{"kurrent+discover://", "esdb+discover://"},
-	{"kurrent://", "esdb://"},
+// conn is one client and the calls using it.
+type conn struct {
+	client   *esdb.Client
+	version  esdb.ServerVersion
+	lost     chan struct{} // closed when the client has given up
+	lostOnce sync.Once
+	inflight sync.WaitGroup
 }
 
-// Open connects to the server at connString, e.g.
-// esdb://localhost:2113?tls=false or kurrentdb://admin:changeit@host:2113.
-// The client connects lazily: a server that is down shows up as an error
-// from the first call, not from Open.
-func Open(connString string) (*Store, error) {
-	cs := connString
-	for _, s := range schemes {
-		if len(cs) >= len(s.from) && strings.EqualFold(cs[:len(s.from)], s.from) {
-			cs = s.to + cs[len(s.from):]
-			break
-		}
-	}
-	cfg, err := esdb.ParseConnectionString(cs)
+type options struct {
+	log                    *slog.Logger
+	minBackoff, maxBackoff time.Duration
+	connectTimeout         time.Duration
+	waitConnected          time.Duration
+	settleTimeout          time.Duration
+}
+
+// Option changes how Open sets up the store.
+type Option func(*options)
+
+// WithLogger logs connection losses and recoveries to l (default: slog's
+// default logger).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithReconnectBackoff sets the pause between connection attempts after
+// an outage: first, doubling up to most (default 100 ms to 5 s).
+func WithReconnectBackoff(first, most time.Duration) Option {
+	return func(o *options) { o.minBackoff, o.maxBackoff = first, most }
+}
+
+// WithConnectWait sets how long a call waits for a connection that is
+// being made before it fails with eventstore.ErrUnavailable (default 5 s).
+func WithConnectWait(d time.Duration) Option { return func(o *options) { o.waitConnected = d } }
+
+// Open returns a store for the server at connString, e.g.
+// esdb://localhost:2113?tls=false or kurrentdb://admin:changeit@host:2113
+// (Schemes lists the accepted schemes). It does not connect: the first
+// call (or WaitConnected, or Ready) starts connecting, in the background,
+// and the store goes on trying while the server is down, so a process may
+// start before its database.
+func Open(connString string, opts ...Option) (*Store, error) {
+	cfg, err := parseConnString(connString)
 	if err != nil {
-		// The connection string may hold a password: do not repeat it.
-		return nil, fmt.Errorf("esdbstore: parse connection string: %w", err)
+		return nil, fmt.Errorf("esdbstore: %w", err)
 	}
-	// Every error the client logs also comes back to the caller as an error
-	// (and Close logs a "dropped" subscription as an error): keep its log
-	// for debugging only.
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("esdbstore: %w", err)
+	}
+	o := options{log: slog.Default(), minBackoff: 100 * time.Millisecond, maxBackoff: 5 * time.Second,
+		connectTimeout: 30 * time.Second, waitConnected: 5 * time.Second, settleTimeout: 5 * time.Second}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	log := o.log
+	// Every error the client logs also comes back to the caller as an
+	// error (and Close logs a "dropped" subscription as an error): keep
+	// its log for debugging only.
 	cfg.Logger = func(level esdb.LogLevel, format string, args ...any) {
-		slog.Debug("esdb client: "+fmt.Sprintf(format, args...), "level", level)
+		log.Debug("esdb client: "+fmt.Sprintf(format, args...), "level", level)
 	}
-	client, err := esdb.NewClient(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("esdbstore: new client: %w", err)
-	}
-	return &Store{client: client}, nil
+	return &Store{cfg: *cfg, opts: o, met: newMetrics(), heads: newHeads(maxHeadStreams, maxHeadIDs),
+		closing: make(chan struct{}), ready: make(chan struct{}), downSince: time.Now()}, nil
 }
 
-// Close closes the connection.
+// Close closes the connection. Every call after it, and every call and
+// subscription still running, fails with eventstore.ErrClosed.
 func (s *Store) Close() error {
-	if err := s.client.Close(); err != nil {
-		return fmt.Errorf("esdbstore: close: %w", err)
+	s.once.Do(func() {
+		close(s.closing)
+		s.mu.Lock()
+		c := s.cur
+		s.cur, s.closed = nil, true
+		s.mu.Unlock()
+		s.met.connected.Set(0)
+		if c != nil {
+			c.retire(time.Second)
+		}
+	})
+	return nil
+}
+
+// retire closes the client once no call uses it, waiting up to wait for
+// that. The client closes a channel its calls send on: closing it under a
+// call that is waiting to send would make that call panic.
+func (c *conn) retire(wait time.Duration) {
+	done := make(chan struct{})
+	go func() {
+		c.inflight.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		c.client.Close()
+	case <-time.After(wait):
+		go func() {
+			<-done
+			c.client.Close()
+		}()
+	}
+}
+
+// dialLocked starts the connection loop unless it runs (s.mu is held).
+func (s *Store) dialLocked() {
+	if s.dialing || s.closed || s.cur != nil {
+		return
+	}
+	s.dialing = true
+	go s.dial()
+}
+
+// dial makes connections until one works or the store is closed, pausing
+// between attempts (doubling, with jitter).
+func (s *Store) dial() {
+	pause := s.opts.minBackoff
+	for attempt := 1; ; attempt++ {
+		c, err := s.connect()
+		s.mu.Lock()
+		if s.closed {
+			s.dialing = false
+			s.mu.Unlock()
+			if c != nil {
+				c.retire(0)
+			}
+			return
+		}
+		if err == nil {
+			again, down := s.connected || attempt > 1, time.Since(s.downSince)
+			s.cur, s.lastErr, s.dialing, s.connected = c, nil, false, true
+			close(s.ready)
+			s.mu.Unlock()
+			s.met.connected.Set(1)
+			v := fmt.Sprintf("%d.%d.%d", c.version.Major, c.version.Minor, c.version.Patch)
+			if again {
+				s.met.reconnects.Inc()
+				s.opts.log.Info("event store: connected again", "server", v, "after", down.Round(time.Millisecond).String(), "attempts", attempt)
+			} else {
+				s.opts.log.Info("event store: connected", "server", v)
+			}
+			return
+		}
+		s.lastErr = err
+		s.mu.Unlock()
+		s.met.failures.Inc()
+		if attempt == 1 || attempt%10 == 0 {
+			s.opts.log.Warn("event store: cannot connect; trying again", "attempt", attempt, "error", err)
+		}
+		jittered := pause/2 + rand.N(pause)
+		select {
+		case <-s.closing:
+		case <-time.After(jittered):
+		}
+		pause = min(2*pause, s.opts.maxBackoff)
+	}
+}
+
+// connect makes a client and has it connect (discovery) by asking the
+// server's version, which it then checks.
+func (s *Store) connect() (*conn, error) {
+	cfg := s.cfg
+	client, err := esdb.NewClient(&cfg)
+	if err != nil {
+		return nil, err
+	}
+	type answer struct {
+		v   *esdb.ServerVersion
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		v, err := client.GetServerVersion()
+		ch <- answer{v, err}
+	}()
+	// The client may still be talking to its connection goroutine: close
+	// it only once GetServerVersion has returned.
+	closeLater := func() {
+		go func() {
+			<-ch
+			client.Close()
+		}()
+	}
+	select {
+	case a := <-ch:
+		if a.err == nil {
+			a.err = checkVersion(a.v)
+		}
+		if a.err != nil {
+			client.Close()
+			return nil, a.err
+		}
+		return &conn{client: client, version: *a.v, lost: make(chan struct{})}, nil
+	case <-time.After(s.opts.connectTimeout):
+		closeLater()
+		return nil, fmt.Errorf("no connection within %s", s.opts.connectTimeout)
+	case <-s.closing:
+		closeLater()
+		return nil, eventstore.ErrClosed
+	}
+}
+
+func checkVersion(v *esdb.ServerVersion) error {
+	switch {
+	case v == nil || (v.Major == 0 && v.Minor == 0 && v.Patch == 0):
+		return fmt.Errorf("%w: the server does not say its version (EventStoreDB before 21.10); Brukerhjelp needs %d.%d or later",
+			ErrUnsupportedServer, MinServerVersion.Major, MinServerVersion.Minor)
+	case v.Major < MinServerVersion.Major || (v.Major == MinServerVersion.Major && v.Minor < MinServerVersion.Minor):
+		return fmt.Errorf("%w: EventStoreDB %d.%d.%d: its stream reads carry no $all positions; Brukerhjelp needs %d.%d or later",
+			ErrUnsupportedServer, v.Major, v.Minor, v.Patch, MinServerVersion.Major, MinServerVersion.Minor)
 	}
 	return nil
+}
+
+// lose retires c after its client gave up, and starts a new connection.
+func (s *Store) lose(c *conn, cause error) {
+	s.mu.Lock()
+	if s.cur == c {
+		s.cur, s.lastErr, s.downSince = nil, cause, time.Now()
+		s.ready = make(chan struct{})
+		s.dialLocked()
+		s.mu.Unlock()
+		s.met.connected.Set(0)
+		s.met.lost.Inc()
+		s.opts.log.Warn("event store: connection lost; reconnecting", "error", cause)
+	} else {
+		s.mu.Unlock()
+	}
+	c.lostOnce.Do(func() {
+		close(c.lost)
+		go func() {
+			c.inflight.Wait()
+			c.client.Close()
+		}()
+	})
+}
+
+// errNotSent marks an error from before a call reached the client: the
+// call did nothing on the server.
+var errNotSent = errors.New("not sent")
+
+// use returns a connected client, waiting a while for one being made.
+// The caller must call c.inflight.Done when done with it.
+func (s *Store) use(ctx context.Context) (*conn, error) {
+	var timeout <-chan time.Time
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, fmt.Errorf("%w (%w)", eventstore.ErrClosed, errNotSent)
+		}
+		if c := s.cur; c != nil {
+			c.inflight.Add(1)
+			s.mu.Unlock()
+			return c, nil
+		}
+		s.dialLocked()
+		ready, lastErr, since := s.ready, s.lastErr, s.downSince
+		s.mu.Unlock()
+		if errors.Is(lastErr, ErrUnsupportedServer) {
+			return nil, fmt.Errorf("%w (%w)", lastErr, errNotSent)
+		}
+		if timeout == nil {
+			t := time.NewTimer(s.opts.waitConnected)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-ready:
+			continue
+		case <-s.closing:
+			continue
+		case <-ctx.Done():
+			return nil, fmt.Errorf("waiting for a connection: %w (%w, %w)", ctx.Err(), eventstore.ErrUnavailable, errNotSent)
+		case <-timeout:
+			return nil, fmt.Errorf("not connected to EventStoreDB (since %s; %v): %w (%w)",
+				since.UTC().Format(time.RFC3339), lastErr, eventstore.ErrUnavailable, errNotSent)
+		}
+	}
+}
+
+// call runs op on a connected client, in a goroutine of its own: the
+// client can block a call for good (see the package doc), and the caller
+// must not wait longer than its ctx. Every call asks for the leader.
+func call[T any](s *Store, ctx context.Context, op func(ctx context.Context, c *esdb.Client) (T, error)) (T, error) {
+	var zero T
+	c, err := s.use(ctx)
+	if err != nil {
+		return zero, err
+	}
+	// The client builds its call context from this one; outgoing metadata
+	// is what gRPC sends.
+	octx := metadata.AppendToOutgoingContext(ctx, "requires-leader", "true")
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer c.inflight.Done()
+		v, err := op(octx, c.client)
+		done <- result{v, err}
+	}()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		// gRPC ends the call soon after its context; wait a little for
+		// its own answer, which may say more than "cancelled".
+		select {
+		case r = <-done:
+		case <-time.After(time.Second):
+			return zero, ctx.Err()
+		}
+	case <-c.lost:
+		return zero, fmt.Errorf("the client gave up its connection: %w", eventstore.ErrUnavailable)
+	case <-s.closing:
+		return zero, eventstore.ErrClosed
+	}
+	if r.err != nil {
+		switch {
+		case code(r.err) == esdb.ErrorCodeConnectionClosed:
+			select {
+			case <-s.closing:
+				return zero, eventstore.ErrClosed
+			default:
+			}
+			// The client gave up for good; the call never left it.
+			s.lose(c, r.err)
+			return zero, fmt.Errorf("%w (%v; %w)", eventstore.ErrUnavailable, r.err, errNotSent)
+		case code(r.err) == esdb.ErrorUnavailable || status.Code(r.err) == codes.Unavailable:
+			// The connection failed. A new client connects as soon as the
+			// server is back; the old one's gRPC connection would retry on
+			// its own backoff (up to two minutes), and the client only
+			// notices for some calls. The call itself may still have
+			// reached the server: the caller settles that.
+			s.lose(c, r.err)
+		}
+	}
+	return r.v, r.err
+}
+
+// WaitConnected waits until the store is connected, ctx is done, or the
+// server was refused (ErrUnsupportedServer). A process calls it at start
+// to refuse a server it cannot work with.
+func (s *Store) WaitConnected(ctx context.Context) error {
+	for {
+		s.mu.Lock()
+		s.dialLocked()
+		cur, closed, ready, lastErr := s.cur, s.closed, s.ready, s.lastErr
+		s.mu.Unlock()
+		switch {
+		case closed:
+			return fmt.Errorf("esdbstore: %w", eventstore.ErrClosed)
+		case cur != nil:
+			return nil
+		case errors.Is(lastErr, ErrUnsupportedServer):
+			return lastErr
+		}
+		select {
+		case <-ready:
+		case <-ctx.Done():
+			if lastErr != nil {
+				return fmt.Errorf("esdbstore: not connected: %v: %w", lastErr, ctx.Err())
+			}
+			return fmt.Errorf("esdbstore: not connected: %w", ctx.Err())
+		case <-time.After(50 * time.Millisecond): // a failed attempt sets lastErr
+		}
+	}
+}
+
+// Ready reports whether the store can serve: connected, and the server
+// answers a read of one event. While the store reconnects it says so at
+// once, with what went wrong and since when.
+func (s *Store) Ready(ctx context.Context) error {
+	s.mu.Lock()
+	s.dialLocked()
+	cur, closed, lastErr, since := s.cur, s.closed, s.lastErr, s.downSince
+	s.mu.Unlock()
+	switch {
+	case closed:
+		return fmt.Errorf("esdbstore: %w", eventstore.ErrClosed)
+	case cur == nil && lastErr == nil:
+		return fmt.Errorf("esdbstore: connecting (since %s): %w", since.UTC().Format(time.RFC3339), eventstore.ErrUnavailable)
+	case cur == nil && errors.Is(lastErr, ErrUnsupportedServer):
+		return fmt.Errorf("esdbstore: %w", lastErr)
+	case cur == nil:
+		return fmt.Errorf("esdbstore: not connected (since %s): %v: %w", since.UTC().Format(time.RFC3339), lastErr, eventstore.ErrUnavailable)
+	}
+	_, err := s.Head(ctx)
+	return err
+}
+
+// metrics are the store's Prometheus collectors (Collectors).
+type metrics struct {
+	connected                  prometheus.Gauge
+	reconnects, lost, failures prometheus.Counter
+}
+
+func newMetrics() metrics {
+	return metrics{
+		connected: prometheus.NewGauge(prometheus.GaugeOpts{Name: "brukerhjelp_eventstore_connected",
+			Help: "1 while the EventStoreDB client is connected, 0 while it (re)connects."}),
+		reconnects: prometheus.NewCounter(prometheus.CounterOpts{Name: "brukerhjelp_eventstore_reconnects_total",
+			Help: "Connections to EventStoreDB made again after one was lost or could not be made."}),
+		lost: prometheus.NewCounter(prometheus.CounterOpts{Name: "brukerhjelp_eventstore_connections_lost_total",
+			Help: "Times the EventStoreDB client gave up its connection and was replaced."}),
+		failures: prometheus.NewCounter(prometheus.CounterOpts{Name: "brukerhjelp_eventstore_connect_failures_total",
+			Help: "Connection attempts to EventStoreDB that failed (server down, unreachable, or refused for its version)."}),
+	}
+}
+
+// Collectors returns the store's metrics, for the process's registry.
+func (s *Store) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.met.connected, s.met.reconnects, s.met.lost, s.met.failures}
 }
 
 func toESDB(e eventstore.ExpectedRevision) esdb.ExpectedRevision {
@@ -92,14 +517,33 @@ func toESDB(e eventstore.ExpectedRevision) esdb.ExpectedRevision {
 	return esdb.Revision(e.Revision())
 }
 
-// mapErr turns client errors into the eventstore sentinels.
-func mapErr(ctx context.Context, op string, err error) error {
-	code := esdb.ErrorCodeUnknown
+// code is the client's error code of err, ErrorCodeUnknown if none.
+func code(err error) esdb.ErrorCode {
 	var esErr *esdb.Error
 	if errors.As(err, &esErr) {
-		code = esErr.Code()
+		return esErr.Code()
 	}
-	return mapCode(ctx, op, code, err)
+	return esdb.ErrorCodeUnknown
+}
+
+// mapErr turns client errors into the eventstore sentinels.
+func mapErr(ctx context.Context, op string, err error) error {
+	if errors.Is(err, eventstore.ErrClosed) || errors.Is(err, eventstore.ErrUnavailable) || errors.Is(err, ErrUnsupportedServer) {
+		return fmt.Errorf("esdbstore: %s: %w", op, err) // already ours
+	}
+	c := code(err)
+	if c == esdb.ErrorCodeUnknown {
+		// Errors the client passes on as it got them (reads, subscriptions).
+		switch status.Code(err) {
+		case codes.Unavailable:
+			c = esdb.ErrorUnavailable
+		case codes.DeadlineExceeded:
+			c = esdb.ErrorCodeDeadlineExceeded
+		case codes.NotFound:
+			c = esdb.ErrorCodeResourceNotFound
+		}
+	}
+	return mapCode(ctx, op, c, err)
 }
 
 // mapCode maps by the client's error code. A done ctx wins: the gRPC layer
@@ -113,277 +557,21 @@ func mapCode(ctx context.Context, op string, code esdb.ErrorCode, err error) err
 		return fmt.Errorf("esdbstore: %s: %w: %v", op, eventstore.ErrWrongExpectedRevision, err)
 	case esdb.ErrorCodeResourceNotFound:
 		return fmt.Errorf("esdbstore: %s: %w", op, eventstore.ErrStreamNotFound)
+	case esdb.ErrorCodeStreamDeleted:
+		return fmt.Errorf("esdbstore: %s: deleted for good (tombstone): %w", op, eventstore.ErrStreamNotFound)
 	case esdb.ErrorCodeDeadlineExceeded:
 		return fmt.Errorf("esdbstore: %s: %w (%v)", op, context.DeadlineExceeded, err)
-	case esdb.ErrorCodeConnectionClosed:
-		return fmt.Errorf("esdbstore: %s: %w (%v)", op, eventstore.ErrClosed, err)
+	case esdb.ErrorCodeConnectionClosed, esdb.ErrorUnavailable, esdb.ErrorCodeNotLeader:
+		return fmt.Errorf("esdbstore: %s: %w (%v)", op, eventstore.ErrUnavailable, err)
+	}
+	if status.Code(err) == codes.InvalidArgument {
+		// What the server refuses as malformed it refuses every time, e.g.
+		// an append over its MaxAppendSize setting.
+		return fmt.Errorf("esdbstore: %s: refused by the server: %v: %w", op, err, eventstore.ErrInvalidEvent)
 	}
 	return fmt.Errorf("esdbstore: %s: %w", op, err)
 }
 
 func isWrongExpectedVersion(err error) bool {
-	var esErr *esdb.Error
-	return errors.As(err, &esErr) && esErr.Code() == esdb.ErrorCodeWrongExpectedVersion
-}
-
-// Append implements eventstore.Store.
-func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	if err := ctx.Err(); err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("esdbstore: append to %q: %w", stream, err)
-	}
-	if err := eventstore.ValidateAppend(stream, events); err != nil {
-		return eventstore.AppendResult{}, fmt.Errorf("esdbstore: append: %w", err)
-	}
-	op := fmt.Sprintf("append to %q at %s", stream, expected)
-
-	head, err := s.last(ctx, stream)
-	if err != nil {
-		return eventstore.AppendResult{}, mapErr(ctx, op, err)
-	}
-	if !at(expected, head) {
-		return s.diagnose(ctx, op, stream, expected, events, head)
-	}
-	prev := ""
-	if head != nil {
-		prev = head.Hash
-		// The server would write an ID again if asked at the head; the ID
-		// most likely to come back is the head's own.
-		for _, e := range events {
-			if e.ID == head.ID {
-				return eventstore.AppendResult{}, fmt.Errorf("esdbstore: %s: event id %s is already stored at revision %d: %w",
-					op, e.ID, head.Revision, eventstore.ErrIDConflict)
-			}
-		}
-	}
-
-	proposed := make([]esdb.EventData, len(events))
-	rev := expected.Next()
-	for i, e := range events {
-		h := eventstore.ChainHash(prev, stream, rev, e.Type, e.Data, e.Metadata)
-		proposed[i] = esdb.EventData{
-			EventID:     e.ID,
-			EventType:   e.Type,
-			ContentType: esdb.ContentTypeJson,
-			Data:        e.Data,
-			Metadata:    wrapMetadata(h, prev, e.Metadata),
-		}
-		prev = h
-		rev++
-	}
-	last := rev - 1
-
-	wr, err := s.client.AppendToStream(ctx, stream, esdb.AppendToStreamOptions{ExpectedRevision: toESDB(expected)}, proposed...)
-	if err != nil {
-		if isWrongExpectedVersion(err) && ctx.Err() == nil {
-			// Someone appended between our read of the head and our write,
-			// perhaps a concurrent retry of this very append.
-			if head, herr := s.last(ctx, stream); herr == nil {
-				return s.diagnose(ctx, op, stream, expected, events, head)
-			}
-		}
-		return eventstore.AppendResult{}, mapErr(ctx, op, err)
-	}
-
-	pos := wr.CommitPosition
-	// For one event the write's commit position is the event's; for
-	// several, or when the server answered an idempotent retry without a
-	// position, read the last event back.
-	if len(events) > 1 || pos == 0 || pos == math.MaxUint64 {
-		e, err := s.eventAt(ctx, stream, last)
-		if err != nil {
-			return eventstore.AppendResult{}, mapErr(ctx, op+": read back position", err)
-		}
-		pos = e.Position
-	}
-	return eventstore.AppendResult{NextExpected: eventstore.Exact(last), Position: pos}, nil
-}
-
-// at reports whether the stream, whose last event is head (nil: no
-// stream), is where expected says.
-func at(expected eventstore.ExpectedRevision, head *eventstore.RecordedEvent) bool {
-	if head == nil {
-		return expected.IsNoStream()
-	}
-	return !expected.IsNoStream() && head.Revision == expected.Revision()
-}
-
-// diagnose decides, for an append the stream is not ready for, whether it
-// is a retry of one already written (the same IDs with the same content at
-// the expected revisions: success, nothing written), a reused ID
-// (ErrIDConflict) or a lost race (ErrWrongExpectedRevision). The server
-// would call a retry idempotent by IDs alone; comparing content here makes
-// a reused ID with other content an error, as in the SQLite store.
-func (s *Store) diagnose(ctx context.Context, op, stream string, expected eventstore.ExpectedRevision, events []eventstore.EventData, head *eventstore.RecordedEvent) (eventstore.AppendResult, error) {
-	if head == nil {
-		return eventstore.AppendResult{}, fmt.Errorf("esdbstore: %s: stream does not exist: %w", op, eventstore.ErrWrongExpectedRevision)
-	}
-	if !expected.IsNoStream() && head.Revision < expected.Revision() {
-		return eventstore.AppendResult{}, fmt.Errorf("esdbstore: %s: stream is at %d: %w", op, head.Revision, eventstore.ErrWrongExpectedRevision)
-	}
-	var stored []eventstore.RecordedEvent
-	err := s.eachInStream(ctx, stream, expected.Next(), uint64(len(events)), true, func(e eventstore.RecordedEvent) bool {
-		stored = append(stored, e)
-		return true
-	})
-	if err != nil {
-		return eventstore.AppendResult{}, mapErr(ctx, op+": check for a retry", err)
-	}
-	matched := 0
-	for i, e := range events {
-		if i >= len(stored) || stored[i].ID != e.ID {
-			break
-		}
-		st := stored[i]
-		if st.Type != e.Type || !bytes.Equal(st.Data, e.Data) || !bytes.Equal(st.Metadata, e.Metadata) {
-			return eventstore.AppendResult{}, fmt.Errorf("esdbstore: %s: event id %s is already stored at revision %d with other content: %w",
-				op, e.ID, st.Revision, eventstore.ErrIDConflict)
-		}
-		matched++
-	}
-	switch {
-	case matched == len(events):
-		return eventstore.AppendResult{NextExpected: eventstore.Exact(stored[matched-1].Revision), Position: stored[matched-1].Position}, nil
-	case matched > 0:
-		return eventstore.AppendResult{}, fmt.Errorf("esdbstore: %s: %d of %d event ids are already stored: %w",
-			op, matched, len(events), eventstore.ErrIDConflict)
-	default:
-		return eventstore.AppendResult{}, fmt.Errorf("esdbstore: %s: stream is at %d: %w", op, head.Revision, eventstore.ErrWrongExpectedRevision)
-	}
-}
-
-// last returns the stream's last event, nil if the stream does not exist.
-func (s *Store) last(ctx context.Context, stream string) (*eventstore.RecordedEvent, error) {
-	// From the leader: a lagging follower would show an old head, and the
-	// append would be refused for a revision that is in fact right.
-	rs, err := s.client.ReadStream(ctx, stream, esdb.ReadStreamOptions{Direction: esdb.Backwards, From: esdb.End{}, RequiresLeader: true}, 1)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	ev, err := rs.Recv()
-	if err != nil {
-		var esErr *esdb.Error
-		if errors.Is(err, io.EOF) || (errors.As(err, &esErr) && esErr.Code() == esdb.ErrorCodeResourceNotFound) {
-			return nil, nil
-		}
-		return nil, err
-	}
-	e, ok := fromESDB(ev)
-	if !ok {
-		return nil, fmt.Errorf("stream %q: last event is not an event", stream)
-	}
-	return &e, nil
-}
-
-// eventAt reads one event from the leader, which has just written it.
-func (s *Store) eventAt(ctx context.Context, stream string, revision uint64) (eventstore.RecordedEvent, error) {
-	var (
-		out   eventstore.RecordedEvent
-		found bool
-	)
-	err := s.eachInStream(ctx, stream, revision, 1, true, func(e eventstore.RecordedEvent) bool {
-		out, found = e, true
-		return false
-	})
-	if err != nil {
-		return out, err
-	}
-	if !found {
-		return out, fmt.Errorf("stream %q has no revision %d", stream, revision)
-	}
-	return out, nil
-}
-
-// Envelope around the caller's metadata. It is written and read by hand,
-// not with encoding/json, which would re-format the caller's metadata
-// (compact it, drop surrounding space) and so change the bytes the hash
-// covers.
-const (
-	envHash = `{"hash":"`
-	envPrev = `","prevHash":"`
-	envM    = `","m":`
-	envEnd  = `"}`
-)
-
-func wrapMetadata(hash, prevHash string, metadata []byte) []byte {
-	b := make([]byte, 0, len(envHash)+len(hash)+len(envPrev)+len(prevHash)+len(envM)+len(metadata)+2)
-	b = append(b, envHash...)
-	b = append(b, hash...)
-	b = append(b, envPrev...)
-	b = append(b, prevHash...)
-	if len(metadata) == 0 {
-		return append(b, envEnd...)
-	}
-	b = append(b, envM...)
-	b = append(b, metadata...)
-	return append(b, '}')
-}
-
-// unwrapMetadata undoes wrapMetadata. Metadata this store did not write
-// comes back as it is, with no hashes, and fails verification.
-func unwrapMetadata(b []byte) (hash, prevHash string, metadata []byte) {
-	rest, ok := bytes.CutPrefix(b, []byte(envHash))
-	if ok {
-		h, r, found := bytes.Cut(rest, []byte(envPrev))
-		if found {
-			p, r2, found := bytes.Cut(r, []byte(`"`))
-			if found && bytes.IndexByte(h, '"') < 0 {
-				switch {
-				case string(r2) == "}":
-					return string(h), string(p), nil
-				case bytes.HasPrefix(r2, []byte(envM[1:])) && bytes.HasSuffix(r2, []byte("}")):
-					return string(h), string(p), r2[len(envM)-1 : len(r2)-1]
-				}
-			}
-		}
-	}
-	// Perhaps re-encoded by some tool: take the fields, if any.
-	var env struct {
-		Hash     string          `json:"hash"`
-		PrevHash string          `json:"prevHash"`
-		M        json.RawMessage `json:"m"`
-	}
-	if json.Unmarshal(b, &env) == nil && env.Hash != "" {
-		return env.Hash, env.PrevHash, env.M
-	}
-	return "", "", b
-}
-
-// position is the $all position of e. Reads of $all always carry the commit
-// position; stream reads may not (older servers send none), and then the
-// prepare position, equal to it for events appended through gRPC, stands in.
-func position(e *esdb.RecordedEvent) uint64 {
-	if c := e.Position.Commit; c != 0 && c != math.MaxUint64 {
-		return c
-	}
-	return e.Position.Prepare
-}
-
-func fromESDB(r *esdb.ResolvedEvent) (eventstore.RecordedEvent, bool) {
-	e := r.Event
-	if e == nil {
-		return eventstore.RecordedEvent{}, false
-	}
-	hash, prev, meta := unwrapMetadata(e.UserMetadata)
-	if len(meta) == 0 {
-		meta = nil
-	}
-	return eventstore.RecordedEvent{
-		ID:         e.EventID,
-		Stream:     e.StreamID,
-		Type:       e.EventType,
-		Revision:   e.EventNumber,
-		Position:   position(e),
-		Data:       e.Data,
-		Metadata:   meta,
-		RecordedAt: e.CreatedDate.UTC(),
-		Hash:       hash,
-		PrevHash:   prev,
-	}, true
-}
-
-// system reports whether an event is the server's own (system streams,
-// stream metadata, links); the record never holds those.
-func system(e *esdb.RecordedEvent) bool {
-	return strings.HasPrefix(e.StreamID, "$") || strings.HasPrefix(e.EventType, "$")
+	return code(err) == esdb.ErrorCodeWrongExpectedVersion
 }

@@ -3,13 +3,19 @@ package esdbstore
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/EventStore/EventStore-Client-Go/v4/esdb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 )
 
-// These tests need no server; the conformance suite covers the rest when
+// These tests need no server: they check what the store sends and how it
+// copes, some against the model server (esdbfake). The conformance suite
+// runs against the model too, and against a real server when
 // BRUKERHJELP_ESDB_URL is set.
 
 func TestMetadataEnvelopeKeepsBytes(t *testing.T) {
@@ -43,10 +49,20 @@ func TestMetadataEnvelopeKeepsBytes(t *testing.T) {
 func TestOpenSchemes(t *testing.T) {
 	for _, cs := range []string{
 		"esdb://localhost:2113?tls=false",
+		"ESDB://localhost:2113?tls=false",
+		"esdb+discover://cluster.example:2113",
 		"kurrentdb://localhost:2113?tls=false",
 		"KurrentDB://admin:changeit@localhost:2113?tls=false",
 		"kurrentdb+discover://cluster.example:2113",
+		"kurrent://localhost:2113?tls=false",
+		"Kurrent+Discover://cluster.example:2113",
+		"kdb://localhost:2113?tls=false",
+		"KDB+discover://cluster.example:2113",
+		"esdb://localhost:2113?tls=false&defaultDeadline=2500&nodePreference=Leader",
 	} {
+		if !HasScheme(cs) {
+			t.Errorf("HasScheme(%q) = false, want true", cs)
+		}
 		s, err := Open(cs)
 		if err != nil {
 			t.Errorf("Open(%q) = %v, want success", cs, err)
@@ -54,10 +70,32 @@ func TestOpenSchemes(t *testing.T) {
 		}
 		s.Close()
 	}
-	for _, cs := range []string{"http://localhost:2113", "postgres://x", ""} {
-		if s, err := Open(cs); err == nil {
+	for _, tc := range []struct{ cs, want string }{
+		{"http://localhost:2113", "must start with"},
+		{"postgres://x", "must start with"},
+		{"", "must start with"},
+		{"esdbx://localhost:2113", "must start with"},
+		{"esdb://localhost:2113?defaultDeadline=abc", "defaultDeadline"},
+		{"esdb://localhost:2113?DefaultDeadline=0", "defaultDeadline"},
+		{"esdb://localhost:2113?defaultdeadline=-5", "defaultDeadline"},
+		{"esdb://localhost:2113?nodePreference=follower", "nodePreference"},
+		{"kdb://localhost:2113?nodepreference=random", "nodePreference"},
+		{"esdb://admin:s3cret@localhost:abc", "valid URL"},
+	} {
+		if HasScheme(tc.cs) != !strings.Contains(tc.want, "must start") {
+			t.Errorf("HasScheme(%q) = %v", tc.cs, HasScheme(tc.cs))
+		}
+		s, err := Open(tc.cs)
+		if err == nil {
 			s.Close()
-			t.Errorf("Open(%q) = nil error, want an error", cs)
+			t.Errorf("Open(%q) = nil error, want one about %s", tc.cs, tc.want)
+			continue
+		}
+		if !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Open(%q) = %v, want it to name %s", tc.cs, err, tc.want)
+		}
+		if strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("Open(%q) = %v: the error repeats the password", tc.cs, err)
 		}
 	}
 }
@@ -80,12 +118,26 @@ func TestErrorMapping(t *testing.T) {
 		{esdb.ErrorCodeWrongExpectedVersion, eventstore.ErrWrongExpectedRevision},
 		{esdb.ErrorCodeResourceNotFound, eventstore.ErrStreamNotFound},
 		{esdb.ErrorCodeDeadlineExceeded, context.DeadlineExceeded},
-		{esdb.ErrorCodeConnectionClosed, eventstore.ErrClosed},
+		// The client closed itself (a failed reconnect): it passes, the
+		// store makes a new client; ErrClosed is for Close only.
+		{esdb.ErrorCodeConnectionClosed, eventstore.ErrUnavailable},
+		{esdb.ErrorUnavailable, eventstore.ErrUnavailable},
+		{esdb.ErrorCodeNotLeader, eventstore.ErrUnavailable},
+		{esdb.ErrorCodeStreamDeleted, eventstore.ErrStreamNotFound},
 		{esdb.ErrorCodeUnknown, cause},
 	} {
 		if got := mapCode(context.Background(), "op", tc.code, cause); !errors.Is(got, tc.want) {
 			t.Errorf("mapCode(%d) = %v, want %v", tc.code, got, tc.want)
 		}
+	}
+	// What the server refuses as malformed (an append over its size
+	// limit) is not retried.
+	tooBig := status.Error(codes.InvalidArgument, "Maximum Append Size of 1048576 Exceeded.")
+	if got := mapErr(context.Background(), "op", tooBig); !errors.Is(got, eventstore.ErrInvalidEvent) {
+		t.Errorf("mapErr(InvalidArgument) = %v, want ErrInvalidEvent", got)
+	}
+	if got := mapErr(context.Background(), "op", status.Error(codes.Unavailable, "down")); !errors.Is(got, eventstore.ErrUnavailable) {
+		t.Errorf("mapErr(Unavailable) = %v, want ErrUnavailable", got)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -95,10 +147,10 @@ func TestErrorMapping(t *testing.T) {
 }
 
 func TestAt(t *testing.T) {
-	head := &eventstore.RecordedEvent{Revision: 3}
+	head := &headInfo{Revision: 3}
 	for _, tc := range []struct {
 		exp  eventstore.ExpectedRevision
-		head *eventstore.RecordedEvent
+		head *headInfo
 		want bool
 	}{
 		{eventstore.NoStream(), nil, true},

@@ -3,7 +3,10 @@
 // SQLite store and EventStoreDB behave the same for the rest of the system.
 //
 // The suite only writes to streams with a prefix unique to the subtest, so
-// it can run against a server that already holds events.
+// it can run against a server that already holds events. Its tampering
+// cases leave broken chains behind, which would fail every later
+// VerifyAll there: a wrapper for a shared server skips them
+// (CheckTampering).
 package eventstoretest
 
 import (
@@ -39,12 +42,45 @@ type Skipper interface {
 	SkipReason(check string) string
 }
 
+// Intruder is implemented by a test's wrapper around a backend that can
+// be written to by a client other than the store, as someone with the
+// database's credentials (not its files) could: EventStoreDB through its
+// own API, SQLite through SQL. The intruder subtests are skipped for a
+// store that does not implement it.
+type Intruder interface {
+	// AppendForeign appends events at the end of stream (a new stream if
+	// there is none) the way another application would: without the
+	// store's hash chain.
+	AppendForeign(ctx context.Context, stream string, events ...eventstore.EventData) error
+	// DeleteStream deletes a stream: EventStoreDB's (soft) delete, a SQL
+	// DELETE of its rows.
+	DeleteStream(ctx context.Context, stream string) error
+}
+
+// Outager is implemented by a test's wrapper around a backend whose
+// storage can be made unavailable for a while: a server stopped, a file
+// locked by another process. The outage subtest is skipped for a store
+// that does not implement it.
+type Outager interface {
+	// Outage makes the storage unavailable until end is called.
+	Outage(t *testing.T) (end func())
+}
+
 // Checks a Skipper may name.
 const (
 	// CheckIDReusedAtHead: an ID already stored earlier in the stream,
 	// appended again at the stream's current revision, must fail with
-	// ErrIDConflict.
+	// ErrIDConflict. Every backend passes it now; the name stays for
+	// wrappers that still mention it.
 	CheckIDReusedAtHead = "id reused at head"
+	// CheckIDReusedInAnotherStream: an ID stored in one stream, appended
+	// to another, must fail with ErrIDConflict.
+	CheckIDReusedInAnotherStream = "id reused in another stream"
+	// CheckTampering: the intruder subtests that leave a broken chain
+	// (foreign events in a stream of the store's, a deleted stream)
+	// behind. On a shared server that would make VerifyAll fail for every
+	// later run.
+	CheckTampering = "tampering"
 )
 
 // Run runs the suite. newStore must return a ready store and arrange for
@@ -67,7 +103,10 @@ func Run(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
 		{"concurrent appenders", testConcurrentAppenders},
 		{"stream not found", testStreamNotFound},
 		{"invalid events", testInvalidEvents},
+		{"size limit", testSizeLimit},
 		{"tamper detection", testTamper},
+		{"intruder", testIntruder},
+		{"outage", testOutage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -295,12 +334,26 @@ func testIdempotency(t *testing.T, newStore func(t *testing.T) eventstore.Store)
 		wantErr(t, "Append of an id stored at 0 at the head", err, eventstore.ErrIDConflict)
 		_, err = s.Append(ctx, stream, eventstore.Exact(1), numbered(2), a)
 		wantErr(t, "Append of a new id and a stored one at the head", err, eventstore.ErrIDConflict)
-		other := p + "other"
-		_, err = s.Append(ctx, other, eventstore.NoStream(), a)
-		wantErr(t, "Append of an id stored in another stream", err, eventstore.ErrIDConflict)
 		if n := streamLen(t, ctx, s, stream); n != 2 {
 			t.Errorf("stream has %d events, want 2", n)
 		}
+		// What a caller does after a lost answer: read the head, which
+		// others have moved, and append its event there again.
+		mustAppend(t, ctx, s, stream, eventstore.Exact(1), numbered(2))
+		mustAppend(t, ctx, s, stream, eventstore.Exact(2), numbered(3))
+		_, err = s.Append(ctx, stream, eventstore.Exact(3), a)
+		wantErr(t, "Append of an id stored at 0 at a moved head", err, eventstore.ErrIDConflict)
+		if n := streamLen(t, ctx, s, stream); n != 4 {
+			t.Errorf("stream has %d events, want 4", n)
+		}
+	})
+	t.Run("id reused in another stream", func(t *testing.T) {
+		skipIf(t, s, CheckIDReusedInAnotherStream)
+		stream, other := p+"first", p+"other"
+		a := numbered(0)
+		mustAppend(t, ctx, s, stream, eventstore.NoStream(), a)
+		_, err := s.Append(ctx, other, eventstore.NoStream(), a)
+		wantErr(t, "Append of an id stored in another stream", err, eventstore.ErrIDConflict)
 		if n := streamLen(t, ctx, s, other); n != 0 {
 			t.Errorf("other stream has %d events, want 0", n)
 		}
@@ -1079,4 +1132,252 @@ func fmtResult(v eventstore.VerifyResult) string {
 		bad = fmt.Sprint(*v.FirstBadRevision)
 	}
 	return fmt.Sprintf("{ok %v events %d first bad %q@%s}", v.OK, v.Events, v.FirstBadStream, bad)
+}
+
+// sized returns an event whose size, as eventstore.AppendSize counts it,
+// is n bytes.
+func sized(n int) eventstore.EventData {
+	e := eventstore.EventData{ID: uuid.New(), Type: "Sized", Data: []byte(`{"p":""}`)}
+	pad := n - eventstore.AppendSize([]eventstore.EventData{e})
+	e.Data = []byte(`{"p":"` + strings.Repeat("x", pad) + `"}`)
+	return e
+}
+
+func testSizeLimit(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
+	ctx := testCtx(t)
+	s := newStore(t)
+	p := prefix()
+
+	// The largest append is taken by every backend (on EventStoreDB, it
+	// fits under the server's own limit with the store's envelope)...
+	largest := sized(eventstore.MaxAppendSize)
+	mustAppend(t, ctx, s, p+"largest", eventstore.NoStream(), largest)
+	if got := mustRead(t, ctx, s, p+"largest"); len(got) != 1 || len(got[0].Data) != len(largest.Data) {
+		t.Errorf("the largest append reads back as %d events", len(got))
+	}
+	// ...one byte more is refused by every backend, before anything is
+	// written, as an error no retry can mend.
+	_, err := s.Append(ctx, p+"over", eventstore.NoStream(), sized(eventstore.MaxAppendSize+1))
+	wantErr(t, "Append one byte over the limit", err, eventstore.ErrInvalidEvent)
+	if n := streamLen(t, ctx, s, p+"over"); n != 0 {
+		t.Errorf("an append over the limit wrote %d events", n)
+	}
+	// The limit is on the append, not the event.
+	quarter := eventstore.MaxAppendSize/4 + 1
+	batch := []eventstore.EventData{sized(quarter), sized(quarter), sized(quarter), sized(quarter)}
+	_, err = s.Append(ctx, p+"batch", eventstore.NoStream(), batch...)
+	wantErr(t, "Append of four events together over the limit", err, eventstore.ErrInvalidEvent)
+	if n := streamLen(t, ctx, s, p+"batch"); n != 0 {
+		t.Errorf("a batch over the limit wrote %d events", n)
+	}
+	res := mustAppend(t, ctx, s, p+"batch", eventstore.NoStream(), batch[:2]...)
+	mustAppend(t, ctx, s, p+"batch", res.NextExpected, batch[2:]...)
+	if v, err := s.Verify(ctx, p+"batch"); err != nil || !v.OK || v.Events != 4 {
+		t.Errorf("Verify of the batch in two appends = %+v, %v; want ok with 4 events", v, err)
+	}
+}
+
+func intruder(t *testing.T, s eventstore.Store) Intruder {
+	t.Helper()
+	in, ok := s.(Intruder)
+	if !ok {
+		t.Skip("backend cannot be written to behind the store's back")
+	}
+	return in
+}
+
+func testIntruder(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
+	t.Run("foreign stream", func(t *testing.T) {
+		ctx := testCtx(t)
+		s := newStore(t)
+		in := intruder(t, s)
+		p := prefix()
+		mustAppend(t, ctx, s, p+"ours", eventstore.NoStream(), numbered(0), numbered(1))
+		before, err := s.VerifyAll(ctx)
+		if err != nil {
+			t.Fatalf("VerifyAll = %v", err)
+		}
+		if err := in.AppendForeign(ctx, p+"theirs", numbered(0), numbered(1), numbered(2)); err != nil {
+			t.Fatalf("AppendForeign = %v", err)
+		}
+		// Another application's stream reads like any other...
+		theirs := mustRead(t, ctx, s, p+"theirs")
+		if len(theirs) != 3 || theirs[0].Hash != "" {
+			t.Fatalf("the foreign stream reads back as %d events, first hash %q; want 3 without hashes", len(theirs), theirs[0].Hash)
+		}
+		// ...is not of the record when asked about by name...
+		if v, err := s.Verify(ctx, p+"theirs"); err != nil || v.OK || v.FirstBadRevision == nil || *v.FirstBadRevision != 0 {
+			t.Errorf("Verify of the foreign stream = %s, %v; want not ok at revision 0", fmtResult(v), err)
+		}
+		// ...and VerifyAll passes over it, saying so.
+		all, err := s.VerifyAll(ctx)
+		if err != nil || (before.OK && !all.OK) || all.ForeignStreams < before.ForeignStreams+1 {
+			t.Errorf("VerifyAll with a foreign stream = %s (%d foreign), %v; before it %s (%d foreign)",
+				fmtResult(all), all.ForeignStreams, err, fmtResult(before), before.ForeignStreams)
+		}
+	})
+	t.Run("foreign event in a stream", func(t *testing.T) {
+		ctx := testCtx(t)
+		s := newStore(t)
+		in := intruder(t, s)
+		skipIf(t, s, CheckTampering)
+		stream := prefix() + "audit"
+		mustAppend(t, ctx, s, stream, eventstore.NoStream(), numbered(0), numbered(1), numbered(2))
+		before, _ := s.VerifyAll(ctx)
+		if err := in.AppendForeign(ctx, stream, numbered(3)); err != nil {
+			t.Fatalf("AppendForeign = %v", err)
+		}
+		if v, err := s.Verify(ctx, stream); err != nil || v.OK || v.FirstBadRevision == nil || *v.FirstBadRevision != 3 {
+			t.Errorf("Verify after a foreign append = %s, %v; want not ok at revision 3", fmtResult(v), err)
+		}
+		all, err := s.VerifyAll(ctx)
+		if err != nil || all.OK {
+			t.Errorf("VerifyAll after a foreign append = %s, %v; want not ok", fmtResult(all), err)
+		} else if before.OK && (all.FirstBadStream != stream || all.FirstBadRevision == nil || *all.FirstBadRevision != 3) {
+			t.Errorf("VerifyAll after a foreign append = %s; want first bad %s@3", fmtResult(all), stream)
+		}
+		// The record goes on; the break stays visible.
+		mustAppend(t, ctx, s, stream, eventstore.Exact(3), numbered(4))
+		if v, err := s.Verify(ctx, stream); err != nil || v.OK || *v.FirstBadRevision != 3 {
+			t.Errorf("Verify after the store appended again = %s, %v; want not ok at revision 3", fmtResult(v), err)
+		}
+	})
+	t.Run("deleted stream", func(t *testing.T) {
+		ctx := testCtx(t)
+		s := newStore(t)
+		in := intruder(t, s)
+		skipIf(t, s, CheckTampering)
+		stream := prefix() + "deleted"
+		mustAppend(t, ctx, s, stream, eventstore.NoStream(), numbered(0), numbered(1), numbered(2))
+		before, _ := s.VerifyAll(ctx)
+		if err := in.DeleteStream(ctx, stream); err != nil {
+			t.Fatalf("DeleteStream = %v", err)
+		}
+		_, err := s.ReadStream(ctx, stream, 0, 0)
+		wantErr(t, "ReadStream of a deleted stream", err, eventstore.ErrStreamNotFound)
+		_, err = s.Verify(ctx, stream)
+		wantErr(t, "Verify of a deleted stream", err, eventstore.ErrStreamNotFound)
+		_, err = s.Append(ctx, stream, eventstore.Exact(2), numbered(3))
+		wantErr(t, "Append at the deleted stream's old head", err, eventstore.ErrWrongExpectedRevision)
+		all, err := s.VerifyAll(ctx)
+		if err != nil || all.OK {
+			t.Errorf("VerifyAll after a deletion = %s, %v; want not ok", fmtResult(all), err)
+		} else if before.OK && all.FirstBadStream != "" && all.FirstBadStream != stream {
+			t.Errorf("VerifyAll after a deletion = %s; want the deleted stream (or none) named", fmtResult(all))
+		}
+		// A new stream of the same name: EventStoreDB would put it after
+		// the old revisions, so the store refuses it there; SQLite has
+		// forgotten the name and takes it. Either way no append ever
+		// claims revisions it did not get.
+		fresh := numbered(9)
+		res, err := s.Append(ctx, stream, eventstore.NoStream(), fresh)
+		switch {
+		case errors.Is(err, eventstore.ErrWrongExpectedRevision):
+			if n := streamLen(t, ctx, s, stream); n != 0 {
+				t.Errorf("a refused append wrote %d events", n)
+			}
+		case err != nil:
+			t.Errorf("Append(NoStream) on a deleted stream = %v, want success or ErrWrongExpectedRevision", err)
+		default:
+			got := mustRead(t, ctx, s, stream)
+			if res.NextExpected != eventstore.Exact(0) || len(got) != 1 || got[0].ID != fresh.ID || got[0].Revision != 0 {
+				t.Errorf("Append(NoStream) on a deleted stream = %+v, stream %v; want the event alone at revision 0", res, revisions(got))
+			}
+			if v, err := s.Verify(ctx, stream); err != nil || !v.OK {
+				t.Errorf("Verify of the stream started again = %s, %v; want ok", fmtResult(v), err)
+			}
+		}
+	})
+}
+
+// final are the errors that tell a caller not to try again.
+var final = []error{eventstore.ErrClosed, eventstore.ErrWrongExpectedRevision, eventstore.ErrIDConflict, eventstore.ErrInvalidEvent}
+
+func testOutage(t *testing.T, newStore func(t *testing.T) eventstore.Store) {
+	ctx := testCtx(t)
+	s := newStore(t)
+	o, ok := s.(Outager)
+	if !ok {
+		t.Skip("backend's storage cannot be taken away in a test")
+	}
+	p := prefix()
+	stream := p + "s"
+	first := mustAppend(t, ctx, s, stream, eventstore.NoStream(), numbered(0))
+	sub, err := s.Subscribe(ctx, first.Position, eventstore.Filter{StreamPrefixes: []string{p}})
+	if err != nil {
+		t.Fatalf("Subscribe = %v", err)
+	}
+	defer sub.Close()
+
+	end := o.Outage(t)
+	attempt := numbered(1)
+	// While the storage is away appends fail, each within its deadline,
+	// with an error to try again on — not one that says stop.
+	for until := time.Now().Add(2 * time.Second); time.Now().Before(until); time.Sleep(100 * time.Millisecond) {
+		actx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		began := time.Now()
+		_, err := s.Append(actx, stream, eventstore.Exact(0), attempt)
+		cancel()
+		if err == nil {
+			t.Fatal("Append during the outage succeeded")
+		}
+		for _, f := range final {
+			if errors.Is(err, f) {
+				t.Fatalf("Append during the outage = %v: a final error, want one to try again on", err)
+			}
+		}
+		if took := time.Since(began); took > 10*time.Second {
+			t.Fatalf("Append during the outage took %s, far past its 2s deadline", took)
+		}
+	}
+	end()
+
+	// Once it is back, the same append goes through (retried as an
+	// activity is), and nothing was written twice.
+	var res eventstore.AppendResult
+	for until := time.Now().Add(30 * time.Second); ; {
+		actx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		res, err = s.Append(actx, stream, eventstore.Exact(0), attempt)
+		cancel()
+		if err == nil {
+			break
+		}
+		for _, f := range final {
+			if errors.Is(err, f) {
+				t.Fatalf("Append after the outage = %v: a final error", err)
+			}
+		}
+		if time.Now().After(until) {
+			t.Fatalf("the store still fails 30s after the outage ended: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	got := mustRead(t, ctx, s, stream)
+	if len(got) != 2 || got[1].ID != attempt.ID || res.NextExpected != eventstore.Exact(1) {
+		t.Fatalf("after the outage the stream holds %d events (result %+v), want 2, the second the retried one", len(got), res)
+	}
+
+	// The subscription went on, or failed with an error to retry on;
+	// opened again from the last event it delivered, it goes on.
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	e, err := sub.Recv(rctx)
+	if err != nil {
+		for _, f := range final {
+			if errors.Is(err, f) {
+				t.Fatalf("subscription after the outage = %v: a final error", err)
+			}
+		}
+		again, err := s.Subscribe(ctx, first.Position, eventstore.Filter{StreamPrefixes: []string{p}})
+		if err != nil {
+			t.Fatalf("Subscribe after the outage = %v", err)
+		}
+		defer again.Close()
+		if e, err = again.Recv(rctx); err != nil {
+			t.Fatalf("Recv of a subscription opened after the outage = %v", err)
+		}
+	}
+	if e.ID != attempt.ID {
+		t.Errorf("subscription after the outage delivered %s@%d, want the retried event", e.Stream, e.Revision)
+	}
 }

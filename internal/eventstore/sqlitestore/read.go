@@ -243,7 +243,10 @@ func (s *Store) Verify(ctx context.Context, stream string) (eventstore.VerifyRes
 // writer's transactions, so a rolled-back append leaves no hole, and a hole
 // (or a sequence beyond the last row) means an event was deleted — also the
 // last event of a stream, which no chain can notice. Such a hole cannot be
-// tied to a stream, so the result then has no FirstBadStream.
+// tied to a stream, so the result then has no FirstBadStream. A stream
+// with no hash at all was not written by the store (another program's
+// rows): it is counted in ForeignStreams, as EventStoreDB's store counts
+// other applications' streams.
 func (s *Store) VerifyAll(ctx context.Context) (eventstore.VerifyResult, error) {
 	var result eventstore.VerifyResult
 	err := s.readConn(ctx, func(conn *sql.Conn) error {
@@ -254,27 +257,53 @@ func (s *Store) VerifyAll(ctx context.Context) (eventstore.VerifyResult, error) 
 		defer conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
 
 		var (
-			check  *eventstore.ChainCheck
-			total  int
-			maxPos uint64
-			bad    bool
+			check        *eventstore.ChainCheck
+			rows, events int // rows walked; of them, events of the store's streams
+			inStream     int
+			ours         bool
+			foreign      int
+			maxPos       uint64
+			bad          *eventstore.ChainCheck
 		)
+		// ended decides the stream just walked; true stops the walk.
+		ended := func() bool {
+			switch {
+			case check == nil:
+			case !ours:
+				foreign++
+			default:
+				events += inStream
+				if !check.OK() {
+					bad = check
+					return true
+				}
+			}
+			return false
+		}
 		err := eachEvent(ctx, conn, `SELECT `+eventColumns+` FROM events ORDER BY stream, revision`, nil,
 			func(e eventstore.RecordedEvent) bool {
 				if check == nil || e.Stream != check.Stream() {
-					check = eventstore.NewChainCheck(e.Stream)
+					if ended() {
+						return false
+					}
+					check, ours, inStream = eventstore.NewChainCheck(e.Stream), false, 0
 				}
-				total++
+				rows++
+				inStream++
 				maxPos = max(maxPos, e.Position)
-				bad = !check.Add(e)
-				return !bad
+				ours = ours || e.Hash != ""
+				check.Add(e)
+				return true
 			})
 		if err != nil {
 			return err
 		}
-		if bad {
-			result = check.Result()
-			result.Events = total
+		if bad == nil {
+			ended()
+		}
+		if bad != nil {
+			result = bad.Result()
+			result.Events, result.ForeignStreams = events, foreign
 			return nil
 		}
 		var seq sql.NullInt64
@@ -282,7 +311,7 @@ func (s *Store) VerifyAll(ctx context.Context) (eventstore.VerifyResult, error) 
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read sequence: %w", err)
 		}
-		result = eventstore.VerifyResult{OK: uint64(total) == maxPos && uint64(seq.Int64) == maxPos, Events: total}
+		result = eventstore.VerifyResult{OK: uint64(rows) == maxPos && uint64(seq.Int64) == maxPos, Events: events, ForeignStreams: foreign}
 		return nil
 	})
 	if err != nil {
