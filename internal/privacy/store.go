@@ -406,3 +406,14 @@ func takeMarker(stored []byte) (m marker, meta []byte, ok bool, err error) {
 	meta = append(append([]byte(nil), stored[:from]...), stored[last.end:]...)
 	return m, meta, true, nil
 }
+
+// Head forwards the inner store's head position (for the projector's
+// progress reports); 0 when the inner store cannot tell.
+func (s *Store) Head(ctx context.Context) (uint64, error) {
+	if h, ok := s.inner.(interface {
+		Head(context.Context) (uint64, error)
+	}); ok {
+		return h.Head(ctx)
+	}
+	return 0, nil
+}

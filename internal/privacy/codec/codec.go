@@ -30,7 +30,7 @@ const (
 	// Encoding marks an encrypted payload (metadata "encoding").
 	Encoding = "binary/encrypted"
 	// MetadataKeyID names the key that encrypted it.
-	MetadataKeyID = "encryption-key-id"
+	MetadataKeyID    = "encryption-key-id"
 	metadataEncoding = converter.MetadataEncoding
 	purpose          = "temporal-payload-codec/v1"
 )
