@@ -417,3 +417,47 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 	}
 	return 0, nil
 }
+
+// Inspection says what a stream holds of personal data as stored.
+type Inspection struct {
+	// Encrypted counts the events with encrypted fields, Types their
+	// types (once each, in order of appearance), Keys the keys used.
+	Encrypted int
+	Types     []string
+	Keys      []string
+	// Unencrypted counts events recorded before encryption that hold
+	// personal fields in clear: an erasure cannot remove those.
+	Unencrypted int
+}
+
+// Inspect reads stream as stored and says what of it is personal data.
+func (s *Store) Inspect(ctx context.Context, stream string) (Inspection, error) {
+	evs, err := s.inner.ReadStream(ctx, stream, 0, 0)
+	if errors.Is(err, eventstore.ErrStreamNotFound) {
+		return Inspection{}, nil
+	}
+	if err != nil {
+		return Inspection{}, err
+	}
+	var in Inspection
+	for _, e := range evs {
+		m, _, ok, err := takeMarker(e.Metadata)
+		if err != nil {
+			return in, fmt.Errorf("privacy: %s@%d: %w", stream, e.Revision, err)
+		}
+		if ok {
+			in.Encrypted++
+			if !slices.Contains(in.Types, e.Type) {
+				in.Types = append(in.Types, e.Type)
+			}
+			if !slices.Contains(in.Keys, m.K) {
+				in.Keys = append(in.Keys, m.K)
+			}
+			continue
+		}
+		if vals, err := personalValues(e.Data, s.fields(e.Type)); err == nil && len(vals) > 0 {
+			in.Unencrypted++
+		}
+	}
+	return in, nil
+}
