@@ -13,11 +13,40 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
-// CaseHold is a case's legal hold after a change.
+// CaseHold is a case's legal hold (after a change).
 type CaseHold struct {
 	CaseID    string             `json:"caseId"`
 	Reference string             `json:"reference"`
+	Kind      helpdesk.Kind      `json:"kind"`
+	Status    helpdesk.Status    `json:"status"`
 	LegalHold helpdesk.LegalHold `json:"legalHold"`
+	// Erased: the case's personal data is gone already; nothing to hold.
+	Erased bool `json:"erased"`
+}
+
+// LegalHoldOf is a case's legal hold as the data protection officer sees
+// it before she sets or lifts one.
+func (d *Desk) LegalHoldOf(ctx context.Context, actor helpdesk.Actor, ref string) (CaseHold, error) {
+	if err := Authorize(actor, ActionLegalHold); err != nil {
+		return CaseHold{}, err
+	}
+	id, err := d.caseID(ctx, ref)
+	if err != nil {
+		return CaseHold{}, err
+	}
+	c, err := d.loadCase(ctx, id)
+	if err != nil {
+		return CaseHold{}, err
+	}
+	h, err := d.legalHold(ctx, id)
+	if err != nil {
+		return CaseHold{}, err
+	}
+	return caseHold(c, h), nil
+}
+
+func caseHold(c helpdesk.Case, h helpdesk.LegalHold) CaseHold {
+	return CaseHold{CaseID: c.ID, Reference: c.Reference, Kind: c.Kind, Status: c.Status, LegalHold: h, Erased: c.Erasure != nil}
 }
 
 // holdSpace derives the IDs of hold events from their stream and
@@ -85,7 +114,7 @@ func (d *Desk) changeHold(ctx context.Context, actor helpdesk.Actor, ref string,
 		return CaseHold{}, fmt.Errorf("desk: record hold of %s: %w", id, err)
 	}
 	h.Apply(ev, m, int64(expected.Next()))
-	return CaseHold{CaseID: c.ID, Reference: c.Reference, LegalHold: h}, nil
+	return caseHold(c, h), nil
 }
 
 // legalHold reads a case's hold from the record.

@@ -131,3 +131,6 @@ func (d *Desk) personStream(ctx context.Context, username string) (helpdesk.Pers
 func (d *Desk) onRequest(pc personCase) helpdesk.RetentionDecision {
 	return d.retain.OnRequest(pc.c, pc.hold, d.now())
 }
+
+// RetentionPolicy is the retention policy in force.
+func (d *Desk) RetentionPolicy() helpdesk.RetentionPolicy { return d.retain }

@@ -33,7 +33,9 @@ func (e *eraser) Erase(_ context.Context, in workflows.ErasureInput) ([]activiti
 // index is the read model's answer to whose cases are whose.
 type index map[string][]string
 
-func (ix index) CasesConcerning(_ context.Context, username string) ([]string, error) { return ix[username], nil }
+func (ix index) CasesConcerning(_ context.Context, username string) ([]string, error) {
+	return ix[username], nil
+}
 
 const (
 	olasOld    = "7d3c5a0e-8f1b-4c2d-9e3f-000000000003" // ended a year ago
