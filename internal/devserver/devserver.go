@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -46,6 +47,11 @@ type Options struct {
 	Namespace string
 	// Logger receives Temporal's own logs (and the UI's); required.
 	Logger *slog.Logger
+	// Codec, if set, is served under /codec on the Web UI's address, and
+	// the UI decodes payloads with it (docs/PRIVACY.md): the histories are
+	// encrypted, and the UI, loopback-only in dev, shows them in clear.
+	// The Temporal CLI takes the same endpoint (--codec-endpoint).
+	Codec http.Handler
 	// LogLevel is the lowest level of Temporal's logs passed to Logger. The
 	// zero value (slog.LevelInfo) means slog.LevelWarn, because Temporal at
 	// Info drowns everything else; to see Info use slog.LevelInfo-1 (or
@@ -161,7 +167,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	logger.Debug("temporal server ready", "frontend", frontendAddr, "took", time.Since(started))
 
 	if uiListener != nil {
-		ui, err := startUI(uiListener, frontendAddr, opts.Namespace, logger)
+		ui, err := startUI(uiListener, frontendAddr, opts.Namespace, opts.Codec, logger)
 		if err != nil {
 			closeUIListener()
 			logger.Error("temporal web ui disabled", "error", err)
