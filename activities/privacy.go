@@ -248,7 +248,7 @@ func (a *Activities) ErasePersonalData(ctx context.Context, in EraseInput) (Eras
 	if err != nil {
 		return out, err
 	}
-	out.Fields, out.Events, out.Unencrypted = helpdesk.ErasedFields(ins.Types), ins.Encrypted, ins.Unencrypted
+	out.Fields, out.Events, out.Unencrypted = ins.Fields, ins.Encrypted, ins.Unencrypted
 	keys, err := a.privacy.Keys.Erase(ctx, helpdesk.KeyScope(stream), in.Item.Rule)
 	if err != nil {
 		return out, err
@@ -283,7 +283,7 @@ func (a *Activities) erasePerson(ctx context.Context, in EraseInput, x execution
 	if err != nil {
 		return out, err
 	}
-	out.Fields, out.Events, out.Unencrypted = helpdesk.ErasedFields(ins.Types), ins.Encrypted, ins.Unencrypted
+	out.Fields, out.Events, out.Unencrypted = ins.Fields, ins.Encrypted, ins.Unencrypted
 	keys, err := a.privacy.Keys.Erase(ctx, helpdesk.KeyScope(stream), in.Item.Rule)
 	if err != nil {
 		return out, err

@@ -1,7 +1,6 @@
 package helpdesk
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -206,22 +205,4 @@ func (h LegalHold) LiftHold(c Case, reason string) (LegalHoldLifted, error) {
 		return LegalHoldLifted{}, conflict("saken har ikke rettslig hold", "the case is not under legal hold")
 	}
 	return LegalHoldLifted{CaseID: c.ID, Reason: reason}, nil
-}
-
-// ErasedFields names what an erasure removes from events of these types:
-// each type's declared fields as "Type.field", sorted and once each.
-func ErasedFields(eventTypes []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, t := range eventTypes {
-		for _, p := range personal[t] {
-			f := fmt.Sprintf("%s.%s", t, p)
-			if !seen[f] {
-				seen[f] = true
-				out = append(out, f)
-			}
-		}
-	}
-	slices.Sort(out)
-	return out
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -421,9 +422,12 @@ func (s *Store) Head(ctx context.Context) (uint64, error) {
 // Inspection says what a stream holds of personal data as stored.
 type Inspection struct {
 	// Encrypted counts the events with encrypted fields, Types their
-	// types (once each, in order of appearance), Keys the keys used.
+	// types (once each, in order of appearance), Fields what was
+	// encrypted as "Type.field" (arrays as "attachments[].name"), sorted,
+	// Keys the keys used.
 	Encrypted int
 	Types     []string
+	Fields    []string
 	Keys      []string
 	// Unencrypted counts events recorded before encryption that hold
 	// personal fields in clear: an erasure cannot remove those.
@@ -453,11 +457,31 @@ func (s *Store) Inspect(ctx context.Context, stream string) (Inspection, error) 
 			if !slices.Contains(in.Keys, m.K) {
 				in.Keys = append(in.Keys, m.K)
 			}
+			for _, p := range m.F {
+				if f := e.Type + "." + patternOf(p); !slices.Contains(in.Fields, f) {
+					in.Fields = append(in.Fields, f)
+				}
+			}
 			continue
 		}
 		if vals, err := personalValues(e.Data, s.fields(e.Type)); err == nil && len(vals) > 0 {
 			in.Unencrypted++
 		}
 	}
+	slices.Sort(in.Fields)
 	return in, nil
+}
+
+// patternOf turns a concrete path ("attachments.0.name") into the
+// declaration's form ("attachments[].name").
+func patternOf(path string) string {
+	var out []string
+	for _, seg := range strings.Split(path, ".") {
+		if _, err := strconv.Atoi(seg); err == nil && len(out) > 0 {
+			out[len(out)-1] += "[]"
+			continue
+		}
+		out = append(out, seg)
+	}
+	return strings.Join(out, ".")
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -271,6 +272,12 @@ func TestErasingACase(t *testing.T) {
 	appendAll(t, w.store, helpdesk.Stream(caseA), olasCase(t))
 	appendAll(t, w.store, helpdesk.Stream(caseB), evasCase(t))
 	wrapped := wrappedKey(t, filepath.Join(w.dir, "keys.db"), helpdesk.Stream(caseA)+"/1")
+	ins, err := w.store.Inspect(ctx, helpdesk.Stream(caseA))
+	wantFields := []string{"CaseOpened.attachments[].name", "CaseOpened.attachments[].sha256", "CaseOpened.description", "CaseOpened.title",
+		"CaseResolved.resolution", "CommentAdded.body"}
+	if err != nil || ins.Encrypted != 3 || ins.Unencrypted != 0 || !slices.Equal(ins.Fields, wantFields) || len(ins.Keys) != 1 {
+		t.Errorf("Inspect = %+v, %v; want 3 events holding %v", ins, err, wantFields)
+	}
 
 	ids, err := w.keys.Erase(ctx, helpdesk.Stream(caseA), "retention")
 	if err != nil || len(ids) != 1 || ids[0] != helpdesk.Stream(caseA)+"/1" {
@@ -381,6 +388,9 @@ func TestEventsRecordedBeforeEncryptionReadAsThey(t *testing.T) {
 		if !bytes.Equal(got[i].Data, old[i].Data) || !bytes.Equal(got[i].Metadata, old[i].Metadata) {
 			t.Errorf("old event %d reads %s %s", i, got[i].Data, got[i].Metadata)
 		}
+	}
+	if ins, err := w.store.Inspect(ctx, helpdesk.Stream(caseA)); err != nil || ins.Unencrypted != 3 || ins.Encrypted != 0 {
+		t.Errorf("Inspect of an unencrypted case = %+v, %v; want 3 unencrypted", ins, err)
 	}
 	// Erasing has no key to destroy: the old text stays (the record
 	// never changes), which the erasure says.
