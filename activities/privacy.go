@@ -39,6 +39,7 @@ type Candidates interface {
 // workflow still runs, and to delete its finished runs' histories.
 // client.Client implements it.
 type WorkflowEngine interface {
+	DescribeWorkflowExecution(ctx context.Context, workflowID, runID string) (*workflowservice.DescribeWorkflowExecutionResponse, error)
 	ListWorkflow(ctx context.Context, request *workflowservice.ListWorkflowExecutionsRequest) (*workflowservice.ListWorkflowExecutionsResponse, error)
 	WorkflowService() workflowservice.WorkflowServiceClient
 }
@@ -421,41 +422,55 @@ func otherThan(ids []string, id string) bool {
 	return false
 }
 
-// workflowRunning reports whether a run of workflowID is still open.
+// workflowRunning reports whether workflowID's current run is still open,
+// as the history service knows it (visibility may lag).
 func (a *Activities) workflowRunning(ctx context.Context, workflowID string) (bool, error) {
 	if a.privacy.Engine == nil {
 		return false, nil
 	}
-	resp, err := a.privacy.Engine.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: a.privacy.Namespace, Query: fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus = 'Running'", workflowID)})
+	d, err := a.privacy.Engine.DescribeWorkflowExecution(ctx, workflowID, "")
+	var nf *serviceerror.NotFound
+	if errors.As(err, &nf) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("ask temporal about %s: %w", workflowID, err)
 	}
-	return len(resp.GetExecutions()) > 0, nil
+	return d.GetWorkflowExecutionInfo().GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING, nil
 }
 
 // deleteHistories deletes every finished run of workflowID from Temporal:
 // the histories are encrypted, but the codec's key is everyone's, so only
 // deleting them makes the case's text go from Temporal's database too.
+// The current run is found by the history service, earlier runs (before
+// continue-as-new) by visibility.
 func (a *Activities) deleteHistories(ctx context.Context, workflowID string) (int, error) {
 	if a.privacy.Engine == nil {
 		return 0, nil
 	}
+	runs := map[string]bool{}
+	if d, err := a.privacy.Engine.DescribeWorkflowExecution(ctx, workflowID, ""); err == nil {
+		if info := d.GetWorkflowExecutionInfo(); info.GetStatus() != enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
+			runs[info.GetExecution().GetRunId()] = true
+		}
+	} else if nf := (*serviceerror.NotFound)(nil); !errors.As(err, &nf) {
+		return 0, fmt.Errorf("ask temporal about %s: %w", workflowID, err)
+	}
 	resp, err := a.privacy.Engine.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
-		Namespace: a.privacy.Namespace, Query: fmt.Sprintf("WorkflowId = '%s'", workflowID)})
+		Namespace: a.privacy.Namespace, Query: fmt.Sprintf("WorkflowId = '%s' AND ExecutionStatus != 'Running'", workflowID)})
 	if err != nil {
 		return 0, fmt.Errorf("list runs of %s: %w", workflowID, err)
 	}
-	n := 0
 	for _, ex := range resp.GetExecutions() {
-		if ex.GetStatus() == enumspb.WORKFLOW_EXECUTION_STATUS_RUNNING {
-			continue
-		}
+		runs[ex.GetExecution().GetRunId()] = true
+	}
+	n := 0
+	for run := range runs {
 		_, err := a.privacy.Engine.WorkflowService().DeleteWorkflowExecution(ctx, &workflowservice.DeleteWorkflowExecutionRequest{
-			Namespace: a.privacy.Namespace, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: ex.GetExecution().GetRunId()}})
+			Namespace: a.privacy.Namespace, WorkflowExecution: &commonpb.WorkflowExecution{WorkflowId: workflowID, RunId: run}})
 		var nf *serviceerror.NotFound
 		if err != nil && !errors.As(err, &nf) {
-			return n, fmt.Errorf("delete run %s of %s: %w", ex.GetExecution().GetRunId(), workflowID, err)
+			return n, fmt.Errorf("delete run %s of %s: %w", run, workflowID, err)
 		}
 		n++
 	}

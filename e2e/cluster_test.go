@@ -27,6 +27,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
@@ -187,6 +188,8 @@ func TestPostgresTwoWorkersTwoAPIsLoseNoWork(t *testing.T) {
 		"DIRECTORY_FILE=" + filepath.Join("..", "deploy", "directory.yaml"),
 		"OIDC_ISSUER=" + is.srv.URL, "OIDC_AUDIENCE=brukerhjelp",
 		"SSL_CERT_FILE=" + is.certPEM, "LOG_FORMAT=json",
+		// One master key for every process; the data keys beside the record.
+		"BRUKERHJELP_MASTER_KEY=" + privacy.GenerateMasterKey(),
 	}
 	if abs, err := filepath.Abs(filepath.Join("..", "deploy", "directory.yaml")); err == nil {
 		env[4] = "DIRECTORY_FILE=" + abs

@@ -34,6 +34,8 @@ type ErasedItem struct {
 	Unencrypted int `json:"unencrypted,omitempty"`
 	Mails       int `json:"mails,omitempty"`
 	Files       int `json:"files,omitempty"`
+	// Histories are the case workflow's runs deleted from Temporal.
+	Histories int `json:"histories,omitempty"`
 }
 
 // KeptItem is one case whose personal data stays, and why.
@@ -117,7 +119,7 @@ func (d *Desk) ErasePerson(ctx context.Context, actor helpdesk.Actor, username s
 			}
 		case o.Erased:
 			report.Erased = append(report.Erased, ErasedItem{CaseID: it.CaseID, Reference: it.Reference, Kind: it.Kind, Rule: it.Rule,
-				Basis: it.Basis, BasisEn: it.BasisEn, Events: o.Events, Fields: o.Fields, Unencrypted: o.Unencrypted, Mails: o.Mails, Files: o.Files})
+				Basis: it.Basis, BasisEn: it.BasisEn, Events: o.Events, Fields: o.Fields, Unencrypted: o.Unencrypted, Mails: o.Mails, Files: o.Files, Histories: o.Histories})
 		default:
 			// Something changed between deciding and erasing (a hold).
 			report.Kept = append(report.Kept, KeptItem{CaseID: it.CaseID, Reference: it.Reference, Kind: it.Kind, Kept: o.Kept,
