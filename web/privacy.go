@@ -142,6 +142,9 @@ func (s *Server) privacyPerson(w http.ResponseWriter, r *http.Request) {
 func (s *Server) personView(v *view, p desk.PersonData) *view {
 	d := personPage{P: p, Self: p.Username == v.Actor.Username}
 	for _, c := range p.Cases {
+		if c.OnRequest.Kept == helpdesk.KeptErased {
+			continue // nothing of it left to erase or keep
+		}
 		if c.OnRequest.Erase {
 			d.Erasable = append(d.Erasable, c)
 		} else {

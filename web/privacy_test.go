@@ -85,7 +85,7 @@ func privacyHarness(t *testing.T) (*harness, *pageEraser, string, string) {
 // and lifts a case; the English page says "[erased]".
 func TestTheDataProtectionOfficersPages(t *testing.T) {
 	h, e, _, _ := privacyHarness(t)
-	b := h.browser()
+	b := &textChecker{browser: h.browser(), t: t}
 	b.signIn("dina")
 	home := b.get("/")
 	expect(t, home, http.StatusOK, `href="/privacy"`, "Personvern")
@@ -136,6 +136,32 @@ func TestTheDataProtectionOfficersPages(t *testing.T) {
 		t.Fatalf("lifting: %d\n%s", p.status, p.body)
 	}
 	expect(t, b.get("/privacy/cases/BH-2025-000002/legal-hold"), http.StatusOK, `data-value="none"`, "Sist opphevet av dina")
+}
+
+// textChecker fails the test when a page shows a text missing from the
+// catalogue ("??key??").
+type textChecker struct {
+	*browser
+	t *testing.T
+}
+
+func (c *textChecker) get(path string, headers ...string) answer {
+	p := c.browser.get(path, headers...)
+	c.check(path, p)
+	return p
+}
+
+func (c *textChecker) do(method, path string, form url.Values, headers ...string) answer {
+	p := c.browser.do(method, path, form, headers...)
+	c.check(path, p)
+	return p
+}
+
+func (c *textChecker) check(path string, p answer) {
+	c.t.Helper()
+	if i := strings.Index(p.body, "??"); i >= 0 {
+		c.t.Errorf("%s shows a text missing from the catalogue: %s", path, p.body[i:min(len(p.body), i+60)])
+	}
 }
 
 // TestEveryoneSeesTheirOwnDataAndNoOneElses: /privacy takes ola to his

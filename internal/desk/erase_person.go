@@ -12,11 +12,13 @@ import (
 // ErasureReport says what an erasure request did: what was erased, under
 // which rule, and what was kept and why (and until when).
 type ErasureReport struct {
-	Username string        `json:"username"`
-	Erased   []ErasedItem  `json:"erased"`
-	Kept     []KeptItem    `json:"kept"`
-	At       time.Time     `json:"at"`
-	Account  *AccountErase `json:"account,omitempty"`
+	Username string       `json:"username"`
+	Erased   []ErasedItem `json:"erased"`
+	Kept     []KeptItem   `json:"kept"`
+	// AlreadyErased are the references of cases erased before.
+	AlreadyErased []string      `json:"alreadyErased"`
+	At            time.Time     `json:"at"`
+	Account       *AccountErase `json:"account,omitempty"`
 }
 
 // ErasedItem is one case whose personal data went.
@@ -83,10 +85,14 @@ func (d *Desk) ErasePerson(ctx context.Context, actor helpdesk.Actor, username s
 	if _, inDir := d.dir.User(username); !inDir && !hasAcct && len(cases) == 0 {
 		return ErasureReport{}, errNoPerson
 	}
-	report := ErasureReport{Username: username, Erased: []ErasedItem{}, Kept: []KeptItem{}, At: d.now().UTC()}
+	report := ErasureReport{Username: username, Erased: []ErasedItem{}, Kept: []KeptItem{}, AlreadyErased: []string{}, At: d.now().UTC()}
 	var items []activities.ErasureItem
 	for _, pc := range cases {
 		dec := d.onRequest(pc)
+		if dec.Kept == helpdesk.KeptErased {
+			report.AlreadyErased = append(report.AlreadyErased, pc.c.Reference)
+			continue
+		}
 		if !dec.Erase {
 			report.Kept = append(report.Kept, KeptItem{CaseID: pc.c.ID, Reference: pc.c.Reference, Kind: pc.c.Kind, Kept: dec.Kept,
 				Rule: dec.Rule, Basis: dec.Basis, BasisEn: dec.BasisEn, Until: dec.Until})

@@ -72,6 +72,8 @@ func init() {
 		"privacy.case.reference":             "Case",
 		"privacy.case.title":                 "Title",
 		"privacy.case.kind":                  "Kind and status",
+		"privacy.case.kindOnly":              "Kind",
+		"privacy.erased.before":              "Erased before:",
 		"privacy.case.roles":                 "The person's part",
 		"privacy.case.retention":             "Erasure",
 		"privacy.case.hold":                  "Legal hold",

@@ -74,6 +74,8 @@ func init() {
 		"privacy.case.reference":             "Sak",
 		"privacy.case.title":                 "Tittel",
 		"privacy.case.kind":                  "Type og status",
+		"privacy.case.kindOnly":              "Type",
+		"privacy.erased.before":              "Slettet tidligere:",
 		"privacy.case.roles":                 "Personens rolle",
 		"privacy.case.retention":             "Sletting",
 		"privacy.case.hold":                  "Rettslig hold",
