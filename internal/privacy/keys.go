@@ -93,9 +93,13 @@ func OpenKeys(ctx context.Context, dsn string, wrap Wrapper) (*SQLKeys, error) {
 		// secure_delete: an erased key's bytes are overwritten in the
 		// file, not left in a free page; synchronous FULL: a key is
 		// never lost once its event may be on the record.
-		k.db, err = sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)")
+		// _txlock=immediate: Erase takes the write lock at BEGIN, so two
+		// writers never deadlock upgrading a read lock; readers (WAL)
+		// never wait for it.
+		k.db, err = sql.Open("sqlite", path+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_txlock=immediate")
 		if err == nil {
-			k.db.SetMaxOpenConns(1) // one writer; reads are point lookups
+			k.db.SetMaxOpenConns(8) // every read of the record looks a key up
+			k.db.SetMaxIdleConns(8)
 		}
 	}
 	if err != nil {
