@@ -48,11 +48,17 @@ func init() {
 }
 
 // Shown is a text as the page shows it: an erased field reads "[erased]"
-// in English ("[slettet]", as the record has it, in bokmål). Every page
+// in English ("[slettet]", as the record has it, in bokmål), one whose
+// stored text was tampered with "[unreadable]" ("[uleselig]"). Every page
 // showing a case's text should pass it through.
 func (v *view) Shown(s string) string {
-	if helpdesk.IsErased(s) && v.Lang == i18n.EN {
-		return helpdesk.ErasedEnglish
+	if v.Lang == i18n.EN {
+		switch s {
+		case helpdesk.Erased:
+			return helpdesk.ErasedEnglish
+		case helpdesk.Unreadable:
+			return helpdesk.UnreadableEnglish
+		}
 	}
 	return s
 }

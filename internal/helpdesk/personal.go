@@ -33,6 +33,14 @@ const ErasedEnglish = "[erased]"
 // IsErased reports whether a field's value is the erased marker.
 func IsErased(s string) bool { return s == Erased }
 
+// Unreadable is what a personal field reads as when its ciphertext does
+// not decrypt with its key: someone changed the stored event (the hash
+// chain says where). The rest of the case still reads.
+const Unreadable = "[uleselig]"
+
+// UnreadableEnglish is Unreadable as the English pages show it.
+const UnreadableEnglish = "[unreadable]"
+
 // personal holds every event type's declared personal fields; a type
 // registered without a declaration is a programming error that
 // TestEveryEventTypeDeclaresItsPersonalData catches.

@@ -239,11 +239,12 @@ func (s *Store) openAll(ctx context.Context, evs []eventstore.RecordedEvent) err
 	return nil
 }
 
-// ErasedLiteral is a personal field whose key is gone, as JSON.
-var erasedLiteral = func() []byte {
-	b, _ := json.Marshal(helpdesk.Erased)
-	return b
-}()
+// erasedLiteral is a personal field whose key is gone, as JSON;
+// unreadableLiteral one whose ciphertext was changed.
+var (
+	erasedLiteral, _     = json.Marshal(helpdesk.Erased)
+	unreadableLiteral, _ = json.Marshal(helpdesk.Unreadable)
+)
 
 // opener seals and opens one data key's fields.
 type opener struct {
@@ -292,25 +293,21 @@ func (o *opener) openFields(data []byte, m marker, stream string, id uuid.UUID, 
 	fields := make([]field, 0, len(m.F))
 	for _, p := range m.F {
 		v, ok := at[p]
-		if !ok || !v.isString {
-			return nil, fmt.Errorf("encrypted field %s is missing", p)
-		}
-		if o == nil {
+		switch {
+		case !ok:
+			continue // taken out behind the store's back: nothing to open
+		case !v.isString:
+			fields = append(fields, field{v, unreadableLiteral})
+			continue
+		case o == nil:
 			fields = append(fields, field{v, erasedLiteral})
 			continue
 		}
-		var b64 string
-		if err := json.Unmarshal(data[v.start:v.end], &b64); err != nil {
-			return nil, fmt.Errorf("field %s: %w", p, err)
-		}
-		ct, err := base64.RawStdEncoding.DecodeString(b64)
-		n := o.aead.NonceSize()
-		if err != nil || len(ct) < n {
-			return nil, fmt.Errorf("field %s: not ciphertext", p)
-		}
-		lit, err := o.aead.Open(nil, ct[:n], ct[n:], aad(stream, id, eventType, p, m.K))
-		if err != nil {
-			return nil, fmt.Errorf("field %s does not decrypt with key %s: %w", p, m.K, err)
+		lit, ok := o.open(data[v.start:v.end], aad(stream, id, eventType, p, m.K))
+		if !ok {
+			// The stored text was changed behind the store's back: the
+			// chain shows where; the rest of the case still reads.
+			lit = unreadableLiteral
 		}
 		fields = append(fields, field{v, lit})
 	}
@@ -321,6 +318,25 @@ func (o *opener) openFields(data []byte, m marker, stream string, id uuid.UUID, 
 		vals[i], repl[i] = f.v, f.lit
 	}
 	return splice(data, vals, repl), nil
+}
+
+// open decrypts one stored field; ok is false when it is no ciphertext of
+// this key for this place.
+func (o *opener) open(stored, aad []byte) ([]byte, bool) {
+	var b64 string
+	if err := json.Unmarshal(stored, &b64); err != nil {
+		return nil, false
+	}
+	ct, err := base64.RawStdEncoding.DecodeString(b64)
+	n := o.aead.NonceSize()
+	if err != nil || len(ct) < n {
+		return nil, false
+	}
+	lit, err := o.aead.Open(nil, ct[:n], ct[n:], aad)
+	if err != nil || !json.Valid(lit) {
+		return nil, false
+	}
+	return lit, true
 }
 
 // hasMarker reports whether metadata already holds the marker member.

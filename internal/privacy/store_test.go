@@ -463,3 +463,32 @@ func TestConformance(t *testing.T) {
 		return newWorld(t).store
 	})
 }
+
+// TestATamperedFieldReadsUnreadable: someone changes an encrypted field in
+// the database behind the store's back. The case still reads — that field
+// as [uleselig], the rest as it was — and the chain says where.
+func TestATamperedFieldReadsUnreadable(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	appendAll(t, w.store, helpdesk.Stream(caseA), olasCase(t))
+	db, err := sql.Open("sqlite", filepath.Join(w.dir, "events.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.Exec(`UPDATE events SET data = replace(data, '"resolution":"', '"resolution":"AAAA') WHERE stream = ? AND type = 'CaseResolved'`, helpdesk.Stream(caseA))
+	if n, _ := res.RowsAffected(); err != nil || n != 1 {
+		t.Fatalf("tampering: %v, %d rows", err, n)
+	}
+	evs, err := w.store.ReadStream(ctx, helpdesk.Stream(caseA), 0, 0)
+	if err != nil {
+		t.Fatalf("reading a tampered case: %v", err)
+	}
+	c, err := audit.Fold(evs)
+	if err != nil || c.Resolution != helpdesk.Unreadable || c.Title != secretTitle {
+		t.Errorf("the tampered case folds to resolution %q, title %q (%v)", c.Resolution, c.Title, err)
+	}
+	if v, err := w.store.Verify(ctx, helpdesk.Stream(caseA)); err != nil || v.OK || v.FirstBadRevision == nil || *v.FirstBadRevision != 3 {
+		t.Errorf("Verify after tampering = %+v, %v; want the CaseResolved event bad", v, err)
+	}
+}
