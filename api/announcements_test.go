@@ -193,9 +193,10 @@ func TestLinkOnCreateAndByStepReachTheWorkflow(t *testing.T) {
 	// On create: the case workflow starts with the outage it is linked to.
 	body := `{"kind":"incident","title":"ESA","description":"nede","announcement":"` + activeOutage + `"}`
 	sum := sha256.Sum256([]byte(body))
-	var started workflows.CaseInput
-	mc.On("NewWithStartWorkflowOperation", mock.Anything, workflows.CaseWorkflowName, mock.Anything).
-		Run(func(args mock.Arguments) { started = args.Get(2).(workflows.CaseInput) }).Return(nil).Once()
+	// An incident starts its own type, IncidentWorkflow.
+	var started workflows.IncidentWorkflowInput
+	mc.On("NewWithStartWorkflowOperation", mock.Anything, workflows.IncidentWorkflowName, mock.Anything).
+		Run(func(args mock.Arguments) { started = args.Get(2).(workflows.IncidentWorkflowInput) }).Return(nil).Once()
 	created := &mocks.WorkflowUpdateHandle{}
 	created.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
 		*args.Get(1).(*workflows.CaseView) = workflows.CaseView{RequestHash: hex.EncodeToString(sum[:]),
