@@ -232,6 +232,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		FrontendPort: f.temporalPort,
 		UIPort:       f.uiPort,
 		Logger:       log,
+		// What the workflows upsert: cases are found by reference, kind,
+		// status, assignee and group in the CLI and the Web UI.
+		SearchAttributes: workflows.SearchAttributes(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("temporal: %w", err)

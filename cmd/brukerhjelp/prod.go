@@ -115,6 +115,11 @@ func runWorker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Without its search attributes every new case's workflow task
+	// would fail: refuse to start instead, naming the fix.
+	if err := worker.CheckSearchAttributes(ctx, d.tc, d.cfg.TemporalNamespace); err != nil {
+		return fmt.Errorf("TEMPORAL_NAMESPACE: %w", err)
+	}
 	workerMetrics := worker.NewMetrics()
 	w, err := worker.New(d.tc, acts, workerMetrics)
 	if err != nil {
