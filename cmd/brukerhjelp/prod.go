@@ -269,7 +269,7 @@ func runAPI(ctx context.Context) error {
 // queue. Both read the same environment as the process they check.
 func runHealthcheck(ctx context.Context, args []string) error {
 	if len(args) != 1 || (args[0] != "api" && args[0] != "worker") {
-		return errors.New("usage: brukerhjelp healthcheck api|worker")
+		return usageError{errors.New("bruk / usage: brukerhjelp healthcheck api|worker")}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
