@@ -153,6 +153,10 @@ func TestListCasesFiltersAndPages(t *testing.T) {
 		{"?q=BH-2026-000002", []string{"2"}},
 		{"?q=beskrivelse+vpn", []string{"3"}},
 		{"?status=active", []string{}}, // a status of access cases: valid, none yet
+		// The first line's queue: open cases only (3 is closed); "all"
+		// is the same as no status.
+		{"?group=brukerhjelp&status=open", []string{"6", "5", "4", "2", "1"}},
+		{"?status=all", []string{"6", "5", "4", "3", "2", "1"}},
 	}
 	for _, tt := range tests {
 		if got := pageRefs(getPage(t, srv, "dev:per", tt.query)); !slices.Equal(got, tt.want) {

@@ -35,3 +35,24 @@ func TestAnnouncementIDsByReference(t *testing.T) {
 		t.Errorf("an unknown reference names %v, %v", got, err)
 	}
 }
+
+// A work queue lists the open statuses only.
+func TestListCasesInAnyOfStatuses(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "rm.db"))
+	now := time.Now()
+	for i, st := range []helpdesk.Status{helpdesk.StatusNew, helpdesk.StatusClosed, helpdesk.StatusWaitingForUser, helpdesk.StatusResolved} {
+		put(t, db, uint64(i+1), newCase(i+1, st, "", now.Add(time.Duration(i)*time.Minute)))
+	}
+	page, err := db.ListCases(context.Background(), readmodel.Filter{Visibility: readmodel.Visibility{All: true},
+		Statuses: []helpdesk.Status{helpdesk.StatusNew, helpdesk.StatusInProgress, helpdesk.StatusWaitingForUser}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []helpdesk.Status
+	for _, c := range page.Items {
+		got = append(got, c.Status)
+	}
+	if want := []helpdesk.Status{helpdesk.StatusWaitingForUser, helpdesk.StatusNew}; !slices.Equal(got, want) {
+		t.Errorf("open cases %v, want %v", got, want)
+	}
+}
