@@ -35,6 +35,29 @@ type ESAInput struct {
 	Fallback string `json:"fallback"`
 }
 
+// ESAAccessWorkflowInput starts an ESA access case.
+type ESAAccessWorkflowInput struct {
+	CaseStart
+	ESA ESAInput `json:"esa"`
+	// Revoke carries a revoke request that arrived as the earlier run
+	// ended (continue-as-new).
+	Revoke *RevokeRequest `json:"revoke,omitempty"`
+}
+
+func (in ESAAccessWorkflowInput) caseInput() CaseInput {
+	c := in.CaseStart.caseInput()
+	x := in.ESA
+	c.ESA, c.Revoke = &x, in.Revoke
+	return c
+}
+
+// ESAAccessWorkflow runs one ESA access from request to its end:
+// approvals, the grant, validTo, yearly recertification (each year a new
+// run, continue-as-new) and revocation (runESA).
+func ESAAccessWorkflow(ctx workflow.Context, in ESAAccessWorkflowInput) (helpdesk.Case, error) {
+	return runCase(ctx, in.caseInput(), ESAAccessWorkflowName)
+}
+
 // recertifyEvery is how long an access lives before its manager must
 // confirm it is still needed.
 const recertifyEvery = 1 // year

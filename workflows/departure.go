@@ -15,6 +15,25 @@ type DepartureInput struct {
 	DisplayName string                    `json:"displayName"`
 }
 
+// DepartureWorkflowInput starts a departure case.
+type DepartureWorkflowInput struct {
+	CaseStart
+	Departure DepartureInput `json:"departure"`
+}
+
+func (in DepartureWorkflowInput) caseInput() CaseInput {
+	c := in.CaseStart.caseInput()
+	d := in.Departure
+	c.Departure = &d
+	return c
+}
+
+// DepartureWorkflow runs one departure: at the end of the last working
+// day every access is revoked and the account disabled (runDeparture).
+func DepartureWorkflow(ctx workflow.Context, in DepartureWorkflowInput) (helpdesk.Case, error) {
+	return runCase(ctx, in.caseInput(), DepartureWorkflowName)
+}
+
 // departureTime is when a departure takes effect: the end of the last
 // working day, 16:00 Oslo.
 func departureTime(lastWorkingDay string) time.Time {

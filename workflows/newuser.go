@@ -19,6 +19,25 @@ type NewUserInput struct {
 	ESACaseID string `json:"esaCaseId,omitempty"`
 }
 
+// NewUserWorkflowInput starts a new-user case.
+type NewUserWorkflowInput struct {
+	CaseStart
+	NewUser NewUserInput `json:"newUser"`
+}
+
+func (in NewUserWorkflowInput) caseInput() CaseInput {
+	c := in.CaseStart.caseInput()
+	n := in.NewUser
+	c.NewUser = &n
+	return c
+}
+
+// NewUserWorkflow onboards a new employee (runNewUser); the ESA access,
+// when asked for, is a child ESAAccessWorkflow of its own.
+func NewUserWorkflow(ctx workflow.Context, in NewUserWorkflowInput) (helpdesk.Case, error) {
+	return runCase(ctx, in.caseInput(), NewUserWorkflowName)
+}
+
 // runNewUser onboards a new employee: fulfilment tasks for the account
 // (its output is the username), mailbox and licence, equipment and
 // software, all due one service day before the start date; escalation
@@ -149,7 +168,14 @@ func (w *caseRun) startESAChild(ctx workflow.Context, username string) error {
 		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	})
-	child := workflow.ExecuteChildWorkflow(cctx, CaseWorkflowName, in)
+	// The child is an ESAAccessWorkflow. A CaseWorkflow that started its
+	// child before the types were split (version DefaultVersion) started
+	// a CaseWorkflow, and replays so.
+	name, arg := in.Start()
+	if w.wfType == CaseWorkflowName && workflow.GetVersion(ctx, "esa-child-type", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		name, arg = CaseWorkflowName, in
+	}
+	child := workflow.ExecuteChildWorkflow(cctx, name, arg)
 	var started workflow.Execution
 	if err := child.GetChildWorkflowExecution().Get(ctx, &started); err != nil {
 		workflow.GetLogger(ctx).Warn("esa-access child not started", "error", err)

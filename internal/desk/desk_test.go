@@ -87,6 +87,7 @@ func (readModel) ReportCases(context.Context, time.Time, time.Time, func(helpdes
 func (readModel) ListAnnouncements(context.Context, readmodel.AnnouncementFilter) ([]helpdesk.Announcement, error) {
 	return nil, nil
 }
+func (readModel) AnnouncementIDs(context.Context, string) ([]string, error) { return nil, nil }
 
 type testDesk struct {
 	*Desk

@@ -14,9 +14,12 @@ import (
 )
 
 // CaseFilter narrows a list of cases; the zero value lists every case the
-// actor may see, most recently updated first.
+// actor may see, most recently updated first (API.md: GET /cases lists
+// the cases the caller may see; Status "open" makes it a work queue).
 type CaseFilter struct {
-	Kind     helpdesk.Kind
+	Kind helpdesk.Kind
+	// Status is one status, StatusOpen (every status someone still works
+	// on: OpenStatuses) or StatusAll (the same as none).
 	Status   helpdesk.Status
 	Assignee string
 	Group    string
@@ -38,6 +41,19 @@ var (
 		helpdesk.StatusCancelled, "active", "expired", "revoked"}
 )
 
+// The status filter's two words for many statuses.
+const (
+	// StatusOpen lists the work queue: cases someone still has to work
+	// on (OpenStatuses), not those resolved, ended or in effect.
+	StatusOpen helpdesk.Status = "open"
+	// StatusAll lists every status, as no status filter does.
+	StatusAll helpdesk.Status = "all"
+)
+
+// OpenStatuses are the statuses of a work queue.
+var OpenStatuses = []helpdesk.Status{helpdesk.StatusNew, helpdesk.StatusInProgress, helpdesk.StatusWaitingForUser,
+	helpdesk.StatusAwaitingApproval}
+
 // Longest accepted filter values, in characters.
 const (
 	maxNameFilter = 100
@@ -58,8 +74,16 @@ func (d *Desk) ListCases(ctx context.Context, actor helpdesk.Actor, f CaseFilter
 	if rf.Kind != "" && !slices.Contains(ListKinds, rf.Kind) {
 		return readmodel.Page{}, invalid("kind", "ukjent sakstype", "unknown kind of case")
 	}
-	if rf.Status != "" && !slices.Contains(ListStatuses, rf.Status) {
-		return readmodel.Page{}, invalid("status", "ukjent status", "unknown status")
+	switch rf.Status {
+	case StatusAll:
+		rf.Status = ""
+	case StatusOpen:
+		rf.Status, rf.Statuses = "", OpenStatuses
+	case "":
+	default:
+		if !slices.Contains(ListStatuses, rf.Status) {
+			return readmodel.Page{}, invalid("status", "ukjent status", "unknown status")
+		}
 	}
 	for _, nv := range [][2]string{{"assignee", f.Assignee}, {"group", f.Group}, {"reporter", f.Reporter}} {
 		if utf8.RuneCountInString(nv[1]) > maxNameFilter || !utf8.ValidString(nv[1]) {

@@ -217,6 +217,23 @@ func AnnouncementReference(id string) string {
 	return "DRIFT-" + h
 }
 
+// ParseAnnouncementReference reads a DRIFT-reference (any case) and
+// returns it as AnnouncementReference writes it; ok is false for anything
+// else.
+func ParseAnnouncementReference(s string) (ref string, ok bool) {
+	s = strings.ToUpper(s)
+	h, found := strings.CutPrefix(s, "DRIFT-")
+	if !found || len(h) != 8 {
+		return "", false
+	}
+	for _, r := range h {
+		if (r < '0' || r > '9') && (r < 'A' || r > 'F') {
+			return "", false
+		}
+	}
+	return s, true
+}
+
 // AnnouncementLink is what a case or an announcement says of the other.
 type AnnouncementLink struct {
 	ID        string `json:"id"`

@@ -63,10 +63,23 @@ var (
 	}
 )
 
+// Detail is what the event behind a notification says beyond its title:
+// the caseworker's question, the resolution, and the Message-ID of the
+// user's own mail that opened the case (for a receipt to thread under).
+type Detail struct {
+	// Label introduces Text in bokmål and English ("Spørsmålet"/"The
+	// question"); Text is quoted in the body.
+	Label, LabelEn, Text string
+	// InReplyTo is a Message-ID without angle brackets.
+	InReplyTo string
+}
+
 // Render makes the mail of notification n to user u: in English when
 // u.Language is "en", else in bokmål; the subject is the notification's
-// title, which starts with the case reference.
-func Render(n readmodel.MailNote, u directory.User) (Message, error) {
+// title, which starts with the case reference. d adds what happened in
+// words (the question, the resolution) and threads a receipt under the
+// user's own mail.
+func Render(n readmodel.MailNote, u directory.User, d Detail) (Message, error) {
 	t, title, lang := bokmal, n.Title, "nb"
 	if u.Language == "en" {
 		t, title, lang = english, n.TitleEn, "en"
@@ -82,6 +95,17 @@ func Render(n readmodel.MailNote, u directory.User) (Message, error) {
 	var body strings.Builder
 	fmt.Fprintf(&body, t.greeting+"\n\n", name)
 	fmt.Fprintf(&body, "%s.\n\n", strings.TrimSuffix(what, "."))
+	if d.Text != "" {
+		label := d.Label
+		if lang == "en" {
+			label = d.LabelEn
+		}
+		fmt.Fprintf(&body, "%s:\n\n", label)
+		for _, line := range strings.Split(strings.TrimSpace(d.Text), "\n") {
+			fmt.Fprintf(&body, "> %s\n", strings.TrimRight(line, "\r"))
+		}
+		body.WriteString("\n")
+	}
 	caseTitle := n.CaseTitle
 	if caseTitle == "" {
 		caseTitle = "–"
@@ -103,8 +127,16 @@ func Render(n readmodel.MailNote, u directory.User) (Message, error) {
 	m.Subject(title)
 	m.SetMessageIDWithValue(id)
 	root := "<" + ThreadID(n.CaseID) + ">"
-	m.SetGenHeader(gomail.HeaderInReplyTo, root)
-	m.SetGenHeader(gomail.HeaderReferences, root)
+	if d.InReplyTo != "" {
+		// Under the user's own mail, which in turn hangs under the
+		// case's root, so every later mail joins the same thread.
+		own := "<" + d.InReplyTo + ">"
+		m.SetGenHeader(gomail.HeaderInReplyTo, own)
+		m.SetGenHeader(gomail.HeaderReferences, root+" "+own)
+	} else {
+		m.SetGenHeader(gomail.HeaderInReplyTo, root)
+		m.SetGenHeader(gomail.HeaderReferences, root)
+	}
 	m.SetGenHeader(gomail.HeaderContentLang, lang)
 	// RFC 3834: no auto-replies (out-of-office) to a machine's mail.
 	m.SetGenHeader("Auto-Submitted", "auto-generated")

@@ -78,8 +78,11 @@ func VisibleTo(a helpdesk.Actor) Visibility {
 
 // Filter selects the cases ListCases returns. Empty fields do not filter.
 type Filter struct {
-	Kind     helpdesk.Kind
-	Status   helpdesk.Status
+	Kind   helpdesk.Kind
+	Status helpdesk.Status
+	// Statuses, when not empty, keeps cases in any of them (a work
+	// queue: the open statuses); with Status both must hold.
+	Statuses []helpdesk.Status
 	Assignee string
 	Group    string
 	Reporter string
@@ -116,6 +119,13 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	w.visibility(f.Visibility)
 	w.eq("kind", string(f.Kind))
 	w.eq("status", string(f.Status))
+	if len(f.Statuses) > 0 {
+		args := make([]any, len(f.Statuses))
+		for i, st := range f.Statuses {
+			args[i] = string(st)
+		}
+		w.add("status IN ("+placeholders(len(args))+")", args...)
+	}
 	w.eq("assignee", f.Assignee)
 	w.eq("grp", f.Group)
 	w.eq("reporter", f.Reporter)
