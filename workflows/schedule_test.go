@@ -10,7 +10,9 @@ import (
 
 func TestSchedulesOnTheServiceCalendar(t *testing.T) {
 	cal := calendar.Default()
-	oslo := func(y int, m time.Month, d, h, min int) time.Time { return time.Date(y, m, d, h, min, 0, 0, helpdesk.Oslo) }
+	oslo := func(y int, m time.Month, d, h, min int) time.Time {
+		return time.Date(y, m, d, h, min, 0, 0, helpdesk.Oslo)
+	}
 
 	// A Monday start: ready by the Friday before, escalated the Wednesday before.
 	start, ready, escalate := NewUserSchedule(cal, "2026-01-12")

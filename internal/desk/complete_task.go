@@ -11,7 +11,8 @@ import (
 // CompleteTask decides an approval (approved or rejected) or finishes a
 // fulfilment task (done or failed, perhaps with output), API.md section 5.
 // The workflow checks who may: only the designated approver or their
-// deputy, never the case's own reporter. The answer is the case after
+// deputy, never the case's own reporter. Rejecting an approval needs a
+// reason (the comment), which the reporter is shown. The answer is the case after
 // the change.
 func (d *Desk) CompleteTask(ctx context.Context, actor helpdesk.Actor, taskID string, req helpdesk.CompleteRequest) (helpdesk.Case, error) {
 	if err := Authorize(actor, ActionComplete); err != nil {
@@ -23,6 +24,13 @@ func (d *Desk) CompleteTask(ctx context.Context, actor helpdesk.Actor, taskID st
 	c, err := d.taskCase(ctx, actor, taskID)
 	if err != nil {
 		return helpdesk.Case{}, err
+	}
+	// A rejection says why: the reporter reads it. An attestation (the
+	// yearly "still needed?") is the requester's own and needs none.
+	if t, _ := c.Task(taskID); t.Kind == helpdesk.TaskApproval && !t.Attestation &&
+		req.Outcome == helpdesk.OutcomeRejected && req.Comment == "" {
+		return helpdesk.Case{}, invalid("comment", "skriv hvorfor du avslår: den som spurte, får se begrunnelsen",
+			"say why you reject: whoever asked will see the reason")
 	}
 	// What the task takes (an account task a well-formed username, an
 	// approval no output) is refused before it travels; the workflow
