@@ -282,7 +282,7 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		}
 	}
 	log.Info("e-post ut / mail out", "via", mail.Describe(transport))
-	dispatcher := mail.New(rm, dir, transport, mail.Options{Logger: log})
+	dispatcher := mail.New(rm, dir, transport, mail.Options{Logger: log, PagesURL: st.base})
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(mailCtx) }()

@@ -135,7 +135,7 @@ func runWorker(ctx context.Context) error {
 			return err
 		}
 	}
-	dispatcher := mail.New(d.rm, d.dir, transport, mail.Options{Logger: d.log.With("component", "mail")})
+	dispatcher := mail.New(d.rm, d.dir, transport, mail.Options{Logger: d.log.With("component", "mail"), PagesURL: d.cfg.PublicURL})
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(ctx) }()
 	if d.cfg.HTTPAddr != "" {

@@ -51,6 +51,10 @@ type Options struct {
 	DeadAfter time.Duration
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// PagesURL is where users reach the web pages
+	// (https://brukerhjelp.fylke.no): mail links to the page to act on.
+	// Empty leaves the links out.
+	PagesURL string
 }
 
 func (o *Options) defaults() {
@@ -335,7 +339,7 @@ func (d *Dispatcher) deliver(ctx context.Context, n readmodel.MailNote, u direct
 	if done {
 		return nil
 	}
-	m, err := Render(n, u)
+	m, err := Render(n, u, d.opt.PagesURL)
 	if err != nil {
 		return &PermanentError{Err: err}
 	}
