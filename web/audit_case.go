@@ -138,7 +138,7 @@ func (s *Server) auditCase(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Then = s.thenOf(v, then, at, asOf.IsZero())
 	for i, e := range history {
-		ev := eventView{Revision: e.Revision, Type: e.Type, At: v.at(e.OccurredAt), Actor: s.actorName(v.Lang, e.Actor),
+		ev := eventView{Revision: e.Revision, Type: e.Type, At: v.atSecond(e.OccurredAt), Actor: s.actorName(v.Lang, e.Actor),
 			Hash: e.Hash, PrevHash: e.PrevHash, Short: shortHash(e.Hash), PrevShort: shortHash(e.PrevHash), Data: prettyJSON(e.Data),
 			After: !asOf.IsZero() && e.OccurredAt.After(at), AsOfHref: d.Href + "?asOf=" + url.QueryEscape(e.OccurredAt.Format(time.RFC3339Nano))}
 		what := "audit.event." + e.Type
@@ -170,8 +170,18 @@ func (s *Server) auditCase(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, status, auditCaseTemplate, v)
 }
 
+// atSecond is t to the second: an auditor tells apart events of one
+// minute ("i dag 14:30:07").
+func (v *view) atSecond(t time.Time) moment {
+	m := v.at(t)
+	if m.Text != "" {
+		m.Text += t.In(helpdesk.Oslo).Format(":05")
+	}
+	return m
+}
+
 func (s *Server) thenOf(v *view, c helpdesk.Case, at time.Time, now bool) thenView {
-	t := thenView{AsOf: v.at(at), Now: now, Status: caseStatus(v.Lang, c.Status), StatusCode: string(c.Status), Title: c.Title,
+	t := thenView{AsOf: v.atSecond(at), Now: now, Status: caseStatus(v.Lang, c.Status), StatusCode: string(c.Status), Title: c.Title,
 		Kind: caseKind(v.Lang, c.Kind), Assignee: s.nameOf(c.Assignee), Group: groupName(v.Lang, c.Group), Resolution: c.Resolution,
 		Revision: c.Revision}
 	if c.Priority != "" {

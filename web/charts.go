@@ -80,14 +80,17 @@ type chartTick struct {
 
 // Chart geometry, in the SVG's user units.
 const (
-	chartWidth   = 520.0
-	chartLabelW  = 120.0 // the row labels' column
-	chartValueW  = 96.0  // room for the last bar's label
-	chartBarH    = 16.0
-	chartBarGap  = 4.0
-	chartRowGap  = 14.0
-	chartTopPad  = 8.0
-	chartAxisPad = 22.0
+	chartWidth  = 520.0
+	chartLabelW = 170.0 // the row labels' column
+	chartValueW = 90.0  // room for the last bar's label
+	// chartLabelMax is the longest row label drawn, in characters; the
+	// table and the description say it in full.
+	chartLabelMax = 24
+	chartBarH     = 16.0
+	chartBarGap   = 4.0
+	chartRowGap   = 14.0
+	chartTopPad   = 8.0
+	chartAxisPad  = 22.0
 )
 
 // layout computes the chart's geometry from its rows: bars scaled to
@@ -113,7 +116,7 @@ func (c *chart) layout() {
 	rowH := n*chartBarH + (n-1)*chartBarGap
 	y := chartTopPad
 	for _, r := range c.Rows {
-		c.Labels = append(c.Labels, chartText{X: chartLabelW - 8, Y: y + rowH/2 + 5, Text: r.Label, Anchor: "end"})
+		c.Labels = append(c.Labels, chartText{X: chartLabelW - 8, Y: y + rowH/2 + 5, Text: clipLabel(r.Label), Anchor: "end"})
 		for i, v := range r.Values {
 			if i >= len(c.Series) {
 				break
@@ -177,3 +180,12 @@ func tidyMax(x float64) float64 {
 func round1(x float64) float64 { return math.Round(x*10) / 10 }
 
 func trimFloat(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
+
+// clipLabel shortens a row label to chartLabelMax characters.
+func clipLabel(s string) string {
+	r := []rune(s)
+	if len(r) <= chartLabelMax {
+		return s
+	}
+	return string(r[:chartLabelMax-1]) + "…"
+}

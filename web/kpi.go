@@ -181,7 +181,7 @@ func (s *Server) kpiCards(v *view, scope string, f kpi.Figures) []kpiCard {
 		if x == nil {
 			return "–"
 		}
-		return v.T("kpi.hours", v.Lang.Decimal(*x, 1))
+		return v.T("kpi.hours", v.Lang.Decimal(*x, 2))
 	}
 	return []kpiCard{
 		{Key: scope + ".opened", Label: v.T("kpi.card.opened"), Text: v.Number(int64(f.Opened)), Raw: strconv.Itoa(f.Opened)},
@@ -350,7 +350,7 @@ func hoursValue(v *view, x *float64) chartValue {
 	if x == nil {
 		return chartValue{Missing: true, Text: "–"}
 	}
-	return chartValue{Raw: raw(x), Text: v.T("kpi.hours", v.Lang.Decimal(*x, 1)), Bar: *x}
+	return chartValue{Raw: raw(x), Text: v.T("kpi.hours", v.Lang.Decimal(*x, 2)), Bar: *x}
 }
 
 func share(v *view, s kpi.Share) chartValue {

@@ -545,7 +545,7 @@ func TestKPIDashboardDrawsTheReportWithItsFigures(t *testing.T) {
 	nina.signIn("nina")
 	p := nina.get("/reports/kpi?from=2026-01-01&to=2026-01-11")
 	expect(t, p, http.StatusOK, `<svg xmlns="http://www.w3.org/2000/svg"`, `role="img" aria-labelledby="chart-weekly-title chart-weekly-desc"`,
-		`<title id="chart-backlog-title">`, `<desc id="chart-response-priority-desc">Median og 90-persentil i timer: Høy: median 0,5 t, 90-persentil 0,5 t (1 saker).</desc>`,
+		`<title id="chart-backlog-title">`, `<desc id="chart-response-priority-desc">Median og 90-persentil i timer: Høy: median 0,50 t, 90-persentil 0,50 t (saker: 1).</desc>`,
 		`data-table="compliance-group"`, `href="/reports/kpi.csv?from=`)
 	for attrs, want := range map[string]string{
 		`data-kpi="total.opened"`:   "1",

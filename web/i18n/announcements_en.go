@@ -2,7 +2,7 @@ package i18n
 
 func init() {
 	add(en, map[string]string{
-		"announcements.title":                 "Service announcements",
+		"announcements.title":                 "Service notices",
 		"announcements.banner":                "Right now",
 		"announcements.noneActive":            "No outage or maintenance right now.",
 		"announcements.others":                "Planned and earlier",
@@ -18,13 +18,13 @@ func init() {
 		"announcements.status.resolved":       "Resolved",
 		"announcements.from":                  "From %s",
 		"announcements.window":                "%s – %s",
-		"announcements.back":                  "All announcements",
+		"announcements.back":                  "All service notices",
 		"announcements.by":                    "announced by %s",
 		"announcements.services":              "Affects",
 		"announcements.resolvedAt":            "Resolved",
 		"announcements.cases":                 "Cases linked to the outage",
 		"announcements.resolve.title":         "End the outage",
-		"announcements.resolve.lead":          "When you end the outage, the open cases linked to it (%d now) are resolved, and those who reported them are told.",
+		"announcements.resolve.lead":          "When you end the outage, the open cases linked to it are resolved, and those who reported them are told.",
 		"announcements.resolve.comment":       "What was done (optional)",
 		"announcements.resolve.comment.hint":  "Goes into the resolution of each case linked to the outage.",
 		"announcements.resolve.send":          "End the outage",

@@ -25,7 +25,7 @@ func init() {
 		"announcements.resolvedAt":            "Løst",
 		"announcements.cases":                 "Saker knyttet til avbruddet",
 		"announcements.resolve.title":         "Avslutt driftsavbruddet",
-		"announcements.resolve.lead":          "Når du avslutter avbruddet, løses de åpne sakene som er knyttet til det (%d nå), og de som meldte dem, får beskjed.",
+		"announcements.resolve.lead":          "Når du avslutter avbruddet, løses de åpne sakene som er knyttet til det, og de som meldte dem, får beskjed.",
 		"announcements.resolve.comment":       "Hva ble gjort (valgfritt)",
 		"announcements.resolve.comment.hint":  "Står i løsningen på hver sak som knyttes til avbruddet.",
 		"announcements.resolve.send":          "Avslutt avbruddet",

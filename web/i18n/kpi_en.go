@@ -2,7 +2,7 @@ package i18n
 
 func init() {
 	add(en, map[string]string{
-		"kpi.title":                    "Key figures",
+		"kpi.title":                    "Key figures (KPIs)",
 		"kpi.filter":                   "Choose the period and the group",
 		"kpi.filter.from":              "From",
 		"kpi.filter.to":                "Through",
@@ -58,7 +58,7 @@ func init() {
 		"kpi.desc.backlog":             "%d open cases, by age in service days:",
 		"kpi.desc.bucket":              "%s: %d",
 		"kpi.desc.timesLead":           "Median and 90th percentile in hours:",
-		"kpi.desc.times":               "%s: median %s, 90th percentile %s (%d cases)",
+		"kpi.desc.times":               "%s: median %s, 90th percentile %s (cases: %d)",
 		"kpi.desc.complianceLead":      "Share within the SLA deadline:",
 		"kpi.desc.compliance":          "%s: first response %s, resolution %s",
 		"kpi.desc.none":                "No cases to measure in the period.",

@@ -59,7 +59,7 @@ func init() {
 		"kpi.desc.backlog":             "%d åpne saker, etter alder i arbeidsdager:",
 		"kpi.desc.bucket":              "%s: %d",
 		"kpi.desc.timesLead":           "Median og 90-persentil i timer:",
-		"kpi.desc.times":               "%s: median %s, 90-persentil %s (%d saker)",
+		"kpi.desc.times":               "%s: median %s, 90-persentil %s (saker: %d)",
 		"kpi.desc.complianceLead":      "Andel innen SLA-fristen:",
 		"kpi.desc.compliance":          "%s: første svar %s, løsning %s",
 		"kpi.desc.none":                "Ingen saker å måle i perioden.",
