@@ -51,6 +51,9 @@ type taskView struct {
 	// OnBehalfOf names the approver the user decides for as a deputy.
 	OnBehalfOf string
 	MayDecide  bool
+	// Approver: the reader approves or works on tasks (the inbox is
+	// theirs); otherwise the page leads back to the case.
+	Approver bool
 	// Completed: the outcome in words, who, when and why.
 	Done                 bool
 	Outcome, OutcomeCode string
@@ -155,7 +158,8 @@ func (s *Server) taskView(v *view, it desk.InboxItem) taskView {
 	tv := taskView{ID: t.ID, Href: "/tasks/" + url.PathEscape(t.ID), Title: t.Title, Approval: t.Kind == helpdesk.TaskApproval,
 		CaseRef: c.Reference, CaseHref: "/cases/" + url.PathEscape(c.Reference), CaseTitle: c.Title, CaseKind: caseKind(l, c.Kind),
 		Reporter: s.nameOf(c.Reporter), AskedAt: v.at(t.CreatedAt), Escalated: t.Escalated, MayDecide: it.MayDecide,
-		OnBehalfOf: s.nameOf(it.OnBehalfOf), Account: strings.HasPrefix(t.Type, helpdesk.TaskTypeCreateAccount)}
+		OnBehalfOf: s.nameOf(it.OnBehalfOf), Account: strings.HasPrefix(t.Type, helpdesk.TaskTypeCreateAccount),
+		Approver: desk.Allowed(v.Actor, desk.ActionComplete)}
 	tv.Kind = l.T("tasks.kind.fulfilment")
 	if tv.Approval {
 		tv.Kind = l.T("tasks.kind.approval")
