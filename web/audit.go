@@ -181,7 +181,15 @@ func (s *Server) auditReads(w http.ResponseWriter, r *http.Request) {
 	for i := len(log.Reads) - 1; i >= 0; i-- { // newest first
 		rd := log.Reads[i]
 		what := "audit.read." + rd.What
-		rv := readView{At: v.at(rd.At), Who: s.nameOf(rd.Actor), Roles: strings.Join(rd.Roles, ", "), What: rd.What,
+		var roles []string
+		for _, role := range rd.Roles {
+			key := "role." + role
+			if v.Lang.Has(key) {
+				role = v.T(key)
+			}
+			roles = append(roles, role)
+		}
+		rv := readView{At: v.atSecond(rd.At), Who: s.nameOf(rd.Actor), Roles: v.Lang.List(roles), What: rd.What,
 			Ref: rd.Ref, Query: rd.Query, RequestID: rd.RequestID}
 		if v.Lang.Has(what) {
 			rv.What = v.T(what)
