@@ -85,6 +85,8 @@ func TestAnnouncementRequestsRefusedBeforeAnyWorkflow(t *testing.T) {
 		{"bad kind", post("tor", `{"kind":"rumour","title":"x","startsAt":"`+future+`"}`), 400, "kind"},
 		{"missing title", post("tor", `{"kind":"outage","startsAt":"`+future+`"}`), 400, "title"},
 		{"title too long", post("tor", `{"kind":"outage","title":"`+strings.Repeat("å", 201)+`","startsAt":"`+future+`"}`), 400, "title"},
+		{"English title too long", post("tor", `{"kind":"outage","title":"x","titleEn":"`+strings.Repeat("a", 201)+`","startsAt":"`+future+`"}`), 400, "titleEn"},
+		{"English title over two lines", post("tor", `{"kind":"outage","title":"x","titleEn":"ESA\nis down","startsAt":"`+future+`"}`), 400, "titleEn"},
 		{"missing startsAt", post("tor", `{"kind":"outage","title":"x"}`), 400, "startsAt"},
 		{"startsAt not RFC 3339", post("tor", `{"kind":"outage","title":"x","startsAt":"i morgen"}`), 400, "startsAt"},
 		{"endsAt before startsAt", post("tor", `{"kind":"outage","title":"x","startsAt":"`+later+`","endsAt":"`+future+`"}`), 400, "endsAt"},

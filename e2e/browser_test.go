@@ -58,7 +58,9 @@ func TestBrowser(t *testing.T) {
 	}
 
 	s := startDev(t, t.TempDir(), ports{http: freePort(t), temporal: freePort(t)})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// node --test without file names runs every *.test.js in web/e2e
+	// (pages.test.js, roles.test.js …), one file after another.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec")
 	cmd.Dir = tests

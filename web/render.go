@@ -154,6 +154,9 @@ func (v *view) Nav() []navItem {
 	} else {
 		items = append(items, navItem{Href: "/cases", Text: v.T("nav.myCases")})
 	}
+	if has(helpdesk.RoleManager) {
+		items = append(items, navItem{Href: "/team", Text: v.T("nav.team")})
+	}
 	if has(helpdesk.RoleCaseworker, helpdesk.RoleManager, helpdesk.RoleBudgetHolder, helpdesk.RoleESAOwner, helpdesk.RoleServiceOwner) ||
 		len(a.Deputising) > 0 {
 		items = append(items, navItem{Href: "/tasks", Text: v.T("nav.tasks")})

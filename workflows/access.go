@@ -90,7 +90,7 @@ func (w *caseRun) runESA(ctx workflow.Context) error {
 			}
 		}
 		if from := x.Access.ValidFrom; from != "" {
-			if err := w.sleepUntil(ctx, dayStart(from)); err != nil {
+			if err := w.sleepUntil(ctx, AccessStart(from)); err != nil {
 				return err
 			}
 			if w.interrupted() {
@@ -118,15 +118,8 @@ func (w *caseRun) runESA(ctx workflow.Context) error {
 // liveAccess waits for what ends or renews an active access.
 func (w *caseRun) liveAccess(ctx workflow.Context) error {
 	acc := w.state.Access
-	last := acc.GrantedAt
-	if !acc.RecertifiedAt.IsZero() {
-		last = acc.RecertifiedAt
-	}
-	recertifyAt := last.AddDate(recertifyEvery, 0, 0)
-	var expiresAt time.Time
-	if acc.ValidTo != "" {
-		expiresAt = dayStart(acc.ValidTo).AddDate(0, 0, 1) // valid through validTo
-	}
+	recertifyAt := RecertificationDue(*acc)
+	expiresAt := AccessExpiry(acc.ValidTo) // valid through validTo
 	next := recertifyAt
 	if !expiresAt.IsZero() && expiresAt.Before(next) {
 		next = expiresAt

@@ -808,14 +808,15 @@ func (w *caseRun) nextTimer() (time.Time, helpdesk.Event, bool) {
 		if t.Kind != helpdesk.TaskApproval || t.Status != helpdesk.TaskStatusOpen {
 			continue
 		}
-		if !t.Reminded && p.ApprovalReminderDays > 0 {
-			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalReminderDays), helpdesk.TaskReminded{TaskID: t.ID})
+		remindAt, escalateAt, expireAt := ApprovalSchedule(w.cal, p, t.CreatedAt, t.Fallback != "")
+		if !t.Reminded && !remindAt.IsZero() {
+			consider(remindAt, helpdesk.TaskReminded{TaskID: t.ID})
 		}
-		if !t.Escalated && t.Fallback != "" && p.ApprovalEscalateDays > 0 {
-			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalEscalateDays), helpdesk.TaskEscalated{TaskID: t.ID, From: t.Approver, To: t.Fallback})
+		if !t.Escalated && !escalateAt.IsZero() {
+			consider(escalateAt, helpdesk.TaskEscalated{TaskID: t.ID, From: t.Approver, To: t.Fallback})
 		}
-		if p.ApprovalExpireDays > 0 {
-			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalExpireDays),
+		if !expireAt.IsZero() {
+			consider(expireAt,
 				helpdesk.TaskCompleted{TaskID: t.ID, Outcome: helpdesk.OutcomeExpired, DecidedBy: systemActor.Username})
 		}
 	}

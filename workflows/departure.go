@@ -34,12 +34,6 @@ func DepartureWorkflow(ctx workflow.Context, in DepartureWorkflowInput) (helpdes
 	return runCase(ctx, in.caseInput(), DepartureWorkflowName)
 }
 
-// departureTime is when a departure takes effect: the end of the last
-// working day, 16:00 Oslo.
-func departureTime(lastWorkingDay string) time.Time {
-	return dayStart(lastWorkingDay).Add(16 * time.Hour)
-}
-
 // runDeparture waits for the end of the last working day (the manager may
 // withdraw the case until then), then has every active access revoked —
 // ESA included, by signalling those cases — and the account disabled, the
@@ -47,7 +41,7 @@ func departureTime(lastWorkingDay string) time.Time {
 func (w *caseRun) runDeparture(ctx workflow.Context) error {
 	d := w.in.Departure.Request
 	if !hasEvent(w.state, "departure-effect") {
-		if err := w.sleepUntil(ctx, departureTime(d.LastWorkingDay)); err != nil || w.state.Final() {
+		if err := w.sleepUntil(ctx, DepartureTime(d.LastWorkingDay)); err != nil || w.state.Final() {
 			return err // withdrawn
 		}
 		var accesses []string

@@ -1,8 +1,6 @@
 package workflows
 
 import (
-	"time"
-
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
@@ -47,9 +45,7 @@ func NewUserWorkflow(ctx workflow.Context, in NewUserWorkflowInput) (helpdesk.Ca
 func (w *caseRun) runNewUser(ctx workflow.Context) error {
 	n := w.in.NewUser
 	r := n.Request
-	start := dayStart(r.StartDate).Add(7*time.Hour + 30*time.Minute)
-	due := w.serviceDaysBefore(start, 1)
-	escalateAt := w.serviceDaysBefore(start, 3)
+	start, due, escalateAt := NewUserSchedule(w.cal, r.StartDate)
 	name := r.DisplayName()
 	todo := []helpdesk.TaskOpened{
 		{Kind: helpdesk.TaskFulfilment, Type: "create-account", Group: GroupFirstLine, DueAt: due,
@@ -181,18 +177,6 @@ func (w *caseRun) startESAChild(ctx workflow.Context, username string) error {
 		workflow.GetLogger(ctx).Warn("esa-access child not started", "error", err)
 	}
 	return nil
-}
-
-// serviceDaysBefore is the same clock time n service days before t.
-func (w *caseRun) serviceDaysBefore(t time.Time, n int) time.Time {
-	d := t
-	for i := 0; i < n; {
-		d = d.AddDate(0, 0, -1)
-		if w.cal.IsOpen(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, helpdesk.Oslo)) {
-			i++
-		}
-	}
-	return d
 }
 
 func taskOfType(c helpdesk.Case, typ string) (helpdesk.Task, bool) {

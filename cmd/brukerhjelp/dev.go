@@ -305,7 +305,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		}
 	}
 	log.Info("e-post ut / mail out", "via", mail.Describe(transport))
-	dispatcher := mail.New(rm, dir, transport, mail.Options{Logger: log, Events: store}) // Events: the question, the resolution, the receipt's thread
+	// Events: the question, the resolution, the receipt's thread; PagesURL:
+	// the mail links to the page to act on.
+	dispatcher := mail.New(rm, dir, transport, mail.Options{Logger: log, Events: store, PagesURL: st.base})
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(mailCtx) }()

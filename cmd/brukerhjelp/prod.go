@@ -178,7 +178,7 @@ func runWorker(ctx context.Context) error {
 			return err
 		}
 	}
-	dispatcher := mail.New(d.rm, d.dir, transport, mail.Options{Logger: d.log.With("component", "mail"), Events: d.store})
+	dispatcher := mail.New(d.rm, d.dir, transport, mail.Options{Logger: d.log.With("component", "mail"), Events: d.store, PagesURL: d.cfg.PublicURL})
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(ctx) }()
 	if d.cfg.HTTPAddr != "" {

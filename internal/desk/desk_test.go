@@ -294,6 +294,10 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 			_, err := d.KPIReport(ctx, a, Period{})
 			return err
 		},
+		ActionTeam: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.Team(ctx, a)
+			return err
+		},
 		ActionUploadAttachment: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, err := d.UploadAttachment(ctx, a, "logg.txt", strings.NewReader("feil 42\n"))
 			return err

@@ -50,6 +50,9 @@ const (
 	// ActionUploadAttachment stores a file for a case, comment or reply
 	// to come (attachments.go).
 	ActionUploadAttachment Action = "attachment.upload"
+	// ActionTeam reads a manager's team: the people of the units they
+	// lead, their accesses, and the open requests (team.go).
+	ActionTeam Action = "team.read"
 )
 
 // ActionCreate is the action of creating a case of kind k.
@@ -125,6 +128,7 @@ var policy = map[Action]rule{
 	ActionReadNotification:    anyWriter, // only the caller's own: another's is NotFound
 	ActionKPI:                 {roles: []helpdesk.Role{helpdesk.RoleServiceOwner, helpdesk.RoleAuditor}},
 	ActionUploadAttachment:    anyWriter,
+	ActionTeam:                {roles: []helpdesk.Role{helpdesk.RoleManager}}, // the units they lead: team.go narrows
 }
 
 // Allowed reports whether actor may take action act. An action the table

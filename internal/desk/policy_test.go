@@ -57,6 +57,7 @@ var wantPolicy = []struct {
 	{ActionCreateAnnouncement /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
 	{ActionResolveAnnouncement /*                   */, "-   -   -    -   -   -    -    -    Y   -"},
 	{ActionUploadAttachment /*                     */, "Y   Y   Y    Y   Y   Y    Y    -    Y   Y"},
+	{ActionTeam /*                                 */, "-   -   Y    Y   -   -    -    -    -   -"},
 }
 
 // someDay is outside every demo delegation.

@@ -64,6 +64,10 @@ type Options struct {
 	DeadAfter time.Duration
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// PagesURL is where users reach the web pages
+	// (https://brukerhjelp.fylke.no): mail links to the page to act on.
+	// Empty leaves the links out.
+	PagesURL string
 }
 
 func (o *Options) defaults() {
@@ -352,7 +356,7 @@ func (d *Dispatcher) deliver(ctx context.Context, n readmodel.MailNote, u direct
 	if err != nil {
 		return err // the record may answer on the next attempt
 	}
-	m, err := Render(n, u, detail)
+	m, err := Render(n, u, detail, d.opt.PagesURL)
 	if err != nil {
 		return &PermanentError{Err: err}
 	}

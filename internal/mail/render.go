@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
@@ -46,20 +47,28 @@ func (m Message) Bytes() ([]byte, error) {
 // texts are the words of a mail in one language.
 type texts struct {
 	greeting, caseLine, replyHint, signature string
+	// taskLink, caseLink and announcementLink introduce the page to open.
+	taskLink, caseLink, announcementLink string
 }
 
 var (
 	bokmal = texts{
-		greeting:  "Hei %s,",
-		caseLine:  "Sak: %s – %s",
-		replyHint: "Du kan svare på denne e-posten; svaret legges til saken.",
-		signature: "Hilsen Brukerhjelp",
+		greeting:         "Hei %s,",
+		caseLine:         "Sak: %s – %s",
+		replyHint:        "Du kan svare på denne e-posten; svaret legges til saken.",
+		signature:        "Hilsen Brukerhjelp",
+		taskLink:         "Se og avgjør oppgaven (du logger inn først): %s",
+		caseLink:         "Se saken: %s",
+		announcementLink: "Se driftsmeldingen: %s",
 	}
 	english = texts{
-		greeting:  "Hello %s,",
-		caseLine:  "Case: %s – %s",
-		replyHint: "You may reply to this e-mail; your reply is added to the case.",
-		signature: "Regards, Brukerhjelp",
+		greeting:         "Hello %s,",
+		caseLine:         "Case: %s – %s",
+		replyHint:        "You may reply to this e-mail; your reply is added to the case.",
+		signature:        "Regards, Brukerhjelp",
+		taskLink:         "See and decide the task (you sign in first): %s",
+		caseLink:         "See the case: %s",
+		announcementLink: "See the announcement: %s",
 	}
 )
 
@@ -78,8 +87,11 @@ type Detail struct {
 // u.Language is "en", else in bokmål; the subject is the notification's
 // title, which starts with the case reference. d adds what happened in
 // words (the question, the resolution) and threads a receipt under the
-// user's own mail.
-func Render(n readmodel.MailNote, u directory.User, d Detail) (Message, error) {
+// user's own mail. With pages, the address of the web pages
+// (https://brukerhjelp.fylke.no), the mail links to the page to act on: a
+// task's decision page (/tasks/{id}), which decides nothing by being
+// opened, else the case or the announcement.
+func Render(n readmodel.MailNote, u directory.User, d Detail, pages string) (Message, error) {
 	t, title, lang := bokmal, n.Title, "nb"
 	if u.Language == "en" {
 		t, title, lang = english, n.TitleEn, "en"
@@ -111,6 +123,9 @@ func Render(n readmodel.MailNote, u directory.User, d Detail) (Message, error) {
 		caseTitle = "–"
 	}
 	fmt.Fprintf(&body, t.caseLine+"\n\n", n.CaseReference, caseTitle)
+	if link, intro := pageOf(n, pages, t); link != "" {
+		fmt.Fprintf(&body, intro+"\n\n", link)
+	}
 	fmt.Fprintf(&body, "%s\n\n%s\n", t.replyHint, t.signature)
 
 	id := MessageID(n.ID)
@@ -144,4 +159,21 @@ func Render(n readmodel.MailNote, u directory.User, d Detail) (Message, error) {
 	m.SetDateWithValue(n.CreatedAt)
 	m.SetBodyString(gomail.TypeTextPlain, body.String())
 	return Message{ID: id, To: u.Email, msg: m}, nil
+}
+
+// pageOf is the page a notification's mail links to, and the words that
+// introduce it; "" without an address for the pages.
+func pageOf(n readmodel.MailNote, pages string, t texts) (link, intro string) {
+	pages = strings.TrimRight(pages, "/")
+	switch {
+	case pages == "":
+		return "", ""
+	case n.TaskID != "":
+		return pages + "/tasks/" + url.PathEscape(n.TaskID), t.taskLink
+	case strings.HasPrefix(n.CaseReference, "DRIFT-"):
+		return pages + "/announcements/" + url.PathEscape(n.CaseID), t.announcementLink
+	case n.CaseReference != "":
+		return pages + "/cases/" + url.PathEscape(n.CaseReference), t.caseLink
+	}
+	return "", ""
 }

@@ -31,7 +31,8 @@ import (
 // the whole record.
 // 3: the announcements table (announcements.go).
 // 4: a receipt notification for cases opened by mail.
-const schemaVersion = 4
+// 5: notifications.task_id, the task a notification asks to act on.
+const schemaVersion = 5
 
 // DB is the read model database.
 type DB struct {
