@@ -376,9 +376,8 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	// Live streams never end by themselves: closing the broker ends them,
 	// so shutting down does not wait for them.
 	st.http.RegisterOnShutdown(broker.Close)
-	go func() { st.serveErr <- st.http.Serve(httpLn) }()
-	st.undo = append(st.undo, func() { broker.Close(); st.http.Close() })
-
+	// Mail in listens before the HTTP address answers, so whoever waits
+	// for /readyz finds the SMTP port open too.
 	if f.smtpAddr != "off" {
 		// Mail in: incidents and replies by mail (docs/MAIL.md).
 		in, err := mailin.New(mailin.Options{Desk: dk, Users: dir, AttachmentDir: filepath.Join(f.dataDir, "attachments"),
@@ -399,6 +398,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		log.Info("tar imot e-post / inbound SMTP", "smtp-addr", smtpLn.Addr().String(), "to", directory.HelpDeskAddress,
 			"trusted-relays", fmt.Sprint(f.trustedRelays))
 	}
+	go func() { st.serveErr <- st.http.Serve(httpLn) }()
+	st.undo = append(st.undo, func() { broker.Close(); st.http.Close() })
+
 	return st, nil
 }
 
