@@ -29,11 +29,12 @@ var layout = template.Must(template.New("layout.html").ParseFS(templateFS, "layo
 // defines "main" (the content of <main>).
 type page struct{ t *template.Template }
 
-// parsePage parses file (e.g. "home.html") into the layout. It panics on
-// a bad template: they are embedded, so that is a programming error seen
-// at start and by every test.
-func parsePage(file string) *page {
-	return &page{t: template.Must(template.Must(layout.Clone()).ParseFS(templateFS, file))}
+// parsePage parses file (e.g. "home.html") into the layout, with the
+// files of the parts it shares with other pages (a case table) after it.
+// It panics on a bad template: they are embedded, so that is a
+// programming error seen at start and by every test.
+func parsePage(file string, parts ...string) *page {
+	return &page{t: template.Must(template.Must(layout.Clone()).ParseFS(templateFS, append([]string{file}, parts...)...))}
 }
 
 // view is what every template gets as its dot: the language and its

@@ -1,0 +1,277 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/desk"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
+)
+
+// GET /cases: the lists and queues (API.md section 9), the JSON API's
+// filters as query parameters (kind, status, assignee, group, reporter,
+// q, cursor) and sort. An employee sees their own cases; a caseworker
+// the workspace's queues: theirs, each of their groups' unassigned
+// cases, those waiting for the user, and every open case, each sortable
+// by the SLA deadline. The table follows /live: htmx fetches the page
+// again when a case changes and swaps the table in.
+
+var casesTemplate = parsePage("cases.html", "case_table.html")
+
+// Query values of the queues. The read model's support for them (every
+// status that is not final, no assignee, soonest resolution deadline
+// first) is landing in desk.CaseFilter; until it does, the page filters
+// and sorts what it was given itself (listCases).
+const (
+	statusOpen   = "open"
+	assigneeNone = "none"
+	sortDue      = "due"
+)
+
+// caseQuery is a list's query, as its address carries it.
+type caseQuery struct {
+	Kind, Status, Assignee, Group, Reporter, Q, Sort, Cursor string
+}
+
+func readCaseQuery(q url.Values) caseQuery {
+	return caseQuery{Kind: q.Get("kind"), Status: q.Get("status"), Assignee: q.Get("assignee"), Group: q.Get("group"),
+		Reporter: q.Get("reporter"), Q: q.Get("q"), Sort: q.Get("sort"), Cursor: q.Get("cursor")}
+}
+
+// values are the query's parameters, without the empty ones.
+func (c caseQuery) values() url.Values {
+	q := url.Values{}
+	for _, kv := range [][2]string{{"kind", c.Kind}, {"status", c.Status}, {"assignee", c.Assignee}, {"group", c.Group},
+		{"reporter", c.Reporter}, {"q", c.Q}, {"sort", c.Sort}, {"cursor", c.Cursor}} {
+		if kv[1] != "" {
+			q.Set(kv[0], kv[1])
+		}
+	}
+	return q
+}
+
+// URL is /cases with the query.
+func (c caseQuery) URL() string {
+	if q := c.values().Encode(); q != "" {
+		return "/cases?" + q
+	}
+	return "/cases"
+}
+
+// SortedBy is the list with another order, from its first page.
+func (c caseQuery) SortedBy(sort string) string {
+	c.Sort, c.Cursor = sort, ""
+	return c.URL()
+}
+
+// Page is the list from cursor on.
+func (c caseQuery) Page(cursor string) string {
+	c.Cursor = cursor
+	return c.URL()
+}
+
+// sameList reports whether c and o list the same cases (in any order,
+// from any page).
+func (c caseQuery) sameList(o caseQuery) bool {
+	c.Sort, c.Cursor, o.Sort, o.Cursor = "", "", "", ""
+	return c == o
+}
+
+// queue is a saved list of the workspace.
+type queue struct {
+	Query caseQuery
+	Name  string
+	// Lead says what the queue holds.
+	Lead    string
+	Current bool
+}
+
+// queues are the caseworker's queues: mine, each of my groups'
+// unassigned cases, waiting for the user, and all open cases.
+func (s *Server) queues(v *view, current caseQuery) []queue {
+	p := s.names(v)
+	qs := []queue{{Query: caseQuery{Assignee: v.Actor.Username, Status: statusOpen, Sort: sortDue},
+		Name: v.T("queue.mine"), Lead: v.T("queue.mine.lead")}}
+	for _, g := range v.Actor.Groups {
+		qs = append(qs, queue{Query: caseQuery{Status: statusOpen, Assignee: assigneeNone, Group: g, Sort: sortDue},
+			Name: v.T("queue.unassigned", p.Group(g)), Lead: v.T("queue.unassigned.lead", p.Group(g))})
+	}
+	qs = append(qs,
+		queue{Query: caseQuery{Status: string(helpdesk.StatusWaitingForUser), Sort: sortDue},
+			Name: v.T("queue.waiting"), Lead: v.T("queue.waiting.lead")},
+		queue{Query: caseQuery{Status: statusOpen, Sort: sortDue}, Name: v.T("queue.open"), Lead: v.T("queue.open.lead")})
+	for i := range qs {
+		qs[i].Current = qs[i].Query.sameList(current)
+	}
+	return qs
+}
+
+// caseRow is one case of a list, with its deadlines.
+type caseRow struct {
+	readmodel.CaseSummary
+	Deadlines []deadline
+	// Urgency is the most urgent deadline's state.
+	Urgency string
+}
+
+// caseTable is a table of cases, on the list page and the home page.
+type caseTable struct {
+	names
+	Rows []caseRow
+	// Query is the list's, for the sort links (Sortable).
+	Query    caseQuery
+	Sortable bool
+	// Workspace: the caseworker's (and auditor's) columns; otherwise the
+	// employee's own cases with what the desk waits for.
+	Workspace bool
+	Caption   string
+}
+
+// casesData is the list page's.
+type casesData struct {
+	Table  caseTable
+	Query  caseQuery
+	Queues []queue
+	// Next is the address of the next page; empty on the last.
+	Next     string
+	Kinds    []helpdesk.Kind
+	Statuses []string
+}
+
+func init() {
+	addRoutes(func(s *Server) {
+		s.mux.HandleFunc("GET /cases", s.signedIn(s.cases))
+	})
+}
+
+// cases is GET /cases.
+func (s *Server) cases(w http.ResponseWriter, r *http.Request) {
+	if !s.hasDesk(w, r) {
+		return
+	}
+	q := readCaseQuery(r.URL.Query())
+	actor := Actor(r)
+	workspace := actor.Has(helpdesk.RoleCaseworker) || actor.Has(helpdesk.RoleAuditor)
+	v := s.view(r, "cases.title")
+	if !workspace {
+		v.Title = v.T("cases.mine")
+	}
+	d := casesData{Query: q, Kinds: desk.ListKinds, Statuses: append([]string{statusOpen}, statusNames()...),
+		Table: caseTable{names: s.names(v), Query: q, Sortable: true, Workspace: workspace}}
+	if actor.Has(helpdesk.RoleCaseworker) {
+		d.Queues = s.queues(v, q)
+		for _, qu := range d.Queues {
+			if qu.Current {
+				v.Title = qu.Name
+			}
+		}
+	}
+	page, err := s.listCases(r.Context(), actor, q)
+	if err != nil {
+		if status, ok := v.Refused(err, "q"); ok {
+			v.Data = d
+			s.render(w, r, status, casesTemplate, v)
+			return
+		}
+		s.deskFailure(w, r, err)
+		return
+	}
+	d.Table.Rows, d.Table.Caption = s.rows(page.Items), v.Title
+	if page.NextCursor != "" {
+		d.Next = q.Page(page.NextCursor)
+	}
+	v.Data = d
+	if s.cfg.Live != nil {
+		v.Live = "/live?kind=case"
+	}
+	s.render(w, r, http.StatusOK, casesTemplate, v)
+}
+
+func statusNames() []string {
+	out := make([]string, len(desk.ListStatuses))
+	for i, st := range desk.ListStatuses {
+		out[i] = string(st)
+	}
+	return out
+}
+
+// hasDesk answers 503 for a door without the application layer (a test
+// of sign-in alone): the case pages need it.
+func (s *Server) hasDesk(w http.ResponseWriter, r *http.Request) bool {
+	if s.cfg.Desk == nil {
+		s.errorPage(w, r, http.StatusServiceUnavailable, "error.busy")
+		return false
+	}
+	return true
+}
+
+// listCases asks the desk for the list q names. The queues' values
+// status=open, assignee=none and sort=due are the read model's to
+// answer; while desk.CaseFilter does not know them yet (it refuses
+// status=open), the page asks for the largest page without them and
+// keeps, in the order asked for, what they would have given. Once they
+// land this fallback is dead code, and sort=due must be set on the
+// filter where marked.
+func (s *Server) listCases(ctx context.Context, actor helpdesk.Actor, q caseQuery) (readmodel.Page, error) {
+	f := desk.CaseFilter{Kind: helpdesk.Kind(q.Kind), Status: helpdesk.Status(q.Status), Assignee: q.Assignee, Group: q.Group,
+		Reporter: q.Reporter, Q: q.Q, Cursor: q.Cursor}
+	// When the read model sorts: f.Sort = q.Sort.
+	page, err := s.cfg.Desk.ListCases(ctx, actor, f)
+	if e, ok := desk.AsError(err); ok && e.Kind == desk.Invalid && e.Field == "status" && q.Status == statusOpen {
+		f.Status, f.Limit = "", readmodel.MaxLimit
+		if f.Assignee == assigneeNone {
+			f.Assignee = ""
+		}
+		if page, err = s.cfg.Desk.ListCases(ctx, actor, f); err != nil {
+			return page, err
+		}
+		page.Items = slices.DeleteFunc(page.Items, func(c readmodel.CaseSummary) bool {
+			return helpdesk.Case{Status: c.Status}.Final() || (q.Assignee == assigneeNone && c.Assignee != "")
+		})
+	}
+	if err != nil {
+		return page, err
+	}
+	if q.Sort == sortDue {
+		slices.SortStableFunc(page.Items, func(a, b readmodel.CaseSummary) int { return compareDue(resolutionDue(a), resolutionDue(b)) })
+	}
+	return page, nil
+}
+
+func resolutionDue(c readmodel.CaseSummary) *time.Time {
+	if c.SLA == nil {
+		return nil
+	}
+	return c.SLA.ResolutionDue
+}
+
+// compareDue orders deadlines soonest first, cases without one last.
+func compareDue(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return 1
+	case b == nil:
+		return -1
+	}
+	return a.Compare(*b)
+}
+
+// rows gives each case its next deadline.
+func (s *Server) rows(items []readmodel.CaseSummary) []caseRow {
+	policy, now := s.cfg.Desk.CasePolicy(), s.now()
+	out := make([]caseRow, len(items))
+	for i, c := range items {
+		out[i].CaseSummary = c
+		if c.SLA != nil {
+			out[i].Deadlines = deadlinesOf(factsOfSummary(c.SLA, c.Status), c.Status, c.Priority, policy, now)
+			out[i].Urgency = worst(out[i].Deadlines)
+		}
+	}
+	return out
+}
