@@ -189,7 +189,11 @@ type FieldError struct {
 // ID is the id of the field's control, the summary's link target.
 func (e FieldError) ID() string { return fieldID(e.Field) }
 
-func fieldID(name string) string { return "field-" + name }
+// fieldID is "field-" and the name; brackets (items[2].quantity) become
+// a dash, so the id needs no escaping in a link or a selector.
+func fieldID(name string) string {
+	return "field-" + strings.NewReplacer("[", "-", "]", "").Replace(name)
+}
 
 // NewForm is a form with the values submitted in r (r.PostForm).
 func NewForm(r *http.Request) *Form {
