@@ -54,6 +54,9 @@ type view struct {
 	Live string
 	// Data is the page's own.
 	Data any
+	// Unread counts the signed-in user's unread notifications, for the
+	// header (notifications.go).
+	Unread int
 
 	path      string
 	query     url.Values
@@ -71,6 +74,9 @@ func (s *Server) view(r *http.Request, titleKey string) *view {
 	out.Title = out.T(titleKey)
 	if v.sess != nil {
 		out.csrf = v.sess.CSRF
+	}
+	if v.user != nil {
+		out.Unread = s.unread(r)
 	}
 	return out
 }
