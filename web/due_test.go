@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/web/i18n"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
@@ -51,5 +52,27 @@ func TestDeadlinesAreJudgedAsTheQueueColoursThem(t *testing.T) {
 	}
 	if w := worst([]deadline{{State: dueOK}, {State: dueSoon}}); w != dueSoon {
 		t.Errorf("the worst of ok and soon: %s", w)
+	}
+}
+
+func TestShortDatesFitATableCell(t *testing.T) {
+	v := &view{now: time.Date(2026, 1, 14, 13, 15, 0, 0, helpdesk.Oslo)}
+	for _, tt := range []struct {
+		at     time.Time
+		nb, en string
+	}{
+		{time.Date(2026, 1, 14, 14, 0, 0, 0, helpdesk.Oslo), "i dag 14:00", "today 14:00"},
+		{time.Date(2026, 1, 15, 9, 0, 0, 0, helpdesk.Oslo), "i morgen 09:00", "tomorrow 09:00"},
+		{time.Date(2026, 1, 26, 9, 0, 0, 0, helpdesk.Oslo), "26. jan. kl. 09:00", "26 Jan at 09:00"},
+		{time.Date(2025, 12, 30, 8, 5, 0, 0, helpdesk.Oslo), "30. des. 2025 kl. 08:05", "30 Dec 2025 at 08:05"},
+	} {
+		v.Lang = i18n.NB
+		if got := v.Short(tt.at); got != tt.nb {
+			t.Errorf("nb %v: got %q, want %q", tt.at, got, tt.nb)
+		}
+		v.Lang = i18n.EN
+		if got := v.Short(tt.at); got != tt.en {
+			t.Errorf("en %v: got %q, want %q", tt.at, got, tt.en)
+		}
 	}
 }

@@ -29,8 +29,10 @@ type incidentData struct {
 	// People and Channels are a caseworker's: whom they report for.
 	People   []named
 	Channels []helpdesk.Channel
-	// Channel is the one chosen when the form is first shown.
+	// Channel is the one chosen when the form is first shown; Phone
+	// when it is a phone call, whose caller must be named.
 	Channel string
+	Phone   bool
 }
 
 func init() {
@@ -54,6 +56,10 @@ func incidentFormData(k helpdesk.Kind) func(s *Server, r *http.Request, v *view)
 			if v.Form != nil {
 				d.Channel = v.Form.Value("channel")
 			}
+			if d.Channel == string(helpdesk.ChannelPhone) {
+				d.Phone = true
+				v.Title = v.T("incident.phone.title")
+			}
 		}
 		return d, nil
 	}
@@ -65,6 +71,9 @@ func readIncident(s *Server, r *http.Request, f *Form) desk.NewCase {
 		Priority: helpdesk.Priority(f.Value("priority")), Service: f.Value("service")}
 	if Actor(r).Has(helpdesk.RoleCaseworker) {
 		req.OnBehalfOf, req.Channel = f.Value("onBehalfOf"), helpdesk.Channel(f.Value("channel"))
+		if req.Channel == helpdesk.ChannelPhone && req.OnBehalfOf == "" {
+			f.Fail("onBehalfOf", Lang(r).T("incident.onBehalfOf.missing"))
+		}
 	}
 	// The desk refuses an empty title or description too; the form says
 	// what to write in words a reporter knows.

@@ -269,9 +269,14 @@ func TestPhoneContactIsReportedForTheCaller(t *testing.T) {
 	eva.signIn("eva")
 	form := per.get("/cases/new?kind=incident&channel=phone")
 	expect(t, form, http.StatusOK, `name="onBehalfOf"`, `<option value="eva">Eva Hansen (eva)</option>`, `value="phone" id="field-channel" checked`)
+	expect(t, form, http.StatusOK, "<h1 class=\"ds-heading\" data-size=\"lg\">Registrer en telefonhenvendelse</h1>")
 	if strings.Contains(form.body, `<option value="siri">`) {
 		t.Error("an auditor is offered as a caller")
 	}
+	// A call is someone's: without the caller it is sent back.
+	p := per.multipart("/cases/new?kind=incident&channel=phone", form, url.Values{"title": {"Låst"}, "description": {"Kontoen er låst."},
+		"channel": {"phone"}}, nil)
+	expect(t, p, http.StatusBadRequest, `href="#field-onBehalfOf"`, "Velg hvem som ringte")
 	page := per.follow(per.multipart("/cases/new?kind=incident&channel=phone", form, url.Values{"title": {"Får ikke logget inn"},
 		"description": {"Eva ringte: kontoen er låst etter tre forsøk."}, "onBehalfOf": {"eva"}, "channel": {"phone"}}, nil))
 	ref := reference(t, page)

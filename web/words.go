@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -198,4 +199,35 @@ func (v *view) Size(n int64) string {
 		return v.T("size.kB", v.Lang.Decimal(float64(n)/1000, 0))
 	}
 	return v.T("size.MB", v.Lang.Decimal(float64(n)/1000/1000, 1))
+}
+
+var shortMonths = map[i18n.Lang][12]string{
+	i18n.NB: {"jan.", "feb.", "mars", "apr.", "mai", "juni", "juli", "aug.", "sep.", "okt.", "nov.", "des."},
+	i18n.EN: {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"},
+}
+
+// Short is a moment as a table cell says it: "i dag 14:30" near today,
+// else "26. jan. kl. 09:00" ("26 Jan at 09:00"), with the year when it is
+// not this one.
+func (v *view) Short(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	t, now := t.In(helpdesk.Oslo), v.now.In(helpdesk.Oslo)
+	day := func(x time.Time) time.Time { return time.Date(x.Year(), x.Month(), x.Day(), 12, 0, 0, 0, time.UTC) }
+	if d := day(t).Sub(day(now)); d >= -24*time.Hour && d <= 24*time.Hour {
+		return v.When(t) // today, yesterday, tomorrow
+	}
+	lang := i18n.NB
+	if v.Lang == i18n.EN {
+		lang = i18n.EN
+	}
+	date := fmt.Sprintf("%d. %s", t.Day(), shortMonths[lang][t.Month()-1])
+	if lang == i18n.EN {
+		date = fmt.Sprintf("%d %s", t.Day(), shortMonths[lang][t.Month()-1])
+	}
+	if t.Year() != now.Year() {
+		date += fmt.Sprintf(" %d", t.Year())
+	}
+	return v.T("time.dateAt", date, v.Lang.Clock(t))
 }

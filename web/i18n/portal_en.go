@@ -53,6 +53,12 @@ func init() {
 		"incident.onBehalfOf":                "Who called or wrote?",
 		"incident.onBehalfOf.hint":           "The case is reported in this person's name, and they are kept informed.",
 		"incident.onBehalfOf.me":             "Myself (%s)",
+		"incident.phone.title":               "Register a phone call",
+		"incident.onBehalfOf.choose":         "Choose who called",
+		"incident.onBehalfOf.missing":        "Choose who called",
+		"incident.channel.phone":             "Phone",
+		"incident.channel.email":             "E-mail",
+		"incident.channel.portal":            "The web pages",
 		"incident.channel":                   "How did they get in touch?",
 
 		"service.pc":          "PC and screen",

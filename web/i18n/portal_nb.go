@@ -58,6 +58,12 @@ func init() {
 		"incident.onBehalfOf":                "Hvem ringte eller skrev?",
 		"incident.onBehalfOf.hint":           "Saken blir meldt i denne personens navn, og personen får beskjed underveis.",
 		"incident.onBehalfOf.me":             "Meg selv (%s)",
+		"incident.phone.title":               "Registrer en telefonhenvendelse",
+		"incident.onBehalfOf.choose":         "Velg hvem som ringte",
+		"incident.onBehalfOf.missing":        "Velg hvem som ringte",
+		"incident.channel.phone":             "Telefon",
+		"incident.channel.email":             "E-post",
+		"incident.channel.portal":            "Nettsiden",
 		"incident.channel":                   "Hvordan kom henvendelsen?",
 
 		"service.pc":          "PC og skjerm",
