@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -110,12 +111,27 @@ func (s *Server) queues(v *view, current caseQuery) []queue {
 	return qs
 }
 
-// caseRow is one case of a list, with its deadlines.
+// caseRow is one case of a list, with its deadlines, and what its cells
+// say already in words: a queue has up to 200 rows, and a template asking
+// for each word by reflection costs more than the query.
 type caseRow struct {
 	readmodel.CaseSummary
 	Deadlines []deadline
 	// Urgency is the most urgent deadline's state.
-	Urgency string
+	Urgency                                     string
+	Kind, StatusText, StatusColor, PriorityText string
+	ReporterName, AssigneeName, GroupName       string
+	WaitingFor                                  string
+	// Acting: what the help desk waits for is the reporter.
+	Acting                bool
+	UpdatedISO, UpdatedAt string
+	Due                   []dueCell
+}
+
+// dueCell is a deadline as its cell says it.
+type dueCell struct {
+	State, Clock, Text string
+	Icon               template.HTML
 }
 
 // caseTable is a table of cases, on the list page and the home page.
@@ -180,7 +196,7 @@ func (s *Server) cases(w http.ResponseWriter, r *http.Request) {
 		s.deskFailure(w, r, err)
 		return
 	}
-	d.Table.Rows, d.Table.Caption = s.rows(page.Items), v.Title
+	d.Table.Rows, d.Table.Caption = s.rows(v, page.Items), v.Title
 	if page.NextCursor != "" {
 		d.Next = q.Page(page.NextCursor)
 	}
@@ -262,16 +278,33 @@ func compareDue(a, b *time.Time) int {
 	return a.Compare(*b)
 }
 
-// rows gives each case its next deadline.
-func (s *Server) rows(items []readmodel.CaseSummary) []caseRow {
-	policy, now := s.cfg.Desk.CasePolicy(), s.now()
+// rows gives each case its deadlines and its cells' words.
+func (s *Server) rows(v *view, items []readmodel.CaseSummary) []caseRow {
+	policy, now, n := s.cfg.Desk.CasePolicy(), s.now(), s.names(v)
 	out := make([]caseRow, len(items))
 	for i, c := range items {
-		out[i].CaseSummary = c
-		if c.SLA != nil {
-			out[i].Deadlines = deadlinesOf(factsOfSummary(c.SLA, c.Status), c.Status, c.Priority, policy, now)
-			out[i].Urgency = worst(out[i].Deadlines)
+		r := caseRow{CaseSummary: c, Kind: v.KindText(c.Kind), StatusText: v.StatusText(c.Status), StatusColor: statusColor(c.Status),
+			PriorityText: v.PriorityText(c.Priority), ReporterName: n.Name(c.Reporter), GroupName: n.Group(c.Group),
+			WaitingFor: word(v.Lang, "cases.waits.", string(c.Status)), UpdatedISO: v.ISO(c.UpdatedAt), UpdatedAt: v.Short(c.UpdatedAt),
+			Acting: c.Status == helpdesk.StatusWaitingForUser || c.Status == helpdesk.StatusResolved}
+		if c.Assignee != "" {
+			r.AssigneeName = n.Name(c.Assignee)
 		}
+		if c.SLA != nil {
+			r.Deadlines = deadlinesOf(factsOfSummary(c.SLA, c.Status), c.Status, c.Priority, policy, now)
+			r.Urgency = worst(r.Deadlines)
+			for _, d := range r.Deadlines {
+				cell := dueCell{State: d.State, Clock: string(d.Clock), Icon: v.Icon(d.State)}
+				switch d.State {
+				case duePaused:
+					cell.Text = v.T("due.paused")
+				default:
+					cell.Text = v.T("due."+d.State+"."+string(d.Clock), v.Short(d.At))
+				}
+				r.Due = append(r.Due, cell)
+			}
+		}
+		out[i] = r
 	}
 	return out
 }

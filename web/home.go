@@ -94,7 +94,7 @@ func (s *Server) homeDesk(r *http.Request, v *view, d *homeData) error {
 	if len(items) > homeCases {
 		items = items[:homeCases]
 	}
-	d.Cases = caseTable{names: s.names(v), Rows: s.rows(items), Query: q, Workspace: d.Workspace, Caption: d.Cases.Caption}
+	d.Cases = caseTable{names: s.names(v), Rows: s.rows(v, items), Query: q, Workspace: d.Workspace, Caption: d.Cases.Caption}
 	if len(page.Items) > homeCases || page.NextCursor != "" {
 		d.More = q.URL()
 	}
