@@ -228,3 +228,26 @@ func TestNotificationsAreCountedAndRead(t *testing.T) {
 		t.Errorf("per marks ola's notification: %d", p.status)
 	}
 }
+
+// TestACaseIsAssignedAndLinkedToAnOutage: the assign form takes a person
+// or a group; the link form offers the outages in effect.
+func TestACaseIsAssignedAndLinkedToAnOutage(t *testing.T) {
+	h, eng := newDeskHarness(t)
+	ola, per := h.browser(), h.browser()
+	ola.signIn("ola")
+	per.signIn("per")
+	outage := eng.publish(t, "outage", "E-post er nede")
+	ref := openCase(t, ola, "Får ikke sendt e-post", "high")
+	page := per.get("/cases/" + ref)
+	expect(t, page, http.StatusOK, `<option value="`+outage+`">E-post er nede`, `<option value="lise">Lise Larsen</option>`,
+		`<option value="tjeneste">Tjenesteteamet</option>`)
+	page = per.follow(per.post("/cases/"+ref+"/link", page, url.Values{"announcement": {outage}}))
+	expect(t, page, http.StatusOK, "Saken er knyttet til driftsmeldingen.", "Per Johansen knyttet saken til driftsmeldingen «E-post er nede».")
+	// lise is a caseworker of both groups; arne of neither.
+	p := per.post("/cases/"+ref+"/assign", page, url.Values{"assignee": {"arne"}, "group": {"brukerhjelp"}})
+	expect(t, p, http.StatusBadRequest, `href="#field-assign-assignee"`, "arne er ikke med i gruppen brukerhjelp")
+	page = per.follow(per.post("/cases/"+ref+"/assign", page, url.Values{"assignee": {"lise"}}))
+	expect(t, page, http.StatusOK, "Per Johansen ga saken til Lise Larsen.", `data-field="assignee" data-value="lise"`)
+	page = per.follow(per.post("/cases/"+ref+"/assign", page, url.Values{"group": {"tjeneste"}}))
+	expect(t, page, http.StatusOK, "Per Johansen sendte saken til Tjenesteteamet.")
+}
