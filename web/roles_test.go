@@ -31,7 +31,7 @@ import (
 // and what reaches the engine (or does not).
 
 // engine stands in for Temporal: it remembers what it was asked.
-type engine struct {
+type rolesEngine struct {
 	mu       sync.Mutex
 	started  []workflows.CaseInput
 	updates  []string
@@ -39,14 +39,14 @@ type engine struct {
 	announce []workflows.AnnouncementInput
 }
 
-func (e *engine) StartCase(_ context.Context, in workflows.CaseInput) (workflows.CaseView, error) {
+func (e *rolesEngine) StartCase(_ context.Context, in workflows.CaseInput) (workflows.CaseView, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.started = append(e.started, in)
 	return workflows.CaseView{RequestHash: in.RequestHash, Case: helpdesk.Case{ID: in.CaseID, Reference: "BH-2026-000099", Reporter: in.Actor.Username}}, nil
 }
 
-func (e *engine) UpdateCase(_ context.Context, caseID, update, _ string, in workflows.StepInput) (workflows.CaseView, error) {
+func (e *rolesEngine) UpdateCase(_ context.Context, caseID, update, _ string, in workflows.StepInput) (workflows.CaseView, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.updates = append(e.updates, update+" "+caseID)
@@ -54,21 +54,21 @@ func (e *engine) UpdateCase(_ context.Context, caseID, update, _ string, in work
 	return workflows.CaseView{Case: helpdesk.Case{ID: caseID}}, nil
 }
 
-func (e *engine) StartAnnouncement(_ context.Context, in workflows.AnnouncementInput) (workflows.AnnouncementView, error) {
+func (e *rolesEngine) StartAnnouncement(_ context.Context, in workflows.AnnouncementInput) (workflows.AnnouncementView, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.announce = append(e.announce, in)
 	return workflows.AnnouncementView{RequestHash: in.RequestHash, Announcement: helpdesk.Announcement{ID: in.AnnouncementID}}, nil
 }
 
-func (e *engine) UpdateAnnouncement(_ context.Context, id, update string, _ workflows.AnnouncementStepInput) (workflows.AnnouncementView, error) {
+func (e *rolesEngine) UpdateAnnouncement(_ context.Context, id, update string, _ workflows.AnnouncementStepInput) (workflows.AnnouncementView, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.updates = append(e.updates, update+" "+id)
 	return workflows.AnnouncementView{Announcement: helpdesk.Announcement{ID: id}}, nil
 }
 
-func (e *engine) asked() ([]workflows.CaseInput, []string) {
+func (e *rolesEngine) asked() ([]workflows.CaseInput, []string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return slices.Clone(e.started), slices.Clone(e.updates)
@@ -194,7 +194,7 @@ func (m *readModel) AnnouncementIDs(ctx context.Context, ref string) ([]string, 
 // rolesWorld is a harness with a desk on a real record.
 type rolesWorld struct {
 	*harness
-	engine *engine
+	engine *rolesEngine
 	store  *sqlitestore.Store
 	rm     *readModel
 	path   string
@@ -208,7 +208,7 @@ func newRolesWorld(t *testing.T) *rolesWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	w := &rolesWorld{engine: &engine{}, store: store, rm: &readModel{store: store}, path: path}
+	w := &rolesWorld{engine: &rolesEngine{}, store: store, rm: &readModel{store: store}, path: path}
 	w.harness = newHarness(t, func(c *Config) {
 		dk, err := desk.New(desk.Config{Workflows: w.engine, Record: store, Directory: c.Directory, Lists: w.rm, Notifications: w.rm,
 			Reports: w.rm, Announcements: w.rm, Now: c.Now})
@@ -264,8 +264,8 @@ func oslo(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, helpdesk.Oslo)
 }
 
-// post sends a form from page p (its CSRF token) to path.
-func (b *browser) post(p answer, path string, form url.Values) answer {
+// postFrom sends a form from page p (its CSRF token) to path.
+func (b *browser) postFrom(p answer, path string, form url.Values) answer {
 	b.h.t.Helper()
 	form.Set("csrf", csrf(b.h.t, p))
 	return b.do(http.MethodPost, path, form)
@@ -330,7 +330,7 @@ func TestNewUserFormSaysWhatHappensWhenAndOpensTheCase(t *testing.T) {
 	expect(t, kari.get("/cases/new?kind=new-user"), http.StatusOK, "Slik går det, for eksempel med oppstart fredag 16. januar 2026")
 
 	// Empty required fields are all listed at once; nothing is opened.
-	bad := kari.post(form, "/cases/new?kind=new-user", url.Values{"unit": {"opplaering"}, "esaAccess.role": {"saksbehandler"}})
+	bad := kari.postFrom(form, "/cases/new?kind=new-user", url.Values{"unit": {"opplaering"}, "esaAccess.role": {"saksbehandler"}})
 	expect(t, bad, http.StatusBadRequest, "Det er noe du må rette", `href="#field-employee.givenName"`, `href="#field-employee.familyName"`,
 		`href="#field-jobTitle"`, `href="#field-startDate"`, `href="#field-esaAccess.units"`, "Skriv minst én tilgangskode",
 		`aria-invalid="true"`, `<details class="ds-details" data-field="esa" open>`)
@@ -338,11 +338,11 @@ func TestNewUserFormSaysWhatHappensWhenAndOpensTheCase(t *testing.T) {
 		t.Fatalf("a form with errors opened %d cases", len(started))
 	}
 	// A start date the desk refuses lands beside its field.
-	past := kari.post(form, "/cases/new?kind=new-user", url.Values{"employee.givenName": {"Nora"}, "employee.familyName": {"Ny"},
+	past := kari.postFrom(form, "/cases/new?kind=new-user", url.Values{"employee.givenName": {"Nora"}, "employee.familyName": {"Ny"},
 		"jobTitle": {"Lektor"}, "unit": {"opplaering"}, "startDate": {"2026-01-02"}})
 	expect(t, past, http.StatusBadRequest, `id="field-startDate-error"`)
 
-	ok := kari.post(form, "/cases/new?kind=new-user", url.Values{"employee.givenName": {"Nora"}, "employee.familyName": {"Ny"},
+	ok := kari.postFrom(form, "/cases/new?kind=new-user", url.Values{"employee.givenName": {"Nora"}, "employee.familyName": {"Ny"},
 		"jobTitle": {"Lektor"}, "unit": {"opplaering"}, "startDate": {"2026-01-19"}, "equipment": {"laptop-standard", "headset"},
 		"software": {"office-standard", "Visio, Adobe Acrobat"}, "esaAccess.role": {"saksbehandler"}, "esaAccess.units": {"opplaering"},
 		"esaAccess.accessCodes": {"A, U"}})
@@ -379,20 +379,20 @@ func TestESAAndDepartureFormsPickFromTheTeam(t *testing.T) {
 	if strings.Contains(form.body, `value="eva"`) {
 		t.Error("kari may pick eva, who is in jon's unit")
 	}
-	p := kari.post(form, "/cases/new?kind=esa-access", url.Values{"employee": {"ola"}, "role": {"saksbehandler"}, "units": {"opplaering"},
+	p := kari.postFrom(form, "/cases/new?kind=esa-access", url.Values{"employee": {"ola"}, "role": {"saksbehandler"}, "units": {"opplaering"},
 		"accessCodes": {"A P"}, "justification": {"Skal behandle elevsaker"}, "validTo": {"2026-12-31"}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("asking for ola's access: %d\n%s", p.status, p.body)
 	}
 	// Someone else's employee is refused by the desk, beside the field.
-	p = kari.post(form, "/cases/new?kind=esa-access", url.Values{"employee": {"eva"}, "role": {"saksbehandler"}, "units": {"opplaering"},
+	p = kari.postFrom(form, "/cases/new?kind=esa-access", url.Values{"employee": {"eva"}, "role": {"saksbehandler"}, "units": {"opplaering"},
 		"accessCodes": {"A"}, "justification": {"x"}})
 	expect(t, p, http.StatusForbidden, "bare en leder for enheten samferdsel")
 
 	dep := kari.get("/cases/new?kind=departure&employee=ola&lastWorkingDay=2026-01-30")
 	expect(t, dep, http.StatusOK, "Dette skjer når Ola Nordmann slutter", `datetime="2026-01-30T16:00:00&#43;01:00"`, `name="mailboxForwardTo"`,
 		`name="returnEquipment" value="true" checked`)
-	p = kari.post(dep, "/cases/new?kind=departure", url.Values{"employee": {"ola"}, "lastWorkingDay": {"2026-01-30"}, "mailboxForwardTo": {"kari"}})
+	p = kari.postFrom(dep, "/cases/new?kind=departure", url.Values{"employee": {"ola"}, "lastWorkingDay": {"2026-01-30"}, "mailboxForwardTo": {"kari"}})
 	if p.status != http.StatusSeeOther {
 		t.Fatalf("ola's departure: %d\n%s", p.status, p.body)
 	}
@@ -428,7 +428,7 @@ func TestApprovalsInboxDecidesOnlyByPostAndNeedsAReasonToReject(t *testing.T) {
 	}
 
 	// Rejecting without a reason: told beside the field, nothing decided.
-	p := kari.post(page, "/tasks/"+task+"/complete", url.Values{"outcome": {"rejected"}, "comment": {" "}})
+	p := kari.postFrom(page, "/tasks/"+task+"/complete", url.Values{"outcome": {"rejected"}, "comment": {" "}})
 	expect(t, p, http.StatusBadRequest, `id="field-comment-error"`, "skriv hvorfor du avslår", `href="#field-comment"`)
 	if _, updates := w.engine.asked(); len(updates) != 0 {
 		t.Fatalf("a rejection without a reason reached the engine: %v", updates)
@@ -437,7 +437,7 @@ func TestApprovalsInboxDecidesOnlyByPostAndNeedsAReasonToReject(t *testing.T) {
 	if p := kari.do(http.MethodPost, "/tasks/"+task+"/complete", url.Values{"outcome": {"approved"}}); p.status != http.StatusForbidden {
 		t.Errorf("a decision without its token: %d", p.status)
 	}
-	p = kari.post(page, "/tasks/"+task+"/complete", url.Values{"outcome": {"rejected"}, "comment": {"Ikke budsjett i år"}})
+	p = kari.postFrom(page, "/tasks/"+task+"/complete", url.Values{"outcome": {"rejected"}, "comment": {"Ikke budsjett i år"}})
 	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/tasks?decided="+url.QueryEscape(task) {
 		t.Fatalf("the rejection: %d to %q", p.status, p.header.Get("Location"))
 	}
@@ -488,9 +488,9 @@ func TestOperationsAnnounceAndResolveAnOutage(t *testing.T) {
 		`name="title"`, `name="titleEn"`, `name="body"`, `name="bodyEn"`, `type="datetime-local" id="field-startsAt" name="startsAt" value="2026-01-12T09:00"`,
 		`name="endsAt"`, `name="services"`)
 	// Maintenance needs an end: told beside the field.
-	p := tor.post(list, "/announcements", url.Values{"kind": {"maintenance"}, "title": {"Oppgradering"}, "startsAt": {"2026-01-14T16:00"}})
+	p := tor.postFrom(list, "/announcements", url.Values{"kind": {"maintenance"}, "title": {"Oppgradering"}, "startsAt": {"2026-01-14T16:00"}})
 	expect(t, p, http.StatusBadRequest, `id="field-endsAt-error"`, "vedlikehold må ha endsAt")
-	p = tor.post(list, "/announcements", url.Values{"kind": {"maintenance"}, "title": {"Oppgradering av ESA"}, "titleEn": {"ESA upgrade"},
+	p = tor.postFrom(list, "/announcements", url.Values{"kind": {"maintenance"}, "title": {"Oppgradering av ESA"}, "titleEn": {"ESA upgrade"},
 		"startsAt": {"2026-01-14T16:00"}, "endsAt": {"2026-01-14T20:00"}, "services": {"ESA, Visma"}})
 	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/announcements/") {
 		t.Fatalf("publishing: %d to %q\n%s", p.status, p.header.Get("Location"), p.body)
@@ -505,7 +505,7 @@ func TestOperationsAnnounceAndResolveAnOutage(t *testing.T) {
 
 	one := tor.get("/announcements/" + outage)
 	expect(t, one, http.StatusOK, `data-field="linkedCount" data-value="1"`, `href="/cases/BH-2026-000003"`, `action="/announcements/`+outage+`/resolve"`)
-	p = tor.post(one, "/announcements/"+outage+"/resolve", url.Values{"comment": {"Databasen er startet på nytt"}})
+	p = tor.postFrom(one, "/announcements/"+outage+"/resolve", url.Values{"comment": {"Databasen er startet på nytt"}})
 	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/announcements/"+outage {
 		t.Fatalf("resolving: %d to %q", p.status, p.header.Get("Location"))
 	}
@@ -525,7 +525,7 @@ func TestOperationsAnnounceAndResolveAnOutage(t *testing.T) {
 	if p := ola.get("/announcements/" + outage); strings.Contains(p.body, "BH-2026-000003") || strings.Contains(p.body, "/resolve") {
 		t.Error("ola sees the linked cases or the resolve form")
 	}
-	if p := ola.post(list, "/announcements", url.Values{"kind": {"outage"}, "title": {"x"}, "startsAt": {"2026-01-12T09:00"}}); p.status != http.StatusForbidden {
+	if p := ola.postFrom(list, "/announcements", url.Values{"kind": {"outage"}, "title": {"x"}, "startsAt": {"2026-01-12T09:00"}}); p.status != http.StatusForbidden {
 		t.Errorf("ola publishes: %d", p.status)
 	}
 }

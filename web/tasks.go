@@ -136,6 +136,11 @@ func (s *Server) renderTask(w http.ResponseWriter, r *http.Request, status int, 
 // the field, and changes nothing.
 func (s *Server) completeTask(w http.ResponseWriter, r *http.Request) {
 	f := NewForm(r)
+	if f.Value("from") == "case" {
+		// The case page's own form: back to the case (complete_task.go).
+		s.completeTaskOnCase(w, r)
+		return
+	}
 	id := r.PathValue("id")
 	req := helpdesk.CompleteRequest{Outcome: f.Value("outcome"), Comment: f.Value("comment"), Output: f.Value("output")}
 	// The page asks for a reason to reject: whoever asked reads it. (The

@@ -20,16 +20,28 @@ type CaseFilter struct {
 	Kind helpdesk.Kind
 	// Status is one status, StatusOpen (every status someone still works
 	// on: OpenStatuses) or StatusAll (the same as none).
-	Status   helpdesk.Status
+	Status helpdesk.Status
+	// Assignee is a caseworker's username, or AssigneeNone for the cases
+	// nobody holds.
 	Assignee string
 	Group    string
 	Reporter string
 	// Q is free text, matched against reference, title and description.
 	Q string
+	// Sort is "" (most recently updated first) or SortDue (soonest
+	// resolution deadline first).
+	Sort string
 	// Limit is the page size (1..readmodel.MaxLimit); 0 is the default.
 	Limit  int
 	Cursor string
 }
+
+// AssigneeNone and SortDue are the queues' words: the cases nobody holds,
+// and the soonest deadline first.
+const (
+	AssigneeNone = "none"
+	SortDue      = "due"
+)
 
 // ListKinds and ListStatuses are the values the kind and status filters
 // accept. active, expired and revoked are the statuses of access cases.
@@ -84,6 +96,16 @@ func (d *Desk) ListCases(ctx context.Context, actor helpdesk.Actor, f CaseFilter
 		if !slices.Contains(ListStatuses, rf.Status) {
 			return readmodel.Page{}, invalid("status", "ukjent status", "unknown status")
 		}
+	}
+	if rf.Assignee == AssigneeNone {
+		rf.Assignee, rf.Unassigned = "", true
+	}
+	switch f.Sort {
+	case "":
+	case SortDue:
+		rf.SortDue = true
+	default:
+		return readmodel.Page{}, invalid("sort", "sort må være due eller tom", "sort must be due or empty")
 	}
 	for _, nv := range [][2]string{{"assignee", f.Assignee}, {"group", f.Group}, {"reporter", f.Reporter}} {
 		if utf8.RuneCountInString(nv[1]) > maxNameFilter || !utf8.ValidString(nv[1]) {
