@@ -85,6 +85,8 @@ func TestAnnouncementRequestsRefusedBeforeAnyWorkflow(t *testing.T) {
 		{"bad kind", post("tor", `{"kind":"rumour","title":"x","startsAt":"`+future+`"}`), 400, "kind"},
 		{"missing title", post("tor", `{"kind":"outage","startsAt":"`+future+`"}`), 400, "title"},
 		{"title too long", post("tor", `{"kind":"outage","title":"`+strings.Repeat("å", 201)+`","startsAt":"`+future+`"}`), 400, "title"},
+		{"English title too long", post("tor", `{"kind":"outage","title":"x","titleEn":"`+strings.Repeat("a", 201)+`","startsAt":"`+future+`"}`), 400, "titleEn"},
+		{"English title over two lines", post("tor", `{"kind":"outage","title":"x","titleEn":"ESA\nis down","startsAt":"`+future+`"}`), 400, "titleEn"},
 		{"missing startsAt", post("tor", `{"kind":"outage","title":"x"}`), 400, "startsAt"},
 		{"startsAt not RFC 3339", post("tor", `{"kind":"outage","title":"x","startsAt":"i morgen"}`), 400, "startsAt"},
 		{"endsAt before startsAt", post("tor", `{"kind":"outage","title":"x","startsAt":"`+later+`","endsAt":"`+future+`"}`), 400, "endsAt"},
@@ -143,10 +145,15 @@ func TestAnnouncementRequestsRefusedBeforeAnyWorkflow(t *testing.T) {
 }
 
 func TestGetAnnouncementShowsLinkedCasesOnlyToStaff(t *testing.T) {
-	ts := newServerWith(t, nil)
+	ts := newServerWith(t, func(c *serverConfig) { c.Announcements = seeded() })
 	seedAnnouncements(t, ts)
 	for user, want := range map[string]int{"ola": 0, "per": 1, "tor": 1} {
-		resp, body := call{method: "GET", path: "/api/v1/announcements/" + activeOutage, token: "dev:" + user}.do(t, ts.Server)
+		// By its UUID, and by its reference.
+		path := "/api/v1/announcements/" + activeOutage
+		if user != "per" {
+			path = "/api/v1/announcements/" + helpdesk.AnnouncementReference(activeOutage)
+		}
+		resp, body := call{method: "GET", path: path, token: "dev:" + user}.do(t, ts.Server)
 		var a helpdesk.Announcement
 		if resp.StatusCode != 200 || json.Unmarshal(body, &a) != nil {
 			t.Fatalf("%s: %d %s", user, resp.StatusCode, body)
@@ -165,6 +172,23 @@ type fakeAnnouncements struct {
 func (f *fakeAnnouncements) ListAnnouncements(_ context.Context, filter readmodel.AnnouncementFilter) ([]helpdesk.Announcement, error) {
 	f.got = filter
 	return f.out, nil
+}
+
+// AnnouncementIDs finds the ids behind a reference among those listed,
+// as the read model does.
+func (f *fakeAnnouncements) AnnouncementIDs(_ context.Context, ref string) ([]string, error) {
+	var ids []string
+	for _, a := range f.out {
+		if helpdesk.AnnouncementReference(a.ID) == ref {
+			ids = append(ids, a.ID)
+		}
+	}
+	return ids, nil
+}
+
+// seeded is the read model's view of seedAnnouncements' announcements.
+func seeded() *fakeAnnouncements {
+	return &fakeAnnouncements{out: []helpdesk.Announcement{{ID: activeOutage}, {ID: resolvedOutage}, {ID: maintenance}}}
 }
 
 func TestListAnnouncementsActive(t *testing.T) {
@@ -186,16 +210,17 @@ func TestListAnnouncementsActive(t *testing.T) {
 
 func TestLinkOnCreateAndByStepReachTheWorkflow(t *testing.T) {
 	mc := &mocks.Client{}
-	ts := newServerWith(t, func(c *serverConfig) { c.Temporal = mc })
+	ts := newServerWith(t, func(c *serverConfig) { c.Temporal = mc; c.Announcements = seeded() })
 	seedAnnouncements(t, ts)
 	want := helpdesk.AnnouncementLink{ID: activeOutage, Reference: helpdesk.AnnouncementReference(activeOutage), Title: "ESA er nede"}
 
 	// On create: the case workflow starts with the outage it is linked to.
 	body := `{"kind":"incident","title":"ESA","description":"nede","announcement":"` + activeOutage + `"}`
 	sum := sha256.Sum256([]byte(body))
-	var started workflows.CaseInput
-	mc.On("NewWithStartWorkflowOperation", mock.Anything, workflows.CaseWorkflowName, mock.Anything).
-		Run(func(args mock.Arguments) { started = args.Get(2).(workflows.CaseInput) }).Return(nil).Once()
+	// An incident starts its own type, IncidentWorkflow.
+	var started workflows.IncidentWorkflowInput
+	mc.On("NewWithStartWorkflowOperation", mock.Anything, workflows.IncidentWorkflowName, mock.Anything).
+		Run(func(args mock.Arguments) { started = args.Get(2).(workflows.IncidentWorkflowInput) }).Return(nil).Once()
 	created := &mocks.WorkflowUpdateHandle{}
 	created.On("Get", mock.Anything, mock.Anything).Run(func(args mock.Arguments) {
 		*args.Get(1).(*workflows.CaseView) = workflows.CaseView{RequestHash: hex.EncodeToString(sum[:]),
@@ -228,8 +253,9 @@ func TestLinkOnCreateAndByStepReachTheWorkflow(t *testing.T) {
 		opts = args.Get(1).(client.UpdateWorkflowOptions)
 		step = opts.Args[0].(workflows.StepInput)
 	}).Return(linked, nil).Once()
+	// The outage is named by its reference (DRIFT-…), as people know it.
 	resp, b = call{method: "POST", path: "/api/v1/cases/" + caseID + "/link", token: "dev:per", contentType: "application/json",
-		body: `{"announcement":"` + activeOutage + `"}`}.do(t, ts.Server)
+		body: `{"announcement":"` + strings.ToLower(want.Reference) + `"}`}.do(t, ts.Server)
 	if resp.StatusCode != 200 {
 		t.Fatalf("link: %d %s", resp.StatusCode, b)
 	}

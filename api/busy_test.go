@@ -25,7 +25,7 @@ func TestAnUpdateTemporalGaveUpOnIsA503(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			mc := &mocks.Client{}
 			ts := newServerWith(t, func(c *serverConfig) { c.Temporal = mc })
-			mc.On("NewWithStartWorkflowOperation", mock.Anything, workflows.CaseWorkflowName, mock.Anything).Return(nil).Once()
+			mc.On("NewWithStartWorkflowOperation", mock.Anything, workflows.IncidentWorkflowName, mock.Anything).Return(nil).Once()
 			mc.On("UpdateWithStartWorkflow", mock.Anything, mock.Anything).Return(nil, cause).Once()
 			resp, b := call{method: "POST", path: "/api/v1/cases", token: "dev:ola", contentType: "application/json",
 				body: `{"kind":"incident","title":"Skriveren","description":"virker ikke"}`}.do(t, ts.Server)

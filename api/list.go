@@ -13,7 +13,7 @@ import (
 // handleListCases answers GET /api/v1/cases: a page of the cases the
 // caller may see, most recently updated first.
 func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
-	q, p := strictQuery(r, "kind", "status", "assignee", "group", "reporter", "q", "limit", "cursor")
+	q, p := strictQuery(r, "kind", "status", "assignee", "group", "reporter", "q", "sort", "limit", "cursor")
 	if p != nil {
 		writeProblem(w, p)
 		return
@@ -26,7 +26,7 @@ func (s *Server) handleListCases(w http.ResponseWriter, r *http.Request) {
 	page, err := s.desk.ListCases(r.Context(), s.actor(r), desk.CaseFilter{
 		Kind: helpdesk.Kind(q.Get("kind")), Status: helpdesk.Status(q.Get("status")),
 		Assignee: q.Get("assignee"), Group: q.Get("group"), Reporter: q.Get("reporter"),
-		Q: q.Get("q"), Limit: limit, Cursor: q.Get("cursor"),
+		Q: q.Get("q"), Sort: q.Get("sort"), Limit: limit, Cursor: q.Get("cursor"),
 	})
 	if err != nil {
 		s.fail(w, r, err)

@@ -125,7 +125,7 @@ func TestListCasesShowsWhatTheCallerMaySee(t *testing.T) {
 	first := getPage(t, srv, "dev:ola", "?q=skriveren").Items[0]
 	for field, want := range map[string]any{"reference": "BH-2026-000001", "kind": "incident", "status": "in-progress",
 		"title": "Skriveren virker ikke", "reporter": "ola", "assignee": "per", "group": "brukerhjelp",
-		"createdAt": "2026-03-02T09:00:00Z", "updatedAt": "2026-03-02T09:01:00Z", "revision": 3.0} {
+		"createdAt": "2026-03-02T10:00:00+01:00", "updatedAt": "2026-03-02T10:01:00+01:00", "revision": 3.0} {
 		if got := first[field]; got != want {
 			t.Errorf("item field %s = %v, want %v", field, got, want)
 		}
@@ -153,6 +153,10 @@ func TestListCasesFiltersAndPages(t *testing.T) {
 		{"?q=BH-2026-000002", []string{"2"}},
 		{"?q=beskrivelse+vpn", []string{"3"}},
 		{"?status=active", []string{}}, // a status of access cases: valid, none yet
+		// The first line's queue: open cases only (3 is closed); "all"
+		// is the same as no status.
+		{"?group=brukerhjelp&status=open", []string{"6", "5", "4", "2", "1"}},
+		{"?status=all", []string{"6", "5", "4", "3", "2", "1"}},
 	}
 	for _, tt := range tests {
 		if got := pageRefs(getPage(t, srv, "dev:per", tt.query)); !slices.Equal(got, tt.want) {

@@ -104,7 +104,7 @@ func TestNotificationsListTheCallersOwnNewestFirst(t *testing.T) {
 	first := p.Items[0]
 	for field, want := range map[string]any{"id": noteID(5), "recipient": "ola", "caseId": "7d3c5a0e-8f1b-4c2d-9e3f-000000000005",
 		"caseReference": "BH-2026-000005", "kind": "case-resolved", "title": "BH-2026-000005: Saken er løst",
-		"titleEn": "BH-2026-000005: The case has been resolved", "createdAt": "2026-03-02T09:05:00Z", "read": false,
+		"titleEn": "BH-2026-000005: The case has been resolved", "createdAt": "2026-03-02T10:05:00+01:00", "read": false,
 		"eventId": "0e5f1c2a-0000-4000-8000-000000000005"} {
 		if got := first[field]; got != want {
 			t.Errorf("field %s = %v, want %v", field, got, want)

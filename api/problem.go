@@ -53,7 +53,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.WriteHeader(status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(v)
+	_ = enc.Encode(inOslo(v)) // every time as +01:00/+02:00 (oslo.go)
 }
 
 // maxBody is the largest request body accepted (API.md: 413 above 1 MiB).

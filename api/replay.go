@@ -6,18 +6,14 @@ import (
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/query"
 )
 
-// queryTime reads an optional RFC 3339 query parameter.
+// queryTime reads an optional RFC 3339 query parameter (internal/query).
 func queryTime(r *http.Request, q url.Values, name string) (time.Time, *Problem) {
-	v := q.Get(name)
-	if v == "" {
-		return time.Time{}, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return time.Time{}, problem(r, http.StatusBadRequest, name, name+" må være et tidspunkt i RFC 3339 (2026-11-24T09:00:00+01:00)",
-			name+" must be an RFC 3339 time (2026-11-24T09:00:00+01:00)")
+	t, err := query.Time(name, q.Get(name))
+	if se, ok := helpdesk.AsStepError(err); ok {
+		return t, problem(r, http.StatusBadRequest, se.Field, se.Message, se.English)
 	}
 	return t, nil
 }

@@ -58,9 +58,11 @@ func TestBrowser(t *testing.T) {
 	}
 
 	s := startDev(t, t.TempDir(), ports{http: freePort(t), temporal: freePort(t)})
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	// Every *.test.js in web/e2e (pages, portal, roles, privacy …; node
+	// --test finds them), one file at a time: they share the one server.
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, node, "--test", "--test-reporter=spec")
+	cmd := exec.CommandContext(ctx, node, "--test", "--test-concurrency=1", "--test-reporter=spec")
 	cmd.Dir = tests
 	cmd.Env = append(os.Environ(), "BRUKERHJELP_URL="+s.base, "BRUKERHJELP_CHROMIUM="+chromium, "BRUKERHJELP_SCREENSHOTS="+shots)
 	out, err := cmd.CombinedOutput()

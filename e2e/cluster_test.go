@@ -31,6 +31,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
 // issuer is an OpenID Connect provider for the production processes: a
@@ -171,7 +172,8 @@ func TestPostgresTwoWorkersTwoAPIsLoseNoWork(t *testing.T) {
 	defer cancel()
 
 	temporalPort := freePort(t)
-	ts, err := devserver.Start(ctx, devserver.Options{FrontendPort: temporalPort, Logger: slog.New(slog.DiscardHandler)})
+	ts, err := devserver.Start(ctx, devserver.Options{FrontendPort: temporalPort, Logger: slog.New(slog.DiscardHandler),
+		SearchAttributes: workflows.SearchAttributes()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -458,13 +458,14 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	}
 	s.expect(t, 200, "GET", "/api/v1/reports/kpi", "nina", nil)
 
-	stepRefusals(t, s)
+	guidanceID := stepRefusals(t, s)
 	orderID := orderFlow(t, s)
 	esaID := userManagement(t, s)
 	if dir := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); dir != "" {
 		recordHistory(t, s, "case-"+created.ID, filepath.Join(dir, "incident_history.json"))
 		recordHistory(t, s, "case-"+orderID, filepath.Join(dir, "order_history.json"))
 		recordHistory(t, s, "case-"+esaID, filepath.Join(dir, "esa_access_history.json"))
+		recordHistory(t, s, "case-"+guidanceID, filepath.Join(dir, "guidance_history.json"))
 	}
 	if err := s.stop(); err != nil {
 		t.Errorf("SIGTERM: %v\n%s", err, s.output())
@@ -648,7 +649,8 @@ func orderFlow(t *testing.T, s *stack) string {
 // stepRefusals walks one case through every step over HTTP, trying each
 // step first as someone who may not (403), in a state that does not allow
 // it (409) and with bad input (400), and checks a refusal changes nothing.
-func stepRefusals(t *testing.T, s *stack) {
+// stepRefusals returns the ID of the guidance case it steps.
+func stepRefusals(t *testing.T, s *stack) string {
 	t.Helper()
 	var c caseJSON
 	s.expect(t, 201, "POST", "/api/v1/cases", "eva", map[string]any{"kind": "guidance", "title": "Hvordan deler jeg skjermen i Teams?", "description": "Finner ikke knappen."}).decode(t, &c)
@@ -729,6 +731,7 @@ func stepRefusals(t *testing.T, s *stack) {
 			t.Error("the reporter sees an internal comment in the history")
 		}
 	}
+	return c.ID
 }
 
 type accessCaseJSON struct {

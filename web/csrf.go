@@ -2,6 +2,7 @@ package web
 
 import (
 	"crypto/subtle"
+	"errors"
 	"html/template"
 	"mime"
 	"net/http"
@@ -39,7 +40,14 @@ func (s *Server) checkCSRF(w http.ResponseWriter, r *http.Request) bool {
 	if got == "" {
 		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
 			r.Body = http.MaxBytesReader(w, r.Body, maxUpload)
-			if err := r.ParseMultipartForm(uploadMemory); err == nil {
+			err := r.ParseMultipartForm(uploadMemory)
+			if tooLarge := (*http.MaxBytesError)(nil); errors.As(err, &tooLarge) {
+				// Files over the form's limit: say so, rather than that the
+				// form was stale. Nothing was read, so nothing changes.
+				s.errorPage(w, r, http.StatusRequestEntityTooLarge, "error.tooLarge")
+				return false
+			}
+			if err == nil {
 				got = r.PostFormValue(CSRFField)
 			}
 		} else {

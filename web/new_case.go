@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/google/uuid"
 
@@ -33,6 +34,14 @@ type caseForm struct {
 	// read at all (a quantity that is no number) it puts on f; the desk
 	// judges the rest.
 	read func(s *Server, r *http.Request, f *Form) desk.NewCase
+	// check, when set, is a "check your answers" step before the case is
+	// opened: unless it says the form is confirmed, the form is shown
+	// again (200) with what it returns as .Data.Check. A refusal it
+	// returns is shown as OpenCase's would be.
+	check func(s *Server, r *http.Request, f *Form, n desk.NewCase) (data any, confirmed bool, err error)
+	// fieldOf, when set, names the form's field for a field the desk
+	// names (an order's items[2].quantity is the form's fifth row).
+	fieldOf func(s *Server, r *http.Request, f *Form, field string) string
 }
 
 var caseForms = map[helpdesk.Kind]caseForm{}
@@ -57,6 +66,8 @@ type newCaseData struct {
 	IdempotencyKey string
 	// Action is where the form posts.
 	Action string
+	// Check is what the form's check step found (caseForm.check).
+	Check any
 }
 
 func init() {
@@ -106,19 +117,46 @@ func (s *Server) openCase(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n.Kind, n.IdempotencyKey = cf.kind, "web:"+key
-	c, err := s.cfg.Desk.OpenCase(r.Context(), Actor(r), n)
-	if err != nil {
-		v := s.view(r, "newCase."+string(cf.kind)+".title")
-		v.Form = f
-		status, refused := v.Refused(err, cf.fields...)
-		if !refused {
-			s.deskFailure(w, r, err)
+	var check any
+	if cf.check != nil {
+		data, confirmed, err := cf.check(s, r, f, n)
+		if err != nil {
+			s.refuseCaseForm(w, r, cf, f, key, err, nil)
 			return
 		}
-		s.renderCaseFormView(w, r, status, cf, v, key)
+		if !confirmed {
+			v := s.view(r, "newCase."+string(cf.kind)+".title")
+			v.Form = f
+			s.renderCaseFormView(w, r, http.StatusOK, cf, v, key, data)
+			return
+		}
+		check = data
+	}
+	c, err := s.cfg.Desk.OpenCase(r.Context(), Actor(r), n)
+	if err != nil {
+		s.refuseCaseForm(w, r, cf, f, key, err, check)
 		return
 	}
 	http.Redirect(w, r, "/cases/"+url.PathEscape(c.Reference), http.StatusSeeOther)
+}
+
+// refuseCaseForm shows the form again with the desk's refusal beside its
+// field, or answers an error that is no refusal with an error page.
+func (s *Server) refuseCaseForm(w http.ResponseWriter, r *http.Request, cf caseForm, f *Form, key string, err error, check any) {
+	v := s.view(r, "newCase."+string(cf.kind)+".title")
+	v.Form = f
+	fields := cf.fields
+	if e, ok := desk.AsError(err); ok && cf.fieldOf != nil {
+		named := *e
+		named.Field = cf.fieldOf(s, r, f, e.Field)
+		err, fields = &named, append(slices.Clone(fields), named.Field)
+	}
+	status, refused := v.Refused(err, fields...)
+	if !refused {
+		s.deskFailure(w, r, err)
+		return
+	}
+	s.renderCaseFormView(w, r, status, cf, v, key, check)
 }
 
 // caseForm finds kind's form and checks the user may open such a case.
@@ -138,11 +176,11 @@ func (s *Server) caseForm(w http.ResponseWriter, r *http.Request, kind helpdesk.
 func (s *Server) renderCaseForm(w http.ResponseWriter, r *http.Request, status int, cf caseForm, f *Form, key string) {
 	v := s.view(r, "newCase."+string(cf.kind)+".title")
 	v.Form = f
-	s.renderCaseFormView(w, r, status, cf, v, key)
+	s.renderCaseFormView(w, r, status, cf, v, key, nil)
 }
 
-func (s *Server) renderCaseFormView(w http.ResponseWriter, r *http.Request, status int, cf caseForm, v *view, key string) {
-	d := newCaseData{IdempotencyKey: key, Action: "/cases/new?kind=" + url.QueryEscape(string(cf.kind))}
+func (s *Server) renderCaseFormView(w http.ResponseWriter, r *http.Request, status int, cf caseForm, v *view, key string, check any) {
+	d := newCaseData{IdempotencyKey: key, Action: "/cases/new?kind=" + url.QueryEscape(string(cf.kind)), Check: check}
 	if cf.data != nil {
 		var err error
 		if d.Kind, err = cf.data(s, r, v); err != nil {

@@ -29,11 +29,12 @@ var layout = template.Must(template.New("layout.html").ParseFS(templateFS, "layo
 // defines "main" (the content of <main>).
 type page struct{ t *template.Template }
 
-// parsePage parses file (e.g. "home.html") into the layout. It panics on
-// a bad template: they are embedded, so that is a programming error seen
-// at start and by every test.
-func parsePage(file string) *page {
-	return &page{t: template.Must(template.Must(layout.Clone()).ParseFS(templateFS, file))}
+// parsePage parses file (e.g. "home.html") into the layout, with the
+// files of the parts it shares with other pages (a case table) after it.
+// It panics on a bad template: they are embedded, so that is a
+// programming error seen at start and by every test.
+func parsePage(file string, parts ...string) *page {
+	return &page{t: template.Must(template.Must(layout.Clone()).ParseFS(templateFS, append([]string{file}, parts...)...))}
 }
 
 // view is what every template gets as its dot: the language and its
@@ -53,6 +54,9 @@ type view struct {
 	Live string
 	// Data is the page's own.
 	Data any
+	// Unread counts the signed-in user's unread notifications, for the
+	// header (notifications.go).
+	Unread int
 
 	path      string
 	query     url.Values
@@ -70,6 +74,9 @@ func (s *Server) view(r *http.Request, titleKey string) *view {
 	out.Title = out.T(titleKey)
 	if v.sess != nil {
 		out.csrf = v.sess.CSRF
+	}
+	if v.user != nil {
+		out.Unread = s.unread(r)
 	}
 	return out
 }
@@ -154,6 +161,9 @@ func (v *view) Nav() []navItem {
 	} else {
 		items = append(items, navItem{Href: "/cases", Text: v.T("nav.myCases")})
 	}
+	if has(helpdesk.RoleManager) {
+		items = append(items, navItem{Href: "/team", Text: v.T("nav.team")})
+	}
 	if has(helpdesk.RoleCaseworker, helpdesk.RoleManager, helpdesk.RoleBudgetHolder, helpdesk.RoleESAOwner, helpdesk.RoleServiceOwner) ||
 		len(a.Deputising) > 0 {
 		items = append(items, navItem{Href: "/tasks", Text: v.T("nav.tasks")})
@@ -191,7 +201,11 @@ type FieldError struct {
 // ID is the id of the field's control, the summary's link target.
 func (e FieldError) ID() string { return fieldID(e.Field) }
 
-func fieldID(name string) string { return "field-" + name }
+// fieldID is "field-" and the name; brackets (items[2].quantity) become
+// a dash, so the id needs no escaping in a link or a selector.
+func fieldID(name string) string {
+	return "field-" + strings.NewReplacer("[", "-", "]", "").Replace(name)
+}
 
 // NewForm is a form with the values submitted in r (r.PostForm).
 func NewForm(r *http.Request) *Form {

@@ -23,7 +23,15 @@ type WorkflowRegistry interface {
 // RegisterWorkflows adds every workflow under its stable name: the name is
 // what running histories refer to, so it never follows a Go rename.
 func RegisterWorkflows(r WorkflowRegistry) {
+	// CaseWorkflow runs the cases started before each kind had a type of
+	// its own; new cases start the kind's type.
 	r.RegisterWorkflowWithOptions(workflows.CaseWorkflow, workflow.RegisterOptions{Name: workflows.CaseWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.IncidentWorkflow, workflow.RegisterOptions{Name: workflows.IncidentWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.GuidanceWorkflow, workflow.RegisterOptions{Name: workflows.GuidanceWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.OrderWorkflow, workflow.RegisterOptions{Name: workflows.OrderWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.NewUserWorkflow, workflow.RegisterOptions{Name: workflows.NewUserWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.ESAAccessWorkflow, workflow.RegisterOptions{Name: workflows.ESAAccessWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.DepartureWorkflow, workflow.RegisterOptions{Name: workflows.DepartureWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.AnnouncementWorkflow, workflow.RegisterOptions{Name: workflows.AnnouncementWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.RetentionWorkflow, workflow.RegisterOptions{Name: workflows.RetentionWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.ErasureWorkflow, workflow.RegisterOptions{Name: workflows.ErasureWorkflowName})

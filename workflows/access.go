@@ -35,6 +35,29 @@ type ESAInput struct {
 	Fallback string `json:"fallback"`
 }
 
+// ESAAccessWorkflowInput starts an ESA access case.
+type ESAAccessWorkflowInput struct {
+	CaseStart
+	ESA ESAInput `json:"esa"`
+	// Revoke carries a revoke request that arrived as the earlier run
+	// ended (continue-as-new).
+	Revoke *RevokeRequest `json:"revoke,omitempty"`
+}
+
+func (in ESAAccessWorkflowInput) caseInput() CaseInput {
+	c := in.CaseStart.caseInput()
+	x := in.ESA
+	c.ESA, c.Revoke = &x, in.Revoke
+	return c
+}
+
+// ESAAccessWorkflow runs one ESA access from request to its end:
+// approvals, the grant, validTo, yearly recertification (each year a new
+// run, continue-as-new) and revocation (runESA).
+func ESAAccessWorkflow(ctx workflow.Context, in ESAAccessWorkflowInput) (helpdesk.Case, error) {
+	return runCase(ctx, in.caseInput(), ESAAccessWorkflowName)
+}
+
 // recertifyEvery is how long an access lives before its manager must
 // confirm it is still needed.
 const recertifyEvery = 1 // year
@@ -67,7 +90,7 @@ func (w *caseRun) runESA(ctx workflow.Context) error {
 			}
 		}
 		if from := x.Access.ValidFrom; from != "" {
-			if err := w.sleepUntil(ctx, dayStart(from)); err != nil {
+			if err := w.sleepUntil(ctx, AccessStart(from)); err != nil {
 				return err
 			}
 			if w.interrupted() {
@@ -95,15 +118,8 @@ func (w *caseRun) runESA(ctx workflow.Context) error {
 // liveAccess waits for what ends or renews an active access.
 func (w *caseRun) liveAccess(ctx workflow.Context) error {
 	acc := w.state.Access
-	last := acc.GrantedAt
-	if !acc.RecertifiedAt.IsZero() {
-		last = acc.RecertifiedAt
-	}
-	recertifyAt := last.AddDate(recertifyEvery, 0, 0)
-	var expiresAt time.Time
-	if acc.ValidTo != "" {
-		expiresAt = dayStart(acc.ValidTo).AddDate(0, 0, 1) // valid through validTo
-	}
+	recertifyAt := RecertificationDue(*acc)
+	expiresAt := AccessExpiry(acc.ValidTo) // valid through validTo
 	next := recertifyAt
 	if !expiresAt.IsZero() && expiresAt.Before(next) {
 		next = expiresAt

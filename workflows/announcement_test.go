@@ -302,7 +302,7 @@ func TestCaseLinkedOnCreationResolvesWithItsOutage(t *testing.T) {
 	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, 2*time.Hour)
 	in := linkedInput()
 	in.Announcement = &outage
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	f.run(in)
 
 	if told.CaseID != caseID || told.Reporter != "ola" || told.Reference != "BH-2026-000001" {
 		t.Errorf("the outage was told %+v", told)
@@ -341,7 +341,7 @@ func TestLinkStepAndResolvedCaseLeftAlone(t *testing.T) {
 		f.env.SignalWorkflow(workflows.SignalOutageResolved, workflows.OutageResolvedSignal{Announcement: outage})
 	}, time.Hour)
 	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, 2*time.Hour)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, linkedInput())
+	f.run(linkedInput())
 
 	if employee.succeeded || errorCode(t, employee.err) != helpdesk.CodeForbidden {
 		t.Errorf("employee link: %v, want forbidden", employee.err)

@@ -58,7 +58,10 @@ type OrderInput struct {
 	Fallback     string `json:"fallback"`
 }
 
-// CaseInput starts a case workflow.
+// CaseInput is everything a case of any kind starts with: what the desk
+// fills in, and the input of CaseWorkflow, the one type every kind ran as
+// before each kind got its own (casetypes.go). Start gives the kind's own
+// type and input.
 type CaseInput struct {
 	CaseID  string               `json:"caseId"`
 	Request helpdesk.OpenRequest `json:"request"`
@@ -86,6 +89,9 @@ type CaseInput struct {
 	// MailAuth says how the sender of a case opened by mail was
 	// authenticated (internal/mailauth); it goes into its CaseOpened.
 	MailAuth string `json:"mailAuth,omitempty"`
+	// MailMessageID is the Message-ID of the mail that opened the case;
+	// it goes into its CaseOpened, so the receipt threads under it.
+	MailMessageID string `json:"mailMessageId,omitempty"`
 }
 
 // LogFields names the case in the workflow's log lines (worker's logging
@@ -207,15 +213,29 @@ type serviceCalendar interface {
 	IsOpen(t time.Time) bool
 }
 
-// CaseWorkflow runs one incident or guidance case from report to closing:
-// it records every step, keeps the SLA clocks, reminds, and closes the case
-// by itself when a window runs out.
+// CaseWorkflow ran every kind of case before each kind got a workflow type
+// of its own (casetypes.go). It stays registered, on the same code path,
+// so that cases started under it run on and their histories replay; new
+// cases never start it. Commands added since are guarded by
+// workflow.GetVersion in the shared machinery.
 func CaseWorkflow(ctx workflow.Context, in CaseInput) (helpdesk.Case, error) {
+	return runCase(ctx, in, CaseWorkflowName)
+}
+
+// runCase is the case machinery every case workflow type shares: it
+// opens (or, continued, rebuilds) the case, answers the steps, runs the
+// kind's process beside the timer loop, keeps the search attributes and
+// continues as new as wfType.
+func runCase(ctx workflow.Context, in CaseInput, wfType string) (helpdesk.Case, error) {
 	cal, err := calendar.New(in.Policy.Calendar)
 	if err != nil {
 		return helpdesk.Case{}, temporal.NewNonRetryableApplicationError("invalid calendar", "InvalidPolicy", err)
 	}
-	w := &caseRun{in: in, cal: cal, state: helpdesk.NewCase(), revoke: in.Revoke}
+	w := &caseRun{in: in, cal: cal, state: helpdesk.NewCase(), revoke: in.Revoke, wfType: wfType}
+	// Runs of CaseWorkflow recorded before the search attributes
+	// (version DefaultVersion) upsert none, and replay so.
+	w.searchable = wfType != CaseWorkflowName ||
+		workflow.GetVersion(ctx, "search-attributes", workflow.DefaultVersion, 1) != workflow.DefaultVersion
 	w.mu = workflow.NewMutex(ctx)
 	if err := w.register(ctx); err != nil {
 		return w.state, err
@@ -250,7 +270,13 @@ func CaseWorkflow(ctx workflow.Context, in CaseInput) (helpdesk.Case, error) {
 		}
 		next := w.in
 		next.Continued, next.Revoke = true, w.drainRevoke(ctx)
-		return w.state, workflow.NewContinueAsNewError(ctx, CaseWorkflowName, next)
+		// The same type again: a CaseWorkflow stays one, so that its
+		// next run replays against the same code path.
+		if w.wfType == CaseWorkflowName {
+			return w.state, workflow.NewContinueAsNewError(ctx, CaseWorkflowName, next)
+		}
+		name, arg := next.Start()
+		return w.state, workflow.NewContinueAsNewError(ctx, name, arg)
 	}
 	if w.processErr != nil {
 		return w.state, w.processErr
@@ -280,6 +306,7 @@ func (w *caseRun) resume(ctx workflow.Context) error {
 		return err
 	}
 	w.opened = true
+	w.upsertSearch(ctx)
 	return nil
 }
 
@@ -340,12 +367,18 @@ func loadStream(ctx workflow.Context, stream string, each func(activities.Stored
 }
 
 type caseRun struct {
-	in      CaseInput
-	cal     serviceCalendar
-	state   helpdesk.Case
-	opened  bool
-	openErr error
-	mu      workflow.Mutex
+	in CaseInput
+	// wfType is the registered type running the case; searchable says
+	// whether this run keeps the search attributes (searched: as last
+	// upserted).
+	wfType     string
+	searchable bool
+	searched   *searchValues
+	cal        serviceCalendar
+	state      helpdesk.Case
+	opened     bool
+	openErr    error
+	mu         workflow.Mutex
 	// processErr is the failure of a kind's own process (an order's
 	// approvals and fulfilment), which runs beside the timers.
 	processErr error
@@ -590,7 +623,7 @@ func (w *caseRun) open(ctx workflow.Context) error {
 		events = append(events, helpdesk.OpenOrder(w.in.CaseID, ref, o.Request, w.in.Actor), helpdesk.OrderPlaced{Order: o.Order})
 	} else {
 		opened := helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor, w.in.Policy.Routes)
-		opened.Attachments, opened.MailAuth = w.in.Attachments, w.in.MailAuth
+		opened.Attachments, opened.MailAuth, opened.MailMessageID = w.in.Attachments, w.in.MailAuth, w.in.MailMessageID
 		events = append(events, opened)
 		if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
 			events = append(events, started)
@@ -679,6 +712,7 @@ func (w *caseRun) append(ctx workflow.Context, actor, correlationID string, even
 	for i, ev := range events {
 		w.state.Apply(ev, meta, first+int64(i))
 	}
+	w.upsertSearch(ctx)
 	return nil
 }
 
@@ -774,14 +808,15 @@ func (w *caseRun) nextTimer() (time.Time, helpdesk.Event, bool) {
 		if t.Kind != helpdesk.TaskApproval || t.Status != helpdesk.TaskStatusOpen {
 			continue
 		}
-		if !t.Reminded && p.ApprovalReminderDays > 0 {
-			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalReminderDays), helpdesk.TaskReminded{TaskID: t.ID})
+		remindAt, escalateAt, expireAt := ApprovalSchedule(w.cal, p, t.CreatedAt, t.Fallback != "")
+		if !t.Reminded && !remindAt.IsZero() {
+			consider(remindAt, helpdesk.TaskReminded{TaskID: t.ID})
 		}
-		if !t.Escalated && t.Fallback != "" && p.ApprovalEscalateDays > 0 {
-			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalEscalateDays), helpdesk.TaskEscalated{TaskID: t.ID, From: t.Approver, To: t.Fallback})
+		if !t.Escalated && !escalateAt.IsZero() {
+			consider(escalateAt, helpdesk.TaskEscalated{TaskID: t.ID, From: t.Approver, To: t.Fallback})
 		}
-		if p.ApprovalExpireDays > 0 {
-			consider(w.cal.AddDays(t.CreatedAt, p.ApprovalExpireDays),
+		if !expireAt.IsZero() {
+			consider(expireAt,
 				helpdesk.TaskCompleted{TaskID: t.ID, Outcome: helpdesk.OutcomeExpired, DecidedBy: systemActor.Username})
 		}
 	}

@@ -76,7 +76,7 @@ func field[T any](t *testing.T, r recorded) T {
 func TestSLAWarnsAndBreachesOnServiceHours(t *testing.T) {
 	f := newFixture(t)
 	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, after(oslo(12, 7, 12, 0, 0)))
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	f.run(input())
 
 	evs := f.events(t)
 	started := field[helpdesk.SLAStarted](t, evs[1])
@@ -105,7 +105,7 @@ func TestSLAPausesWhileWaitingForTheUser(t *testing.T) {
 	f.step(after(oslo(11, 24, 10, 0, 0)), workflows.UpdateRequestInfo, workflows.StepInput{Actor: per, Question: "Hvilken skriver?"}, &ask)
 	f.step(after(oslo(11, 25, 10, 0, 0)), workflows.UpdateReply, workflows.StepInput{Actor: ola, Body: "Den i 3. etasje."}, &reply)
 	f.step(after(oslo(11, 25, 10, 30, 0)), workflows.UpdateCancel, workflows.StepInput{Actor: ola, Reason: "Den virker nå."}, &cancel)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	f.run(input())
 
 	for name, o := range map[string]outcome{"claim": claim, "request-info": ask, "reply": reply, "cancel": cancel} {
 		if o.err != nil {
@@ -146,7 +146,7 @@ func TestUnansweredQuestionRemindsThenCloses(t *testing.T) {
 	var claim, ask outcome
 	f.step(after(oslo(11, 24, 9, 30, 0)), workflows.UpdateClaim, workflows.StepInput{Actor: per}, &claim)
 	f.step(after(oslo(11, 24, 10, 0, 0)), workflows.UpdateRequestInfo, workflows.StepInput{Actor: per, Question: "Hvilken skriver?"}, &ask)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	f.run(input())
 
 	if !f.env.IsWorkflowCompleted() {
 		t.Fatal("the workflow did not finish by itself")
@@ -175,7 +175,7 @@ func TestReopenWithinWindowThenClosesByItself(t *testing.T) {
 	f.step(after(oslo(11, 25, 9, 0, 0)), workflows.UpdateReopen, workflows.StepInput{Actor: ola, Reason: "Feilen er tilbake."}, &reopen)
 	f.step(after(oslo(11, 25, 11, 0, 0)), workflows.UpdateResolve, workflows.StepInput{Actor: per, Resolution: "Byttet kabel."}, &resolve2)
 	f.step(after(oslo(12, 2, 11, 0, 1)), workflows.UpdateReopen, workflows.StepInput{Actor: ola, Reason: "For sent?"}, &lateReopen)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	f.run(input())
 
 	for name, o := range map[string]outcome{"claim": claim, "resolve": resolve, "reopen": reopen, "second resolve": resolve2} {
 		if o.err != nil {
@@ -219,7 +219,7 @@ func TestAssignmentAndComments(t *testing.T) {
 	f.step(5*time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: ola, Body: "Takk!"}, &publicByOla)
 	f.step(6*time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: evaActor, Body: "Meg også"}, &eva)
 	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, time.Hour)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	f.run(input())
 
 	if c := toGroup.view.Case; toGroup.err != nil || c.Group != "tjeneste" || c.Assignee != "" || c.Status != helpdesk.StatusNew {
 		t.Errorf("assign to group: %v, case %s/%q/%s; want tjeneste, nobody, new", toGroup.err, c.Group, c.Assignee, c.Status)
@@ -252,7 +252,7 @@ func TestRoutingAndAutoAssignment(t *testing.T) {
 	var opened outcome
 	f.step(0, workflows.UpdateOpened, workflows.StepInput{}, &opened)
 	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, time.Hour)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	f.run(in)
 
 	evs := f.events(t)
 	if len(evs) < 3 || evs[2].Type != "CaseAssigned" {

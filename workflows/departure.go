@@ -15,10 +15,23 @@ type DepartureInput struct {
 	DisplayName string                    `json:"displayName"`
 }
 
-// departureTime is when a departure takes effect: the end of the last
-// working day, 16:00 Oslo.
-func departureTime(lastWorkingDay string) time.Time {
-	return dayStart(lastWorkingDay).Add(16 * time.Hour)
+// DepartureWorkflowInput starts a departure case.
+type DepartureWorkflowInput struct {
+	CaseStart
+	Departure DepartureInput `json:"departure"`
+}
+
+func (in DepartureWorkflowInput) caseInput() CaseInput {
+	c := in.CaseStart.caseInput()
+	d := in.Departure
+	c.Departure = &d
+	return c
+}
+
+// DepartureWorkflow runs one departure: at the end of the last working
+// day every access is revoked and the account disabled (runDeparture).
+func DepartureWorkflow(ctx workflow.Context, in DepartureWorkflowInput) (helpdesk.Case, error) {
+	return runCase(ctx, in.caseInput(), DepartureWorkflowName)
 }
 
 // runDeparture waits for the end of the last working day (the manager may
@@ -28,7 +41,7 @@ func departureTime(lastWorkingDay string) time.Time {
 func (w *caseRun) runDeparture(ctx workflow.Context) error {
 	d := w.in.Departure.Request
 	if !hasEvent(w.state, "departure-effect") {
-		if err := w.sleepUntil(ctx, departureTime(d.LastWorkingDay)); err != nil || w.state.Final() {
+		if err := w.sleepUntil(ctx, DepartureTime(d.LastWorkingDay)); err != nil || w.state.Final() {
 			return err // withdrawn
 		}
 		var accesses []string

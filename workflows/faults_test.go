@@ -86,7 +86,7 @@ func TestStoreFailuresInsideActivitiesAreRetriedWithoutDuplicates(t *testing.T) 
 	f.step(time.Minute, workflows.UpdateClaim, workflows.StepInput{Actor: per}, &claimed)
 	f.step(2*time.Hour, workflows.UpdateResolve, workflows.StepInput{Actor: per, Resolution: "Byttet toner."}, &resolved)
 	f.step(26*time.Hour, workflows.UpdateConfirm, workflows.StepInput{Actor: ola}, &confirmed)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	f.run(input())
 
 	if err := f.env.GetWorkflowError(); err != nil {
 		t.Fatalf("workflow error: %v", err)

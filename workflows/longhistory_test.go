@@ -34,11 +34,14 @@ func TestLongCaseContinuesAsNew(t *testing.T) {
 	f.step(2*time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: per, Body: "kommentar 2"}, &c2)
 	f.env.RegisterDelayedCallback(func() { f.env.SetCurrentHistoryLength(workflows.ContinueAfterEvents) }, 150*time.Second)
 	f.step(3*time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: ola, Body: "kommentar 3"}, &c3)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	f.run(input())
 
 	var can *workflow.ContinueAsNewError
 	if err := f.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("workflow ended with %v, want continue-as-new once the history is long", err)
+	}
+	if got, want := can.WorkflowType.Name, wantType(input()); got != want {
+		t.Errorf("continues as %s, want the same type, %s", got, want)
 	}
 	if c1.err != nil || c2.err != nil || !c3.succeeded || len(c3.view.Case.Comments) != 3 {
 		t.Fatalf("comments before continuing: %v, %v, %v (%d comments)", c1.err, c2.err, c3.err, len(c3.view.Case.Comments))
@@ -59,7 +62,7 @@ func TestLongCaseContinuesAsNew(t *testing.T) {
 	in := input()
 	in.Continued = true
 	g.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "continued-run"})
-	g.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	g.run(in)
 
 	if c4.err != nil || resolved.err != nil {
 		t.Fatalf("continued run: comment %v, resolve %v", c4.err, resolved.err)
@@ -90,7 +93,7 @@ func TestAContinuedRunLoadsALongStreamPageByPage(t *testing.T) {
 	var opened outcome
 	f.step(time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: ola, Body: "kommentar 0"}, &opened)
 	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, 2*time.Minute)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, input())
+	f.run(input())
 	if opened.err != nil {
 		t.Fatal(opened.err)
 	}
@@ -132,7 +135,7 @@ func TestAContinuedRunLoadsALongStreamPageByPage(t *testing.T) {
 	g.env.RegisterDelayedCallback(func() { g.env.CancelWorkflow() }, time.Hour)
 	in := input()
 	in.Continued = true
-	g.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	g.run(in)
 
 	if last.err != nil {
 		t.Fatal(last.err)

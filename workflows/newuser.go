@@ -1,8 +1,6 @@
 package workflows
 
 import (
-	"time"
-
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/workflow"
 
@@ -19,6 +17,25 @@ type NewUserInput struct {
 	ESACaseID string `json:"esaCaseId,omitempty"`
 }
 
+// NewUserWorkflowInput starts a new-user case.
+type NewUserWorkflowInput struct {
+	CaseStart
+	NewUser NewUserInput `json:"newUser"`
+}
+
+func (in NewUserWorkflowInput) caseInput() CaseInput {
+	c := in.CaseStart.caseInput()
+	n := in.NewUser
+	c.NewUser = &n
+	return c
+}
+
+// NewUserWorkflow onboards a new employee (runNewUser); the ESA access,
+// when asked for, is a child ESAAccessWorkflow of its own.
+func NewUserWorkflow(ctx workflow.Context, in NewUserWorkflowInput) (helpdesk.Case, error) {
+	return runCase(ctx, in.caseInput(), NewUserWorkflowName)
+}
+
 // runNewUser onboards a new employee: fulfilment tasks for the account
 // (its output is the username), mailbox and licence, equipment and
 // software, all due one service day before the start date; escalation
@@ -28,9 +45,7 @@ type NewUserInput struct {
 func (w *caseRun) runNewUser(ctx workflow.Context) error {
 	n := w.in.NewUser
 	r := n.Request
-	start := dayStart(r.StartDate).Add(7*time.Hour + 30*time.Minute)
-	due := w.serviceDaysBefore(start, 1)
-	escalateAt := w.serviceDaysBefore(start, 3)
+	start, due, escalateAt := NewUserSchedule(w.cal, r.StartDate)
 	name := r.DisplayName()
 	todo := []helpdesk.TaskOpened{
 		{Kind: helpdesk.TaskFulfilment, Type: "create-account", Group: GroupFirstLine, DueAt: due,
@@ -149,24 +164,19 @@ func (w *caseRun) startESAChild(ctx workflow.Context, username string) error {
 		ParentClosePolicy:     enums.PARENT_CLOSE_POLICY_ABANDON,
 		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	})
-	child := workflow.ExecuteChildWorkflow(cctx, CaseWorkflowName, in)
+	// The child is an ESAAccessWorkflow. A CaseWorkflow that started its
+	// child before the types were split (version DefaultVersion) started
+	// a CaseWorkflow, and replays so.
+	name, arg := in.Start()
+	if w.wfType == CaseWorkflowName && workflow.GetVersion(ctx, "esa-child-type", workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		name, arg = CaseWorkflowName, in
+	}
+	child := workflow.ExecuteChildWorkflow(cctx, name, arg)
 	var started workflow.Execution
 	if err := child.GetChildWorkflowExecution().Get(ctx, &started); err != nil {
 		workflow.GetLogger(ctx).Warn("esa-access child not started", "error", err)
 	}
 	return nil
-}
-
-// serviceDaysBefore is the same clock time n service days before t.
-func (w *caseRun) serviceDaysBefore(t time.Time, n int) time.Time {
-	d := t
-	for i := 0; i < n; {
-		d = d.AddDate(0, 0, -1)
-		if w.cal.IsOpen(time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, helpdesk.Oslo)) {
-			i++
-		}
-	}
-	return d
 }
 
 func taskOfType(c helpdesk.Case, typ string) (helpdesk.Task, bool) {

@@ -15,6 +15,27 @@ const (
 	GroupService   = "tjeneste"              // IT review of non-standard items
 )
 
+// OrderWorkflowInput starts an order, priced and with its approvers
+// looked up by the desk.
+type OrderWorkflowInput struct {
+	CaseStart
+	Order OrderInput `json:"order"`
+}
+
+func (in OrderWorkflowInput) caseInput() CaseInput {
+	c := in.CaseStart.caseInput()
+	o := in.Order
+	c.Order = &o
+	return c
+}
+
+// OrderWorkflow runs one order of goods and services: the IT review and
+// the cost centre's acceptance of non-standard items, then ordering and
+// delivery as fulfilment tasks (runOrder), beside the shared case steps.
+func OrderWorkflow(ctx workflow.Context, in OrderWorkflowInput) (helpdesk.Case, error) {
+	return runCase(ctx, in.caseInput(), OrderWorkflowName)
+}
+
 // runOrder is an order's process: non-standard items need an IT review
 // and the cost centre's acceptance; then the goods are ordered and
 // delivered, each a fulfilment task. It runs beside the timer loop, which

@@ -45,7 +45,7 @@ func TestStandardOrderGoesStraightToFulfilment(t *testing.T) {
 	complete(f, 2*time.Hour, arne, 2, helpdesk.OutcomeDone, "", &wrongGroup)
 	complete(f, 3*time.Hour, lise, 2, helpdesk.OutcomeFailed, "Feil modell levert", &failed)
 	complete(f, 26*time.Hour, lise, 3, helpdesk.OutcomeDone, "Levert på kontoret", &delivered)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, orderInput(t, helpdesk.OrderItem{CatalogItem: "laptop-standard", Quantity: 1}, helpdesk.OrderItem{CatalogItem: "monitor-24", Quantity: 2}))
+	f.run(orderInput(t, helpdesk.OrderItem{CatalogItem: "laptop-standard", Quantity: 1}, helpdesk.OrderItem{CatalogItem: "monitor-24", Quantity: 2}))
 
 	for name, o := range map[string]outcome{"ordered": ordered, "failed delivery": failed, "delivered": delivered} {
 		if !o.succeeded {
@@ -85,7 +85,7 @@ func TestNonStandardOrderNeedsReviewAndCostAcceptance(t *testing.T) {
 	complete(f, 3*time.Hour, jon, 2, helpdesk.OutcomeApproved, "", &jonCost) // not the budget holder
 	complete(f, 4*time.Hour, kari, 2, helpdesk.OutcomeApproved, "OK for opplæring", &kariCost)
 	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, 5*time.Hour)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, orderInput(t, nonStandard("Adobe Acrobat Pro", 3000, 2), helpdesk.OrderItem{CatalogItem: "headset", Quantity: 1}))
+	f.run(orderInput(t, nonStandard("Adobe Acrobat Pro", 3000, 2), helpdesk.OrderItem{CatalogItem: "headset", Quantity: 1}))
 
 	if perReview.succeeded || errorCode(t, perReview.err) != helpdesk.CodeForbidden {
 		t.Errorf("per (not in tjeneste) reviewed: %v", perReview.err)
@@ -114,7 +114,7 @@ func TestRejectedCostEndsTheOrder(t *testing.T) {
 	complete(f, time.Hour, lise, 1, helpdesk.OutcomeApproved, "", &review)
 	complete(f, 2*time.Hour, ola, 2, helpdesk.OutcomeApproved, "", &reporterDecides)
 	complete(f, 3*time.Hour, kari, 2, helpdesk.OutcomeRejected, "Ikke budsjett i år", &cost)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, orderInput(t, nonStandard("3D-skriver", 25000, 1)))
+	f.run(orderInput(t, nonStandard("3D-skriver", 25000, 1)))
 
 	if reporterDecides.succeeded || errorCode(t, reporterDecides.err) != helpdesk.CodeForbidden {
 		t.Errorf("the reporter decided on their own order: %v", reporterDecides.err)
@@ -137,7 +137,7 @@ func TestApprovalRemindsEscalatesAndExpires(t *testing.T) {
 	f := newFixture(t)
 	var review outcome
 	complete(f, time.Hour, lise, 1, helpdesk.OutcomeApproved, "", &review) // Tue 10:00
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, orderInput(t, nonStandard("Skjermlupe", 1500, 1)))
+	f.run(orderInput(t, nonStandard("Skjermlupe", 1500, 1)))
 
 	var final helpdesk.Case
 	if err := f.env.GetWorkflowResult(&final); err != nil {
@@ -190,7 +190,7 @@ func TestFallbackAndDeputyDecide(t *testing.T) {
 			complete(f, time.Hour, lise, 1, helpdesk.OutcomeApproved, "", &review)
 			complete(f, tt.at, tt.actor, 2, helpdesk.OutcomeApproved, "", &cost)
 			f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, tt.at+time.Hour)
-			f.env.ExecuteWorkflow(workflows.CaseWorkflow, orderInput(t, nonStandard("Skjermlupe", 1500, 1)))
+			f.run(orderInput(t, nonStandard("Skjermlupe", 1500, 1)))
 			if cost.succeeded != tt.ok {
 				t.Fatalf("decided = %v (%v), want %v", cost.succeeded, cost.err, tt.ok)
 			}
@@ -210,7 +210,7 @@ func TestReporterCancelsOrderAwaitingApproval(t *testing.T) {
 	var cancel, late outcome
 	f.step(time.Hour, workflows.UpdateCancel, workflows.StepInput{Actor: ola, Reason: "Trenger det ikke lenger"}, &cancel)
 	complete(f, 2*time.Hour, lise, 1, helpdesk.OutcomeApproved, "", &late)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, orderInput(t, nonStandard("Skjermlupe", 1500, 1)))
+	f.run(orderInput(t, nonStandard("Skjermlupe", 1500, 1)))
 	if !cancel.succeeded {
 		t.Fatal(cancel.err)
 	}

@@ -71,7 +71,7 @@ func TestAccountOutputIsANewFreeWellFormedUsername(t *testing.T) {
 	f.env.RegisterDelayedCallback(func() { after30 = f.events(t) }, 30*time.Minute)
 	var ok outcome
 	completeAccount(f, time.Hour, "kjell", &ok)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, newUserInput())
+	f.run(newUserInput())
 
 	for i, name := range refused {
 		o := outs[i]
@@ -110,7 +110,7 @@ func TestOutputTheTaskDoesNotTakeIsRefused(t *testing.T) {
 	f.step(time.Hour, workflows.UpdateCompleteTask, workflows.StepInput{Actor: arne, TaskID: helpdesk.TaskID(caseID, 1),
 		Completion: helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeApproved, Output: "eva"}}, &withOutput)
 	complete(f, 2*time.Hour, arne, 1, helpdesk.OutcomeApproved, "OK\r\nfor meg", &approved)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, esaInput([]string{"A"}, ""))
+	f.run(esaInput([]string{"A"}, ""))
 
 	if !withOutput.rejected || details(t, withOutput.err).Field != "output" {
 		t.Errorf("an approval with output: rejected %v, %v", withOutput.rejected, withOutput.err)
@@ -135,7 +135,7 @@ func TestStepTextIsCleanedByTheWorkflow(t *testing.T) {
 	f.step(3*time.Minute, workflows.UpdateComment, workflows.StepInput{Actor: ola, Body: "Hei\r\nigjen  ", MailAuth: "dkim fylke.example"}, &mailed)
 	in := input()
 	in.MailAuth = "relay 10.0.0.5"
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	f.run(in)
 
 	for what, o := range map[string]outcome{"BEL": bel, "900 KB": huge} {
 		if !o.rejected || details(t, o.err).Field != "body" {

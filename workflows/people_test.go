@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
@@ -52,7 +53,7 @@ func TestESAAccessApprovedGrantedAndExpires(t *testing.T) {
 	complete(f, 2*time.Hour, lise, 2, helpdesk.OutcomeDone, "", &wrongGroup)
 	complete(f, 3*time.Hour, arne, 2, helpdesk.OutcomeDone, "Rolle satt i ESA", &grant)
 	complete(f, after(time.Date(2027, 1, 4, 9, 0, 0, 0, helpdesk.Oslo)), arne, 3, helpdesk.OutcomeDone, "", &revoke)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, esaInput([]string{"A", "B"}, "2026-12-31"))
+	f.run(esaInput([]string{"A", "B"}, "2026-12-31"))
 
 	if kariApproves.succeeded || errorCode(t, kariApproves.err) != helpdesk.CodeForbidden {
 		t.Errorf("the requesting manager approved her own request: %v", kariApproves.err)
@@ -88,7 +89,7 @@ func TestESASensitiveCodesNeedASecondApproval(t *testing.T) {
 	complete(f, time.Hour, arne, 1, helpdesk.OutcomeApproved, "", &owner)
 	complete(f, 2*time.Hour, arne, 2, helpdesk.OutcomeApproved, "", &arneSecond)
 	complete(f, 3*time.Hour, nina, 2, helpdesk.OutcomeRejected, "Personalsaker krever mer begrunnelse", &second)
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, esaInput([]string{"A", "p"}, ""))
+	f.run(esaInput([]string{"A", "p"}, ""))
 
 	if arneSecond.succeeded {
 		t.Error("the system owner gave the second approval too")
@@ -115,11 +116,14 @@ func TestESAYearlyRecertificationContinuesAsNew(t *testing.T) {
 	// Granted Tue 24 Nov 2026 11:00; the manager is asked a year later.
 	complete(f, after(time.Date(2027, 11, 25, 9, 0, 0, 0, helpdesk.Oslo)), kari, 3, helpdesk.OutcomeApproved, "Trengs fortsatt", &recert)
 	f.env.SetStartWorkflowOptions(client.StartWorkflowOptions{WorkflowExecutionTimeout: 5 * 365 * 24 * time.Hour})
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, esaInput([]string{"A"}, ""))
+	f.run(esaInput([]string{"A"}, ""))
 
 	var can *workflow.ContinueAsNewError
 	if err := f.env.GetWorkflowError(); !errors.As(err, &can) {
 		t.Fatalf("workflow ended with %v (cause %v), want continue-as-new after recertification; recert %v", err, errors.Unwrap(errors.Unwrap(err)), recert.err)
+	}
+	if got, want := can.WorkflowType.Name, wantType(esaInput([]string{"A"}, "")); got != want {
+		t.Errorf("continues as %s, want the same type, %s", got, want)
 	}
 	if !recert.succeeded || recert.view.Case.Tasks[2].Type != "esa-recertify-1" {
 		t.Fatalf("recertification: %v, %+v", recert.err, recert.view.Case.Tasks)
@@ -140,7 +144,7 @@ func TestESAYearlyRecertificationContinuesAsNew(t *testing.T) {
 	in.Continued = true
 	// A continued run has a run ID of its own, so its event IDs differ.
 	next.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: "continued-run"})
-	next.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	next.run(in)
 	var final helpdesk.Case
 	if err := next.env.GetWorkflowResult(&final); err != nil {
 		for _, e := range next.events(t) {
@@ -182,7 +186,7 @@ func TestDepartureRevokesEveryAccess(t *testing.T) {
 	in.Departure = &workflows.DepartureInput{DisplayName: "Ola Nordmann",
 		Request: helpdesk.DepartureRequest{Kind: helpdesk.KindDeparture, Employee: "ola", LastWorkingDay: "2026-11-27", MailboxForwardTo: "kari"}}
 	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, after(oslo(12, 31, 12, 0, 0)))
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	f.run(in)
 
 	if early.succeeded {
 		t.Error("a task was completed before the departure took effect")
@@ -223,7 +227,7 @@ func TestDepartureWithdrawnBeforeItTakesEffect(t *testing.T) {
 	in.Request = helpdesk.OpenRequest{}
 	in.Departure = &workflows.DepartureInput{DisplayName: "Ola Nordmann",
 		Request: helpdesk.DepartureRequest{Kind: helpdesk.KindDeparture, Employee: "ola", LastWorkingDay: "2026-11-27"}}
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	f.run(in)
 	var final helpdesk.Case
 	if err := f.env.GetWorkflowResult(&final); err != nil {
 		t.Fatal(err)
@@ -249,7 +253,15 @@ func TestNewUserOnboarding(t *testing.T) {
 	in.Request = helpdesk.OpenRequest{}
 	in.NewUser = &workflows.NewUserInput{Request: req, ESACaseID: uuid.NewString(),
 		ESA: &workflows.ESAInput{Request: esaReq, Access: esaReq.Access("kari", nil), Owner: "arne", Second: "nina", Fallback: "nina"}}
-	f.env.ExecuteWorkflow(workflows.CaseWorkflow, in)
+	var childType string
+	f.env.SetOnChildWorkflowStartedListener(func(info *workflow.Info, _ workflow.Context, _ converter.EncodedValues) {
+		childType = info.WorkflowType.Name
+	})
+	f.run(in)
+	// A new run of either type starts the ESA case as its own type.
+	if childType != workflows.ESAAccessWorkflowName {
+		t.Errorf("the ESA case started as %q, want %s", childType, workflows.ESAAccessWorkflowName)
+	}
 
 	if !account.succeeded || !mailbox.succeeded || !equipment.succeeded {
 		var st helpdesk.Case

@@ -42,35 +42,43 @@ type benchFlags struct {
 
 func parseBenchFlags(args []string) (benchFlags, error) {
 	f := benchFlags{}
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	clients := fs.String("clients", "1,8,32", "comma-separated numbers of concurrent clients")
-	fs.DurationVar(&f.duration, "duration", 10*time.Second, "how long each measurement runs at each client count")
-	fs.StringVar(&f.dataDir, "data-dir", "", "data dir for the embedded stack (default: a fresh temporary dir, removed afterwards)")
-	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "write a CPU profile of the measurements to this file (go tool pprof -top FILE)")
+	fs, clients := benchFlagSet(&f)
 	if err := fs.Parse(args); err != nil {
-		return f, err
+		return f, usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return f, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
 	for _, s := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil || n < 1 || n > 1000 {
-			return f, fmt.Errorf("--clients: %q is not a number of clients (1–1000)", s)
+			return f, usageError{fmt.Errorf("--clients: %q is not a number of clients (1–1000)", s)}
 		}
 		f.clients = append(f.clients, n)
 	}
 	if f.duration <= 0 {
-		return f, fmt.Errorf("--duration: %v is not positive", f.duration)
+		return f, usageError{fmt.Errorf("--duration: %v is not positive", f.duration)}
 	}
 	return f, nil
+}
+
+// benchFlagSet declares bench's flags into f; clients is the text of
+// --clients.
+func benchFlagSet(f *benchFlags) (fs *flag.FlagSet, clients *string) {
+	fs = flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.Usage = usageOf(fs, benchUsage)
+	clients = fs.String("clients", "1,8,32", "antall samtidige klienter, kommaseparert / comma-separated numbers of concurrent clients")
+	fs.DurationVar(&f.duration, "duration", 10*time.Second, "hvor lenge hver måling varer per antall klienter / how long each measurement runs at each client count")
+	fs.StringVar(&f.dataDir, "data-dir", "", "datakatalog for den innebygde løsningen (standard: en ny midlertidig, slettet etterpå) / data dir for the embedded stack (default: a fresh temporary dir, removed afterwards)")
+	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "skriv en CPU-profil av målingene til denne filen / write a CPU profile of the measurements to this file (go tool pprof -top FILE)")
+	return fs, clients
 }
 
 // benchCommand runs `brukerhjelp bench` and returns its exit code.
 func benchCommand(ctx context.Context, args []string) int {
 	if err := runBench(ctx, args); err != nil {
 		fmt.Fprintln(os.Stderr, "brukerhjelp bench:", err)
-		return 1
+		return exitCode(err)
 	}
 	return 0
 }

@@ -66,51 +66,71 @@ type devFlags struct {
 
 func parseDevFlags(args []string) (devFlags, error) {
 	var f devFlags
-	fs := flag.NewFlagSet("dev", flag.ContinueOnError)
-	fs.StringVar(&f.dataDir, "data-dir", "./data", "all state; the same dir after a restart continues every case")
-	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "HTTP API address")
-	fs.IntVar(&f.temporalPort, "temporal-port", 7233, "embedded Temporal frontend gRPC port on 127.0.0.1")
-	fs.IntVar(&f.uiPort, "temporal-ui-port", 8233, "Temporal Web UI port on 127.0.0.1; 0 disables it")
-	fs.StringVar(&f.smtpAddr, "smtp-addr", "127.0.0.1:2525", `inbound mail address; "off" disables it`)
-	relays := fs.String("smtp-trusted-relays", "127.0.0.0/8,::1/128", `networks (CIDRs) whose inbound mail is taken as authenticated, e.g. your mail gateway; "none" trusts none, so only DKIM or SPF aligned with From lets mail in`)
-	fs.StringVar(&f.smtpRelay, "smtp-relay", os.Getenv("SMTP_URL"), `outgoing mail relay, e.g. smtp://127.0.0.1:1025 (Mailpit); default $SMTP_URL, else .eml files in <data-dir>/outbox`)
-	fs.BoolVar(&f.autoAssign, "auto-assign", false, "give new cases to the least-loaded caseworker of their group instead of leaving them in the group's queue")
-	fs.StringVar(&f.logFormat, "log-format", "text", "log lines as text (key=value) or json")
-	fs.StringVar(&f.directory, "directory", "", "YAML file with users, units and groups (default: the built-in demo organisation)")
-	fs.StringVar(&f.retention, "retention", "", "JSON file with the retention policy: how long personal data lives per kind (default: docs/PRIVACY.md's)")
+	fs, relays := devFlagSet(&f)
 	if err := fs.Parse(args); err != nil {
-		return f, err
+		return f, usageError{err}
 	}
 	if fs.NArg() > 0 {
-		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+		return f, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
 	}
+	return f, f.check(*relays)
+}
+
+// devFlagSet declares dev's flags into f; relays is the text of
+// --smtp-trusted-relays, which check parses.
+func devFlagSet(f *devFlags) (fs *flag.FlagSet, relays *string) {
+	fs = flag.NewFlagSet("dev", flag.ContinueOnError)
+	fs.Usage = usageOf(fs, devUsage)
+	fs.StringVar(&f.dataDir, "data-dir", "./data", "all tilstand; samme katalog etter en omstart fortsetter hver sak / all state; the same dir after a restart continues every case")
+	fs.StringVar(&f.httpAddr, "http-addr", "127.0.0.1:8080", "adressen til HTTP-API-et (og nettsidene) / the HTTP API's (and web pages') address")
+	fs.IntVar(&f.temporalPort, "temporal-port", 7233, "gRPC-porten til den innebygde Temporal-serveren på 127.0.0.1 / the embedded Temporal frontend's gRPC port on 127.0.0.1")
+	fs.IntVar(&f.uiPort, "temporal-ui-port", 8233, "porten til Temporal Web UI på 127.0.0.1; 0 slår det av / the Temporal Web UI's port on 127.0.0.1; 0 disables it")
+	fs.StringVar(&f.smtpAddr, "smtp-addr", "127.0.0.1:2525", `adressen for innkommende e-post; "off" slår den av / inbound mail address; "off" disables it`)
+	relays = fs.String("smtp-trusted-relays", "127.0.0.0/8,::1/128", `nett (CIDR) der innkommende e-post regnes som autentisert, f.eks. e-postporten deres; "none" stoler på ingen / networks (CIDRs) whose inbound mail is taken as authenticated, e.g. your mail gateway; "none" trusts none, so only DKIM or SPF aligned with From lets mail in`)
+	fs.StringVar(&f.smtpRelay, "smtp-relay", os.Getenv("SMTP_URL"), `relé for utgående e-post, f.eks. smtp://127.0.0.1:1025 (Mailpit); standard $SMTP_URL, ellers .eml-filer i <data-dir>/outbox / outgoing mail relay; default $SMTP_URL, else .eml files in <data-dir>/outbox`)
+	fs.BoolVar(&f.autoAssign, "auto-assign", false, "gi nye saker til den minst belastede saksbehandleren i gruppen / give new cases to the least-loaded caseworker of their group instead of leaving them in the group's queue")
+	fs.StringVar(&f.logFormat, "log-format", "text", "logglinjer som text (nøkkel=verdi) eller json / log lines as text (key=value) or json")
+	fs.StringVar(&f.directory, "directory", "", "YAML-fil med brukere, enheter og grupper (standard: den innebygde demo-organisasjonen) / YAML file with users, units and groups (default: the built-in demo organisation)")
+	fs.StringVar(&f.retention, "retention", "", "JSON-fil med sletteregler: hvor lenge personopplysninger lever per sakstype (standard: docs/PRIVACY.md) / JSON file with the retention policy: how long personal data lives per kind (default: docs/PRIVACY.md's)")
+	return fs, relays
+}
+
+// check validates the flags' values (a usage error each).
+func (f *devFlags) check(relays string) error {
+	if err := f.checkValues(relays); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+func (f *devFlags) checkValues(relays string) error {
 	if f.temporalPort <= 0 || f.temporalPort > 65535 {
-		return f, fmt.Errorf("--temporal-port: %d is not a port", f.temporalPort)
+		return fmt.Errorf("--temporal-port: %d is not a port", f.temporalPort)
 	}
 	if f.uiPort < 0 || f.uiPort > 65535 {
-		return f, fmt.Errorf("--temporal-ui-port: %d is not a port", f.uiPort)
+		return fmt.Errorf("--temporal-ui-port: %d is not a port", f.uiPort)
 	}
 	if _, _, err := net.SplitHostPort(f.httpAddr); err != nil {
-		return f, fmt.Errorf("--http-addr: %w", err)
+		return fmt.Errorf("--http-addr: %w", err)
 	}
 	if f.smtpAddr != "off" {
 		if _, _, err := net.SplitHostPort(f.smtpAddr); err != nil {
-			return f, fmt.Errorf("--smtp-addr: %w", err)
+			return fmt.Errorf("--smtp-addr: %w", err)
 		}
 	}
 	var err error
-	if f.trustedRelays, err = mailauth.ParseRelays(*relays); err != nil {
-		return f, fmt.Errorf("--smtp-trusted-relays: %w", err)
+	if f.trustedRelays, err = mailauth.ParseRelays(relays); err != nil {
+		return fmt.Errorf("--smtp-trusted-relays: %w", err)
 	}
 	if f.smtpRelay != "" {
 		if _, err := config.ParseSMTPURL(f.smtpRelay); err != nil {
-			return f, fmt.Errorf("--smtp-relay: %w", err)
+			return fmt.Errorf("--smtp-relay: %w", err)
 		}
 	}
 	if !slices.Contains(logctx.Formats, f.logFormat) {
-		return f, fmt.Errorf("--log-format: %q is neither text nor json", f.logFormat)
+		return fmt.Errorf("--log-format: %q is neither text nor json", f.logFormat)
 	}
-	return f, nil
+	return nil
 }
 
 // runDev runs the whole product in one process until ctx is cancelled.
@@ -272,6 +292,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		// The Web UI decodes the encrypted histories with the codec,
 		// served on its own (loopback) address.
 		Codec: payloads.Handler(),
+		// What the workflows upsert: cases are found by reference, kind,
+		// status, assignee and group in the CLI and the Web UI.
+		SearchAttributes: workflows.SearchAttributes(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("temporal: %w", err)
@@ -324,7 +347,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		}
 	}
 	log.Info("e-post ut / mail out", "via", mail.Describe(transport))
-	dispatcher := mail.New(rm, dir, transport, mail.Options{Logger: log})
+	// Events: the question, the resolution, the receipt's thread; PagesURL:
+	// the mail links to the page to act on.
+	dispatcher := mail.New(rm, dir, transport, mail.Options{Logger: log, Events: store, PagesURL: st.base})
 	mailCtx, stopMail := context.WithCancel(context.WithoutCancel(ctx))
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(mailCtx) }()
@@ -395,9 +420,8 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	// Live streams never end by themselves: closing the broker ends them,
 	// so shutting down does not wait for them.
 	st.http.RegisterOnShutdown(broker.Close)
-	go func() { st.serveErr <- st.http.Serve(httpLn) }()
-	st.undo = append(st.undo, func() { broker.Close(); st.http.Close() })
-
+	// Mail in listens before the HTTP address answers, so whoever waits
+	// for /readyz finds the SMTP port open too.
 	if f.smtpAddr != "off" {
 		// Mail in: incidents and replies by mail (docs/MAIL.md).
 		in, err := mailin.New(mailin.Options{Desk: dk, Users: dir, AttachmentDir: filepath.Join(f.dataDir, "attachments"),
@@ -418,6 +442,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		log.Info("tar imot e-post / inbound SMTP", "smtp-addr", smtpLn.Addr().String(), "to", directory.HelpDeskAddress,
 			"trusted-relays", fmt.Sprint(f.trustedRelays))
 	}
+	go func() { st.serveErr <- st.http.Serve(httpLn) }()
+	st.undo = append(st.undo, func() { broker.Close(); st.http.Close() })
+
 	return st, nil
 }
 

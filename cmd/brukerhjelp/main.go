@@ -46,11 +46,16 @@ func run(ctx context.Context, args []string) int {
 		fmt.Fprint(os.Stderr, usage)
 		return 2
 	}
+	// -h or --help after any command shows its help and starts nothing
+	// (help.go); so do arguments a command does not take, with exit 2.
+	if code, handled := commandHelp(args); handled {
+		return code
+	}
 	switch args[0] {
 	case "dev":
 		if err := runDev(ctx, args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, "brukerhjelp dev:", err)
-			return 1
+			return exitCode(err)
 		}
 		return 0
 	case "api", "worker":
@@ -66,7 +71,7 @@ func run(ctx context.Context, args []string) int {
 	case "healthcheck":
 		if err := runHealthcheck(ctx, args[1:]); err != nil {
 			fmt.Fprintln(os.Stderr, "brukerhjelp healthcheck:", err)
-			return 1
+			return exitCode(err)
 		}
 		return 0
 	case "projections":

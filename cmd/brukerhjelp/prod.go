@@ -194,6 +194,11 @@ func runWorker(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Without its search attributes every new case's workflow task
+	// would fail: refuse to start instead, naming the fix.
+	if err := worker.CheckSearchAttributes(ctx, d.tc, d.cfg.TemporalNamespace); err != nil {
+		return fmt.Errorf("TEMPORAL_NAMESPACE: %w", err)
+	}
 	workerMetrics := worker.NewMetrics()
 	w, err := worker.New(d.tc, acts, workerMetrics)
 	if err != nil {
@@ -214,7 +219,7 @@ func runWorker(ctx context.Context) error {
 			return err
 		}
 	}
-	dispatcher := mail.New(d.rm, d.dir, transport, mail.Options{Logger: d.log.With("component", "mail")})
+	dispatcher := mail.New(d.rm, d.dir, transport, mail.Options{Logger: d.log.With("component", "mail"), Events: d.store, PagesURL: d.cfg.PublicURL})
 	mailDone := make(chan struct{})
 	go func() { defer close(mailDone); _ = dispatcher.Run(ctx) }()
 	if d.cfg.HTTPAddr != "" {
@@ -387,7 +392,7 @@ func prodPages(ctx context.Context, cfg config.Config, d *prodDeps, dk *desk.Des
 // queue. Both read the same environment as the process they check.
 func runHealthcheck(ctx context.Context, args []string) error {
 	if len(args) != 1 || (args[0] != "api" && args[0] != "worker") {
-		return errors.New("usage: brukerhjelp healthcheck api|worker")
+		return usageError{errors.New("bruk / usage: brukerhjelp healthcheck api|worker")}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

@@ -42,9 +42,10 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	fs := flag.NewFlagSet("projections rebuild", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	dataDir := fs.String("data-dir", "./data", "the data directory of brukerhjelp dev (events.db, readmodel.db)")
-	verify := fs.Bool("verify", false, "build a fresh read model aside and compare it with readmodel.db instead of rebuilding in place")
-	dirFile := fs.String("directory", "", "the directory file dev runs with (default: the built-in demo organisation); notifications follow its groups")
+	fs.Usage = func() { fmt.Fprint(stderr, projectionsUsage) }
+	dataDir := fs.String("data-dir", "./data", "datakatalogen til brukerhjelp dev (events.db, readmodel.db) / the data directory of brukerhjelp dev (events.db, readmodel.db)")
+	verify := fs.Bool("verify", false, "bygg en ny lesemodell ved siden av og sammenlign med readmodel.db / build a fresh read model aside and compare it with readmodel.db instead of rebuilding in place")
+	dirFile := fs.String("directory", "", "katalogfilen dev kjører med (standard: den innebygde demo-organisasjonen) / the directory file dev runs with (default: the built-in demo organisation); notifications follow its groups")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return 0

@@ -178,7 +178,9 @@ func HistoryOf(e eventstore.RecordedEvent) HistoryEvent {
 	}
 	return HistoryEvent{
 		ID: e.ID.String(), Type: e.Type, Revision: e.Revision, Position: e.Position,
-		OccurredAt: m.OccurredAt, RecordedAt: e.RecordedAt, Actor: m.Actor,
+		// In Oslo, as every time the help desk shows; the metadata as
+		// stored (which the hash covers) says the same instant.
+		OccurredAt: m.OccurredAt.In(helpdesk.Oslo), RecordedAt: e.RecordedAt.In(helpdesk.Oslo), Actor: m.Actor,
 		Data: data, Hash: e.Hash, PrevHash: e.PrevHash,
 	}
 }

@@ -54,6 +54,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stderr, Usage)
 		return ExitUsage
 	}
+	// -h or --help anywhere (before "--") shows the usage and reads
+	// nothing.
+	for _, a := range args {
+		if a == "--" {
+			break
+		}
+		if a == "-h" || a == "-help" || a == "--help" {
+			fmt.Fprint(stdout, Usage)
+			return ExitOK
+		}
+	}
 	switch args[0] {
 	case "replay":
 		return replay(ctx, args[1:], stdout, stderr)
@@ -84,9 +95,20 @@ func flags(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// parseFailed is the exit code of a command line the flags refused (and
+// reported, with the usage, on stderr).
+func parseFailed(err error, stdout io.Writer) int {
+	if errors.Is(err, flag.ErrHelp) { // -help=true, which Run does not catch
+		fmt.Fprint(stdout, Usage)
+		return ExitOK
+	}
+	return ExitUsage
+}
+
 func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("brukerhjelp audit "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintf(stderr, "\n%s", Usage) }
 	dataDir := fs.String("data-dir", "./data", "datakatalogen med events.db / the data dir holding events.db")
 	return fs, dataDir
 }
@@ -142,7 +164,7 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(&asOf, "as-of", "tidspunktet (RFC 3339; standard nå) / the instant (RFC 3339; default now)")
 	pos, err := flags(fs, args)
 	if err != nil {
-		return ExitUsage
+		return parseFailed(err, stdout)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintf(stderr, "brukerhjelp audit replay: oppgi én saksreferanse / give one case reference\n\n%s", Usage)
@@ -196,7 +218,7 @@ func verify(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, dataDir := newFlags("verify", stderr)
 	pos, err := flags(fs, args)
 	if err != nil {
-		return ExitUsage
+		return parseFailed(err, stdout)
 	}
 	if len(pos) != 0 {
 		fmt.Fprintf(stderr, "brukerhjelp audit verify: uventet argument %q / unexpected argument\n", pos[0])
@@ -232,7 +254,7 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.Var(&to, "to", "til, ikke med (RFC 3339) / to, exclusive")
 	pos, err := flags(fs, args)
 	if err != nil {
-		return ExitUsage
+		return parseFailed(err, stdout)
 	}
 	if len(pos) != 0 {
 		fmt.Fprintf(stderr, "brukerhjelp audit export: uventet argument %q / unexpected argument\n", pos[0])

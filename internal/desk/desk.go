@@ -61,10 +61,11 @@ type Reports interface {
 	ReportCases(ctx context.Context, from, to time.Time, fn func(helpdesk.Case) error) error
 }
 
-// Announcements lists announcements from the read model. *readmodel.DB
-// implements it.
+// Announcements lists announcements from the read model, and finds the
+// ids behind a DRIFT-reference there. *readmodel.DB implements it.
 type Announcements interface {
 	ListAnnouncements(ctx context.Context, f readmodel.AnnouncementFilter) ([]helpdesk.Announcement, error)
+	AnnouncementIDs(ctx context.Context, ref string) ([]string, error)
 }
 
 // Config is what a Desk depends on. Workflows, Record and Directory are

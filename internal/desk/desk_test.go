@@ -87,6 +87,7 @@ func (readModel) ReportCases(context.Context, time.Time, time.Time, func(helpdes
 func (readModel) ListAnnouncements(context.Context, readmodel.AnnouncementFilter) ([]helpdesk.Announcement, error) {
 	return nil, nil
 }
+func (readModel) AnnouncementIDs(context.Context, string) ([]string, error) { return nil, nil }
 
 type testDesk struct {
 	*Desk
@@ -291,6 +292,10 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 		},
 		ActionKPI: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
 			_, err := d.KPIReport(ctx, a, Period{})
+			return err
+		},
+		ActionTeam: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.Team(ctx, a)
 			return err
 		},
 		ActionUploadAttachment: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {

@@ -14,19 +14,34 @@ import (
 )
 
 // CaseFilter narrows a list of cases; the zero value lists every case the
-// actor may see, most recently updated first.
+// actor may see, most recently updated first (API.md: GET /cases lists
+// the cases the caller may see; Status "open" makes it a work queue).
 type CaseFilter struct {
-	Kind     helpdesk.Kind
-	Status   helpdesk.Status
+	Kind helpdesk.Kind
+	// Status is one status, StatusOpen (every status someone still works
+	// on: OpenStatuses) or StatusAll (the same as none).
+	Status helpdesk.Status
+	// Assignee is a caseworker's username, or AssigneeNone for the cases
+	// nobody holds.
 	Assignee string
 	Group    string
 	Reporter string
 	// Q is free text, matched against reference, title and description.
 	Q string
+	// Sort is "" (most recently updated first) or SortDue (soonest
+	// resolution deadline first).
+	Sort string
 	// Limit is the page size (1..readmodel.MaxLimit); 0 is the default.
 	Limit  int
 	Cursor string
 }
+
+// AssigneeNone and SortDue are the queues' words: the cases nobody holds,
+// and the soonest deadline first.
+const (
+	AssigneeNone = "none"
+	SortDue      = "due"
+)
 
 // ListKinds and ListStatuses are the values the kind and status filters
 // accept. active, expired and revoked are the statuses of access cases.
@@ -37,6 +52,19 @@ var (
 		helpdesk.StatusAwaitingApproval, helpdesk.StatusResolved, helpdesk.StatusClosed, helpdesk.StatusRejected,
 		helpdesk.StatusCancelled, "active", "expired", "revoked"}
 )
+
+// The status filter's two words for many statuses.
+const (
+	// StatusOpen lists the work queue: cases someone still has to work
+	// on (OpenStatuses), not those resolved, ended or in effect.
+	StatusOpen helpdesk.Status = "open"
+	// StatusAll lists every status, as no status filter does.
+	StatusAll helpdesk.Status = "all"
+)
+
+// OpenStatuses are the statuses of a work queue.
+var OpenStatuses = []helpdesk.Status{helpdesk.StatusNew, helpdesk.StatusInProgress, helpdesk.StatusWaitingForUser,
+	helpdesk.StatusAwaitingApproval}
 
 // Longest accepted filter values, in characters.
 const (
@@ -58,8 +86,26 @@ func (d *Desk) ListCases(ctx context.Context, actor helpdesk.Actor, f CaseFilter
 	if rf.Kind != "" && !slices.Contains(ListKinds, rf.Kind) {
 		return readmodel.Page{}, invalid("kind", "ukjent sakstype", "unknown kind of case")
 	}
-	if rf.Status != "" && !slices.Contains(ListStatuses, rf.Status) {
-		return readmodel.Page{}, invalid("status", "ukjent status", "unknown status")
+	switch rf.Status {
+	case StatusAll:
+		rf.Status = ""
+	case StatusOpen:
+		rf.Status, rf.Statuses = "", OpenStatuses
+	case "":
+	default:
+		if !slices.Contains(ListStatuses, rf.Status) {
+			return readmodel.Page{}, invalid("status", "ukjent status", "unknown status")
+		}
+	}
+	if rf.Assignee == AssigneeNone {
+		rf.Assignee, rf.Unassigned = "", true
+	}
+	switch f.Sort {
+	case "":
+	case SortDue:
+		rf.SortDue = true
+	default:
+		return readmodel.Page{}, invalid("sort", "sort må være due eller tom", "sort must be due or empty")
 	}
 	for _, nv := range [][2]string{{"assignee", f.Assignee}, {"group", f.Group}, {"reporter", f.Reporter}} {
 		if utf8.RuneCountInString(nv[1]) > maxNameFilter || !utf8.ValidString(nv[1]) {

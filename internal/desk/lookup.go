@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -66,9 +67,13 @@ func (d *Desk) visibleCase(ctx context.Context, actor helpdesk.Actor, ref string
 	return c, nil
 }
 
-// loadAnnouncement folds an announcement from its stream; NotFound when
-// there is none.
-func (d *Desk) loadAnnouncement(ctx context.Context, id string) (helpdesk.Announcement, error) {
+// loadAnnouncement folds an announcement, named by its UUID or its
+// reference (DRIFT-…), from its stream; NotFound when there is none.
+func (d *Desk) loadAnnouncement(ctx context.Context, idOrRef string) (helpdesk.Announcement, error) {
+	id, err := d.announcementID(ctx, idOrRef)
+	if err != nil {
+		return helpdesk.Announcement{}, err
+	}
 	u, err := uuid.Parse(id)
 	if err != nil {
 		return helpdesk.Announcement{}, errNoAnnouncement
@@ -78,7 +83,7 @@ func (d *Desk) loadAnnouncement(ctx context.Context, id string) (helpdesk.Announ
 		return helpdesk.Announcement{}, errNoAnnouncement
 	}
 	if err != nil {
-		return helpdesk.Announcement{}, fmt.Errorf("desk: read announcement %s: %w", id, err)
+		return helpdesk.Announcement{}, fmt.Errorf("desk: read announcement %s: %w", idOrRef, err)
 	}
 	a := helpdesk.NewAnnouncement()
 	for _, e := range evs {
@@ -96,6 +101,47 @@ func (d *Desk) loadAnnouncement(ctx context.Context, id string) (helpdesk.Announ
 		return a, errNoAnnouncement
 	}
 	return a, nil
+}
+
+// referenceWait bounds how long a DRIFT-reference the read model does not
+// know yet is looked for again: an announcement published a moment ago
+// may not be projected yet.
+const referenceWait = 2 * time.Second
+
+// announcementID turns a UUID or a DRIFT-reference into an announcement
+// id. The reference is derived from the id, so it is looked up in the
+// read model (which keeps both), waiting briefly for an announcement that
+// is on the record but not projected yet. NotFound when it names none,
+// Invalid when it names more than one (its eight hex digits collide).
+func (d *Desk) announcementID(ctx context.Context, idOrRef string) (string, error) {
+	if _, err := uuid.Parse(idOrRef); err == nil {
+		return idOrRef, nil
+	}
+	ref, ok := helpdesk.ParseAnnouncementReference(idOrRef)
+	if !ok || d.ann == nil {
+		return "", errNoAnnouncement
+	}
+	deadline := time.Now().Add(referenceWait) // real time: the projector runs on it
+	for {
+		ids, err := d.ann.AnnouncementIDs(ctx, ref)
+		if err != nil {
+			return "", fmt.Errorf("desk: announcement %s: %w", ref, err)
+		}
+		switch {
+		case len(ids) == 1:
+			return ids[0], nil
+		case len(ids) > 1:
+			return "", invalid("announcement", ref+" viser til flere driftsmeldinger; bruk id-en",
+				ref+" names more than one announcement; use its id")
+		case !time.Now().Before(deadline):
+			return "", errNoAnnouncement
+		}
+		select {
+		case <-ctx.Done():
+			return "", ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // activeOutage looks up the outage a case is to be linked to: it must

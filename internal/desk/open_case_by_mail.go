@@ -2,6 +2,7 @@ package desk
 
 import (
 	"context"
+	"strings"
 
 	"github.com/google/uuid"
 
@@ -20,6 +21,25 @@ type Mail struct {
 	// Auth says how the sender was authenticated ("relay 10.0.0.5",
 	// "dkim fylke.example"); the case's event records it.
 	Auth string
+	// Header is the mail's own Message-ID header (with its angle
+	// brackets), "" when it had none: a receipt threads under it.
+	Header string
+}
+
+// ownMessageID is the Message-ID of header h without angle brackets, if
+// it is one: printable ASCII with an @, no space, at most 250 characters
+// (it goes into the receipt's In-Reply-To); else "".
+func ownMessageID(h string) string {
+	id, ok := strings.CutPrefix(strings.TrimSpace(h), "<")
+	if id, ok = strings.CutSuffix(id, ">"); !ok || len(id) > 250 || !strings.Contains(id, "@") {
+		return ""
+	}
+	for _, r := range id {
+		if r <= ' ' || r > '~' || r == '<' || r == '>' {
+			return ""
+		}
+	}
+	return id
 }
 
 // mailNamespace derives case IDs and update IDs from Message-IDs.
@@ -46,5 +66,5 @@ func (d *Desk) OpenCaseByMail(ctx context.Context, actor helpdesk.Actor, m Mail)
 	}
 	caseID := uuid.NewSHA1(mailNamespace, []byte(actor.Username+"\x00"+m.MessageID))
 	return d.startCase(ctx, actor, workflows.CaseInput{CaseID: caseID.String(), Request: req,
-		RequestHash: "mail:" + m.MessageID, Attachments: m.Attachments, MailAuth: m.Auth})
+		RequestHash: "mail:" + m.MessageID, Attachments: m.Attachments, MailAuth: m.Auth, MailMessageID: ownMessageID(m.Header)})
 }

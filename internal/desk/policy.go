@@ -64,6 +64,9 @@ const (
 	// ActionTemporalCodec decodes (and encodes) Temporal payloads for the
 	// Temporal Web UI and CLI (temporal_codec.go).
 	ActionTemporalCodec Action = "temporal.codec"
+	// ActionTeam reads a manager's team: the people of the units they
+	// lead, their accesses, and the open requests (team.go).
+	ActionTeam Action = "team.read"
 )
 
 // ActionCreate is the action of creating a case of kind k.
@@ -140,6 +143,7 @@ var policy = map[Action]rule{
 	ActionReadNotification:    anyWriter, // only the caller's own: another's is NotFound
 	ActionKPI:                 {roles: []helpdesk.Role{helpdesk.RoleServiceOwner, helpdesk.RoleAuditor}},
 	ActionUploadAttachment:    anyWriter,
+	ActionTeam:                {roles: []helpdesk.Role{helpdesk.RoleManager}}, // the units they lead: team.go narrows
 
 	// Personal data (docs/PRIVACY.md). Everyone may ask for their own;
 	// person_data.go narrows it to that, but for the data protection

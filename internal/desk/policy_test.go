@@ -62,6 +62,7 @@ var wantPolicy = []struct {
 	{ActionErasePerson /*                          */, "-   -   -    -   -   -    -    -    -   -   Y"},
 	{ActionLegalHold /*                            */, "-   -   -    -   -   -    -    -    -   -   Y"},
 	{ActionTemporalCodec /*                        */, "-   -   -    -   -   -    -    -    Y   -   -"},
+	{ActionTeam /*                                 */, "-   -   Y    Y   -   -    -    -    -   -   -"},
 }
 
 // someDay is outside every demo delegation.

@@ -38,9 +38,9 @@ func (ix index) CasesConcerning(_ context.Context, username string) ([]string, e
 }
 
 const (
-	olasOld    = "7d3c5a0e-8f1b-4c2d-9e3f-000000000003" // ended a year ago
-	olasHeld   = "7d3c5a0e-8f1b-4c2d-9e3f-000000000004" // ended, under legal hold
-	olasAccess = "7d3c5a0e-8f1b-4c2d-9e3f-000000000005" // an access of his, ended
+	olasOld         = "7d3c5a0e-8f1b-4c2d-9e3f-000000000003" // ended a year ago
+	olasHeld        = "7d3c5a0e-8f1b-4c2d-9e3f-000000000004" // ended, under legal hold
+	olasEndedAccess = "7d3c5a0e-8f1b-4c2d-9e3f-000000000005" // an access of his, ended
 )
 
 // privacyDesk is the policy test's world with ola's history in it.
@@ -56,12 +56,12 @@ func privacyDesk(t *testing.T) (testDesk, *eraser) {
 	td.seed(t, helpdesk.Stream(olasHeld), "ola", long, helpdesk.CaseOpened{CaseID: olasHeld, Reference: "BH-2023-000008", Kind: helpdesk.KindGuidance,
 		Title: "Omstridt sak", Reporter: "ola", CreatedBy: "ola", Group: "brukerhjelp"}, helpdesk.CaseClosed{Reason: helpdesk.ClosedConfirmed})
 	td.seed(t, helpdesk.LegalHoldStream(olasHeld), "dina", now, helpdesk.LegalHoldSet{CaseID: olasHeld, Reason: "Klage"})
-	td.seed(t, helpdesk.Stream(olasAccess), "kari", long, helpdesk.CaseOpened{CaseID: olasAccess, Reference: "BH-2023-000009", Kind: helpdesk.KindESAAccess,
+	td.seed(t, helpdesk.Stream(olasEndedAccess), "kari", long, helpdesk.CaseOpened{CaseID: olasEndedAccess, Reference: "BH-2023-000009", Kind: helpdesk.KindESAAccess,
 		Title: "ESA-tilgang for ola", Reporter: "kari", CreatedBy: "kari", Group: "arkiv"},
 		helpdesk.AccessRequested{Access: helpdesk.ESAAccess{Employee: "ola", Role: "saksbehandler"}}, helpdesk.AccessEnded{Reason: "revoked"})
 	e := &eraser{}
 	td.Desk.erasure = e
-	td.Desk.people = index{"ola": {olasCase, olasOrder, olasOld, olasHeld, olasAccess}}
+	td.Desk.people = index{"ola": {olasCase, olasOrder, olasOld, olasHeld, olasEndedAccess}}
 	return td, e
 }
 

@@ -54,8 +54,11 @@ func Temporal(c TemporalClient) Workflows { return temporalWorkflows{c} }
 type temporalWorkflows struct{ c TemporalClient }
 
 func (t temporalWorkflows) StartCase(ctx context.Context, in workflows.CaseInput) (workflows.CaseView, error) {
+	// Each kind runs as a workflow type of its own (IncidentWorkflow,
+	// OrderWorkflow …) under the ID case-<uuid>.
 	var view workflows.CaseView
-	err := t.updateWithStart(ctx, workflows.WorkflowID(in.CaseID), workflows.CaseWorkflowName, workflows.UpdateOpened, in, &view)
+	name, arg := in.Start()
+	err := t.updateWithStart(ctx, workflows.WorkflowID(in.CaseID), name, workflows.UpdateOpened, arg, &view)
 	return view, err
 }
 

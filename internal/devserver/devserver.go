@@ -22,6 +22,8 @@ import (
 
 	"github.com/google/uuid"
 	commonpb "go.temporal.io/api/common/v1"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/operatorservice/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
@@ -52,6 +54,12 @@ type Options struct {
 	// encrypted, and the UI, loopback-only in dev, shows them in clear.
 	// The Temporal CLI takes the same endpoint (--codec-endpoint).
 	Codec http.Handler
+	// SearchAttributes are custom search attributes (name and type) the
+	// namespace must have; those missing are registered at every start,
+	// as `temporal operator search-attribute create` would on a cluster.
+	// SQLite visibility keeps them in preallocated columns (ten Keyword
+	// ones, among others).
+	SearchAttributes map[string]enumspb.IndexedValueType
 	// LogLevel is the lowest level of Temporal's logs passed to Logger. The
 	// zero value (slog.LevelInfo) means slog.LevelWarn, because Temporal at
 	// Info drowns everything else; to see Info use slog.LevelInfo-1 (or
@@ -165,6 +173,11 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("temporal server did not become ready: %w", err)
 	}
 	logger.Debug("temporal server ready", "frontend", frontendAddr, "took", time.Since(started))
+	if err := ensureSearchAttributes(ctx, frontendAddr, opts.Namespace, opts.SearchAttributes); err != nil {
+		closeUIListener()
+		s.Stop()
+		return nil, err
+	}
 
 	if uiListener != nil {
 		ui, err := startUI(uiListener, frontendAddr, opts.Namespace, opts.Codec, logger)
@@ -324,4 +337,42 @@ func probe(ctx context.Context, c client.Client, namespace, workflowID string) e
 		return nil
 	}
 	return fmt.Errorf("history probe: %w", err)
+}
+
+// ensureSearchAttributes registers those of want the namespace lacks. Only
+// the missing ones are asked for: the server logs a warning for each one
+// that exists already.
+func ensureSearchAttributes(ctx context.Context, frontendAddr, namespace string, want map[string]enumspb.IndexedValueType) error {
+	if len(want) == 0 {
+		return nil
+	}
+	c, err := client.DialContext(ctx, client.Options{HostPort: frontendAddr, Namespace: namespace,
+		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
+	if err != nil {
+		return fmt.Errorf("search attributes: %w", err)
+	}
+	defer c.Close()
+	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
+	if err != nil {
+		return fmt.Errorf("list search attributes: %w", err)
+	}
+	missing := map[string]enumspb.IndexedValueType{}
+	for name, typ := range want {
+		got, ok := have.GetCustomAttributes()[name]
+		switch {
+		case !ok:
+			missing[name] = typ
+		case got != typ:
+			return fmt.Errorf("search attribute %s is %s in namespace %s, want %s", name, got, namespace, typ)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	if _, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
+		Namespace: namespace, SearchAttributes: missing,
+	}); err != nil {
+		return fmt.Errorf("add search attributes: %w", err)
+	}
+	return nil
 }

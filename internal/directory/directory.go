@@ -207,6 +207,16 @@ func (d *Directory) HasGroup(g string) bool {
 	return false
 }
 
+// Units lists every unit, sorted by name.
+func (d *Directory) Units() []Unit {
+	out := make([]Unit, 0, len(d.units))
+	for _, u := range d.units {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return d.UnitName(out[i].ID) < d.UnitName(out[j].ID) })
+	return out
+}
+
 // Users lists every user, sorted by username.
 func (d *Directory) Users() []User {
 	out := make([]User, 0, len(d.order))

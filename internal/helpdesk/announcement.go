@@ -50,11 +50,15 @@ const (
 	MaxServiceName      = 100
 )
 
-// AnnouncementRequest is what operations post.
+// AnnouncementRequest is what operations post. Title and Body are in
+// bokmål; TitleEn and BodyEn, optional, say the same in English for
+// those who read English (without them they read the bokmål).
 type AnnouncementRequest struct {
 	Kind     AnnouncementKind `json:"kind"`
 	Title    string           `json:"title"`
 	Body     string           `json:"body"`
+	TitleEn  string           `json:"titleEn,omitempty"`
+	BodyEn   string           `json:"bodyEn,omitempty"`
 	StartsAt string           `json:"startsAt"`
 	EndsAt   string           `json:"endsAt,omitempty"`
 	Services []string         `json:"services,omitempty"`
@@ -80,6 +84,12 @@ func (r *AnnouncementRequest) NormalizeAt(now time.Time) (startsAt time.Time, en
 		return time.Time{}, nil, err
 	}
 	if err := text("body", &r.Body, MaxAnnouncementBody, false); err != nil {
+		return time.Time{}, nil, err
+	}
+	if err := line("titleEn", &r.TitleEn, MaxTitle, false); err != nil {
+		return time.Time{}, nil, err
+	}
+	if err := text("bodyEn", &r.BodyEn, MaxAnnouncementBody, false); err != nil {
 		return time.Time{}, nil, err
 	}
 	if r.StartsAt == "" {
@@ -144,6 +154,8 @@ type AnnouncementPublished struct {
 	Kind           AnnouncementKind `json:"kind"`
 	Title          string           `json:"title"`
 	Body           string           `json:"body,omitempty"`
+	TitleEn        string           `json:"titleEn,omitempty"`
+	BodyEn         string           `json:"bodyEn,omitempty"`
 	StartsAt       time.Time        `json:"startsAt"`
 	EndsAt         *time.Time       `json:"endsAt,omitempty"`
 	Services       []string         `json:"services,omitempty"`
@@ -226,6 +238,23 @@ func AnnouncementReference(id string) string {
 	return "DRIFT-" + h
 }
 
+// ParseAnnouncementReference reads a DRIFT-reference (any case) and
+// returns it as AnnouncementReference writes it; ok is false for anything
+// else.
+func ParseAnnouncementReference(s string) (ref string, ok bool) {
+	s = strings.ToUpper(s)
+	h, found := strings.CutPrefix(s, "DRIFT-")
+	if !found || len(h) != 8 {
+		return "", false
+	}
+	for _, r := range h {
+		if (r < '0' || r > '9') && (r < 'A' || r > 'F') {
+			return "", false
+		}
+	}
+	return s, true
+}
+
 // AnnouncementLink is what a case or an announcement says of the other.
 type AnnouncementLink struct {
 	ID        string `json:"id"`
@@ -247,6 +276,8 @@ type Announcement struct {
 	Kind        AnnouncementKind   `json:"kind"`
 	Title       string             `json:"title"`
 	Body        string             `json:"body"`
+	TitleEn     string             `json:"titleEn,omitempty"`
+	BodyEn      string             `json:"bodyEn,omitempty"`
 	StartsAt    time.Time          `json:"startsAt"`
 	EndsAt      *time.Time         `json:"endsAt,omitempty"`
 	Services    []string           `json:"services"`
@@ -273,6 +304,7 @@ func (a *Announcement) Apply(e Event, m Metadata, revision int64) {
 	switch e := e.(type) {
 	case AnnouncementPublished:
 		a.ID, a.Reference, a.Kind, a.Title, a.Body = e.AnnouncementID, e.Reference, e.Kind, e.Title, e.Body
+		a.TitleEn, a.BodyEn = e.TitleEn, e.BodyEn
 		a.StartsAt, a.EndsAt = e.StartsAt, e.EndsAt
 		a.Services = append([]string{}, e.Services...)
 		a.LinkedCases = []LinkedCase{}
@@ -336,7 +368,20 @@ func (a Announcement) VisibleTo(actor Actor) Announcement {
 // Publish decides the first event of a new announcement.
 func Publish(id string, r AnnouncementRequest, startsAt time.Time, endsAt *time.Time) AnnouncementPublished {
 	return AnnouncementPublished{AnnouncementID: id, Reference: AnnouncementReference(id), Kind: r.Kind, Title: r.Title,
-		Body: r.Body, StartsAt: startsAt, EndsAt: endsAt, Services: r.Services}
+		Body: r.Body, TitleEn: r.TitleEn, BodyEn: r.BodyEn, StartsAt: startsAt, EndsAt: endsAt, Services: r.Services}
+}
+
+// English is the announcement's title and body in English, or in bokmål
+// where no English was given.
+func (a Announcement) English() (title, body string) {
+	title, body = a.TitleEn, a.BodyEn
+	if title == "" {
+		title = a.Title
+	}
+	if body == "" {
+		body = a.Body
+	}
+	return title, body
 }
 
 // Resolve decides whether actor may resolve the outage.

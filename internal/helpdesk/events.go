@@ -36,6 +36,9 @@ type CaseOpened struct {
 	// MailAuth says how the sender of a case opened by mail was
 	// authenticated ("relay 10.0.0.5", "dkim fylke.example"); optional.
 	MailAuth string `json:"mailAuth,omitempty"`
+	// MailMessageID is the Message-ID of that mail (without angle
+	// brackets), so what the help desk answers threads under it; optional.
+	MailMessageID string `json:"mailMessageId,omitempty"`
 }
 
 // Attachment is a file kept content-addressed outside the record

@@ -10,7 +10,13 @@ type CatalogItem struct {
 	ID       string `json:"id"`
 	Name     string `json:"name"`
 	PriceNOK int64  `json:"priceNOK"`
+	// Category is "software" for software, "" for equipment: the
+	// new-user form offers each under its heading.
+	Category string `json:"category,omitempty"`
 }
+
+// CategorySoftware marks a catalog item that is software.
+const CategorySoftware = "software"
 
 // Catalog is the standard catalog by item ID.
 type Catalog map[string]CatalogItem

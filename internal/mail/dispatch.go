@@ -18,6 +18,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
@@ -33,9 +35,20 @@ type People interface {
 	User(username string) (directory.User, bool)
 }
 
+// Events reads the record the notifications were made from;
+// eventstore.Store implements it.
+type Events interface {
+	ReadAll(ctx context.Context, after uint64, limit int, filter eventstore.Filter) ([]eventstore.RecordedEvent, error)
+}
+
 // Options tune a Dispatcher; zero values mean the defaults.
 type Options struct {
 	Logger *slog.Logger
+	// Events is the record: the mail of a question, a resolution and a
+	// receipt says what the event behind it says (the question, the
+	// resolution) and threads a receipt under the user's own mail. nil
+	// mails the titles only.
+	Events Events
 	// MaxAge: notifications older than this are never mailed (3 days).
 	// After the read model is rebuilt, or when mail is switched on over an
 	// old record, the history is not mailed out again.
@@ -51,6 +64,10 @@ type Options struct {
 	DeadAfter time.Duration
 	// Now is the clock (time.Now).
 	Now func() time.Time
+	// PagesURL is where users reach the web pages
+	// (https://brukerhjelp.fylke.no): mail links to the page to act on.
+	// Empty leaves the links out.
+	PagesURL string
 }
 
 func (o *Options) defaults() {
@@ -335,7 +352,11 @@ func (d *Dispatcher) deliver(ctx context.Context, n readmodel.MailNote, u direct
 	if done {
 		return nil
 	}
-	m, err := Render(n, u)
+	detail, err := d.detail(ctx, n)
+	if err != nil {
+		return err // the record may answer on the next attempt
+	}
+	m, err := Render(n, u, detail, d.opt.PagesURL)
 	if err != nil {
 		return &PermanentError{Err: err}
 	}
@@ -356,4 +377,42 @@ func Describe(t Transport) string {
 		return "relay " + t.url
 	}
 	return fmt.Sprintf("%T", t)
+}
+
+// Kinds of notification whose mail says more than the title (the
+// projection's NoteInfoRequested, NoteCaseResolved, NoteCaseReceived).
+const (
+	kindInfoRequested = "info-requested"
+	kindCaseResolved  = "case-resolved"
+	kindCaseReceived  = "case-received"
+)
+
+// detail reads the event behind n from the record, at its position, for
+// the kinds whose mail quotes it.
+func (d *Dispatcher) detail(ctx context.Context, n readmodel.MailNote) (Detail, error) {
+	if d.opt.Events == nil || n.Position == 0 || (n.Kind != kindInfoRequested && n.Kind != kindCaseResolved && n.Kind != kindCaseReceived) {
+		return Detail{}, nil
+	}
+	evs, err := d.opt.Events.ReadAll(ctx, n.Position-1, 1, eventstore.Filter{})
+	if err != nil {
+		return Detail{}, fmt.Errorf("mail: read the event of %s: %w", n.ID, err)
+	}
+	if len(evs) == 0 || evs[0].ID.String() != n.EventID {
+		return Detail{}, nil // not where the notification says: mail the title
+	}
+	ev, err := helpdesk.DecodeEvent(evs[0].Type, evs[0].Data)
+	if err != nil {
+		return Detail{}, nil
+	}
+	switch e := ev.(type) {
+	case helpdesk.InfoRequested:
+		return Detail{Label: "Spørsmålet", LabelEn: "The question", Text: e.Question}, nil
+	case helpdesk.CaseResolved:
+		return Detail{Label: "Løsningen", LabelEn: "The resolution", Text: e.Resolution}, nil
+	case helpdesk.CaseOpened:
+		if e.Channel == helpdesk.ChannelEmail {
+			return Detail{InReplyTo: e.MailMessageID}, nil
+		}
+	}
+	return Detail{}, nil
 }

@@ -22,7 +22,7 @@ func TestErasingACaseEmptiesItsMail(t *testing.T) {
 	ola, _ := directory.Demo().User("ola")
 	send := func(id, caseID, ref, title string) {
 		m, err := bhmail.Render(readmodel.MailNote{Notification: readmodel.Notification{ID: id, CaseID: caseID, CaseReference: ref,
-			Title: ref + ": Saken er løst", TitleEn: ref + ": The case has been resolved", CreatedAt: time.Now()}, CaseTitle: title}, ola)
+			Title: ref + ": Saken er løst", TitleEn: ref + ": The case has been resolved", CreatedAt: time.Now()}, CaseTitle: title}, ola, bhmail.Detail{}, "")
 		if err != nil {
 			t.Fatal(err)
 		}

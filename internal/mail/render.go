@@ -3,6 +3,7 @@ package mail
 import (
 	"bytes"
 	"fmt"
+	"net/url"
 	"strings"
 
 	gomail "github.com/wneessen/go-mail"
@@ -46,27 +47,51 @@ func (m Message) Bytes() ([]byte, error) {
 // texts are the words of a mail in one language.
 type texts struct {
 	greeting, caseLine, replyHint, signature string
+	// taskLink, caseLink and announcementLink introduce the page to open.
+	taskLink, caseLink, announcementLink string
 }
 
 var (
 	bokmal = texts{
-		greeting:  "Hei %s,",
-		caseLine:  "Sak: %s – %s",
-		replyHint: "Du kan svare på denne e-posten; svaret legges til saken.",
-		signature: "Hilsen Brukerhjelp",
+		greeting:         "Hei %s,",
+		caseLine:         "Sak: %s – %s",
+		replyHint:        "Du kan svare på denne e-posten; svaret legges til saken.",
+		signature:        "Hilsen Brukerhjelp",
+		taskLink:         "Se og avgjør oppgaven (du logger inn først): %s",
+		caseLink:         "Se saken: %s",
+		announcementLink: "Se driftsmeldingen: %s",
 	}
 	english = texts{
-		greeting:  "Hello %s,",
-		caseLine:  "Case: %s – %s",
-		replyHint: "You may reply to this e-mail; your reply is added to the case.",
-		signature: "Regards, Brukerhjelp",
+		greeting:         "Hello %s,",
+		caseLine:         "Case: %s – %s",
+		replyHint:        "You may reply to this e-mail; your reply is added to the case.",
+		signature:        "Regards, Brukerhjelp",
+		taskLink:         "See and decide the task (you sign in first): %s",
+		caseLink:         "See the case: %s",
+		announcementLink: "See the announcement: %s",
 	}
 )
 
+// Detail is what the event behind a notification says beyond its title:
+// the caseworker's question, the resolution, and the Message-ID of the
+// user's own mail that opened the case (for a receipt to thread under).
+type Detail struct {
+	// Label introduces Text in bokmål and English ("Spørsmålet"/"The
+	// question"); Text is quoted in the body.
+	Label, LabelEn, Text string
+	// InReplyTo is a Message-ID without angle brackets.
+	InReplyTo string
+}
+
 // Render makes the mail of notification n to user u: in English when
 // u.Language is "en", else in bokmål; the subject is the notification's
-// title, which starts with the case reference.
-func Render(n readmodel.MailNote, u directory.User) (Message, error) {
+// title, which starts with the case reference. d adds what happened in
+// words (the question, the resolution) and threads a receipt under the
+// user's own mail. With pages, the address of the web pages
+// (https://brukerhjelp.fylke.no), the mail links to the page to act on: a
+// task's decision page (/tasks/{id}), which decides nothing by being
+// opened, else the case or the announcement.
+func Render(n readmodel.MailNote, u directory.User, d Detail, pages string) (Message, error) {
 	t, title, lang := bokmal, n.Title, "nb"
 	if u.Language == "en" {
 		t, title, lang = english, n.TitleEn, "en"
@@ -82,11 +107,25 @@ func Render(n readmodel.MailNote, u directory.User) (Message, error) {
 	var body strings.Builder
 	fmt.Fprintf(&body, t.greeting+"\n\n", name)
 	fmt.Fprintf(&body, "%s.\n\n", strings.TrimSuffix(what, "."))
+	if d.Text != "" {
+		label := d.Label
+		if lang == "en" {
+			label = d.LabelEn
+		}
+		fmt.Fprintf(&body, "%s:\n\n", label)
+		for _, line := range strings.Split(strings.TrimSpace(d.Text), "\n") {
+			fmt.Fprintf(&body, "> %s\n", strings.TrimRight(line, "\r"))
+		}
+		body.WriteString("\n")
+	}
 	caseTitle := n.CaseTitle
 	if caseTitle == "" {
 		caseTitle = "–"
 	}
 	fmt.Fprintf(&body, t.caseLine+"\n\n", n.CaseReference, caseTitle)
+	if link, intro := pageOf(n, pages, t); link != "" {
+		fmt.Fprintf(&body, intro+"\n\n", link)
+	}
 	fmt.Fprintf(&body, "%s\n\n%s\n", t.replyHint, t.signature)
 
 	id := MessageID(n.ID)
@@ -103,8 +142,16 @@ func Render(n readmodel.MailNote, u directory.User) (Message, error) {
 	m.Subject(title)
 	m.SetMessageIDWithValue(id)
 	root := "<" + ThreadID(n.CaseID) + ">"
-	m.SetGenHeader(gomail.HeaderInReplyTo, root)
-	m.SetGenHeader(gomail.HeaderReferences, root)
+	if d.InReplyTo != "" {
+		// Under the user's own mail, which in turn hangs under the
+		// case's root, so every later mail joins the same thread.
+		own := "<" + d.InReplyTo + ">"
+		m.SetGenHeader(gomail.HeaderInReplyTo, own)
+		m.SetGenHeader(gomail.HeaderReferences, root+" "+own)
+	} else {
+		m.SetGenHeader(gomail.HeaderInReplyTo, root)
+		m.SetGenHeader(gomail.HeaderReferences, root)
+	}
 	m.SetGenHeader(gomail.HeaderContentLang, lang)
 	// RFC 3834: no auto-replies (out-of-office) to a machine's mail.
 	m.SetGenHeader("Auto-Submitted", "auto-generated")
@@ -112,4 +159,21 @@ func Render(n readmodel.MailNote, u directory.User) (Message, error) {
 	m.SetDateWithValue(n.CreatedAt)
 	m.SetBodyString(gomail.TypeTextPlain, body.String())
 	return Message{ID: id, To: u.Email, msg: m}, nil
+}
+
+// pageOf is the page a notification's mail links to, and the words that
+// introduce it; "" without an address for the pages.
+func pageOf(n readmodel.MailNote, pages string, t texts) (link, intro string) {
+	pages = strings.TrimRight(pages, "/")
+	switch {
+	case pages == "":
+		return "", ""
+	case n.TaskID != "":
+		return pages + "/tasks/" + url.PathEscape(n.TaskID), t.taskLink
+	case strings.HasPrefix(n.CaseReference, "DRIFT-"):
+		return pages + "/announcements/" + url.PathEscape(n.CaseID), t.announcementLink
+	case n.CaseReference != "":
+		return pages + "/cases/" + url.PathEscape(n.CaseReference), t.caseLink
+	}
+	return "", ""
 }

@@ -250,7 +250,8 @@ func (ss *session) Data(r io.Reader) error {
 		sum := sha256.Sum256(raw)
 		id = hex.EncodeToString(sum[:])
 	}
-	m := desk.Mail{MessageID: id, Subject: subject, Body: strings.TrimSpace(text), Attachments: atts, Auth: auth.String()}
+	m := desk.Mail{MessageID: id, Subject: subject, Body: strings.TrimSpace(text), Attachments: atts, Auth: auth.String(),
+		Header: msg.Header.Get("Message-Id")}
 	log := ss.s.opt.Logger.With("from", ss.user.Username, "message", id, "auth", auth.String())
 	if ref := reference(subject); ref != "" {
 		c, err := ss.s.opt.Desk.ReplyByMail(ctx, ss.actor, ref, m)

@@ -31,6 +31,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailin"
 	"github.com/brukerhjelp/brukerhjelp/worker"
+	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
 // stack is the whole help desk in the test: an embedded Temporal server,
@@ -62,7 +63,8 @@ func startDesk(t *testing.T) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	ts, err := devserver.Start(ctx, devserver.Options{FrontendPort: freePort(t), Namespace: "mailin-test", Logger: quiet()})
+	ts, err := devserver.Start(ctx, devserver.Options{FrontendPort: freePort(t), Namespace: "mailin-test", Logger: quiet(),
+		SearchAttributes: workflows.SearchAttributes()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,6 +169,9 @@ func TestMailIn(t *testing.T) {
 		t.Fatalf("%d cases opened from one message delivered twice, want 1", len(cases))
 	}
 	c := cases[0]
+	if c.MailMessageID != "m1@mail.example" {
+		t.Errorf("the case records Message-ID %q, want m1@mail.example (its receipt threads under it)", c.MailMessageID)
+	}
 	if c.Kind != helpdesk.KindIncident || c.Channel != helpdesk.ChannelEmail || c.Reporter != "ola" || c.Description != "Den blinker rødt." {
 		t.Fatalf("case opened %+v", c)
 	}

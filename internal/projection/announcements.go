@@ -92,26 +92,28 @@ func announcementNotes(a helpdesk.Announcement, e helpdesk.Event, m helpdesk.Met
 		}
 	}
 	title := clip(a.Title)
+	enTitle, _ := a.English()
+	titleEn := clip(enTitle)
 	when := a.StartsAt.In(helpdesk.Oslo).Format("02.01.2006 15:04")
 	switch e.(type) {
 	case helpdesk.AnnouncementPublished:
 		if a.Kind == helpdesk.AnnouncementMaintenance {
 			until := a.EndsAt.In(helpdesk.Oslo).Format("02.01.2006 15:04")
 			tell(NoteAnnouncementPublished, "Planlagt vedlikehold "+when+"–"+until+": "+title,
-				"Planned maintenance "+when+"–"+until+": "+title, everyone...)
+				"Planned maintenance "+when+"–"+until+": "+titleEn, everyone...)
 		} else {
-			tell(NoteAnnouncementPublished, "Driftsavbrudd: "+title, "Outage: "+title, everyone...)
+			tell(NoteAnnouncementPublished, "Driftsavbrudd: "+title, "Outage: "+titleEn, everyone...)
 		}
 	case helpdesk.AnnouncementReminded:
 		tell(NoteMaintenanceReminder, "Påminnelse: planlagt vedlikehold starter "+when+": "+title,
-			"Reminder: planned maintenance starts "+when+": "+title, everyone...)
+			"Reminder: planned maintenance starts "+when+": "+titleEn, everyone...)
 	case helpdesk.OutageResolved:
 		reporters := make([]string, len(a.LinkedCases))
 		for i, l := range a.LinkedCases {
 			reporters[i] = l.Reporter
 		}
-		tell(NoteOutageResolved, "Driftsavbruddet er over: "+title, "The outage is over: "+title, reporters...)
-		tell(NoteOutageResolved, "Driftsavbruddet er over: "+title, "The outage is over: "+title, everyone...)
+		tell(NoteOutageResolved, "Driftsavbruddet er over: "+title, "The outage is over: "+titleEn, reporters...)
+		tell(NoteOutageResolved, "Driftsavbruddet er over: "+title, "The outage is over: "+titleEn, everyone...)
 	}
 	return out
 }

@@ -68,6 +68,8 @@ func NotificationID(event uuid.UUID, recipient string) string {
 // (without the case reference, which notify puts in front).
 type note struct {
 	to, kind, nb, en string
+	// task is the task the recipient is asked to act on, if any.
+	task string
 }
 
 // notify writes the notifications of ev: e took the case from before to
@@ -91,6 +93,7 @@ func addNotes(ctx context.Context, tx *readmodel.Tx, ev eventstore.RecordedEvent
 			CreatedAt:     m.OccurredAt,
 			EventID:       ev.ID.String(),
 			Position:      ev.Position,
+			TaskID:        n.task,
 		}); err != nil {
 			return fmt.Errorf("notify %s: %w", n.to, err)
 		}
@@ -250,6 +253,20 @@ func notesFor(before, after helpdesk.Case, e helpdesk.Event, m helpdesk.Metadata
 			// caseworkers may comment (helpdesk.Case.Comment).
 			tell(NoteComment, "Ny kommentar fra saksbehandler", "A new comment from the caseworker", reporter)
 		}
+	}
+	// A task's notes ask their recipients to act on it: the mail links
+	// to its decision page.
+	var task string
+	switch e := e.(type) {
+	case helpdesk.TaskOpened:
+		task = e.TaskID
+	case helpdesk.TaskReminded:
+		task = e.TaskID
+	case helpdesk.TaskEscalated:
+		task = e.TaskID
+	}
+	for i := range out {
+		out[i].task = task
 	}
 	return out
 }

@@ -440,6 +440,26 @@ func TestWhoIsTold(t *testing.T) {
 		}
 	}
 
+	// A task's notes name it, so the mail links to its decision page;
+	// other notes name none.
+	approval := withTask(base, helpdesk.Task{Kind: helpdesk.TaskApproval, Approver: "kari", Fallback: "nina", Title: "Godkjenn"})
+	for _, e := range []helpdesk.Event{helpdesk.TaskOpened{TaskID: "c.t1"}, helpdesk.TaskReminded{TaskID: "c.t1"}, helpdesk.TaskEscalated{TaskID: "c.t1", From: "kari", To: "nina"}} {
+		notes := notesFor(base, approval, e, helpdesk.Metadata{Actor: "brukerhjelp"}, groups)
+		if len(notes) == 0 {
+			t.Errorf("%s told nobody", e.EventType())
+		}
+		for _, n := range notes {
+			if n.task != "c.t1" {
+				t.Errorf("%s to %s names task %q, want c.t1", e.EventType(), n.to, n.task)
+			}
+		}
+	}
+	for _, n := range notesFor(base, base, helpdesk.CommentAdded{}, helpdesk.Metadata{Actor: "lise"}, groups) {
+		if n.task != "" {
+			t.Errorf("a comment names task %q", n.task)
+		}
+	}
+
 	// Without a directory, only people named on the case are told.
 	got := notesFor(base, base, helpdesk.SLABreached{Clock: helpdesk.ClockResponse}, helpdesk.Metadata{Actor: "brukerhjelp"}, nil)
 	if len(got) != 1 || got[0].to != "per" {

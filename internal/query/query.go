@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/usertext"
@@ -44,4 +46,23 @@ func Parse(raw string, known ...string) (url.Values, error) {
 		q[name] = []string{v}
 	}
 	return q, nil
+}
+
+// Time reads an optional RFC 3339 parameter named name ("" is the zero
+// time). A "+" of the zone offset that arrived unescaped has been decoded
+// as a space (2026-11-24T09:00:00 01:00); RFC 3339 has no spaces, so it is
+// read as the "+" it was.
+func Time(name, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil && strings.Count(v, " ") == 1 {
+		t, err = time.Parse(time.RFC3339, strings.Replace(v, " ", "+", 1))
+	}
+	if err != nil {
+		return time.Time{}, helpdesk.Invalid(name, name+" må være et tidspunkt i RFC 3339 (2026-11-24T09:00:00+01:00)",
+			name+" must be an RFC 3339 time (2026-11-24T09:00:00+01:00)")
+	}
+	return t, nil
 }

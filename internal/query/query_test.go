@@ -2,6 +2,7 @@ package query
 
 import (
 	"testing"
+	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
@@ -39,5 +40,20 @@ func TestOneRuleForEveryQueryString(t *testing.T) {
 	}
 	if _, err := Parse("", kpi...); err != nil {
 		t.Errorf("no query: %v", err)
+	}
+}
+
+func TestTimeTakesAnUnescapedPlusOfTheOffset(t *testing.T) {
+	want := time.Date(2026, 11, 24, 9, 0, 0, 0, time.FixedZone("", 3600))
+	for _, v := range []string{"2026-11-24T09:00:00+01:00", "2026-11-24T09:00:00 01:00", "2026-11-24T08:00:00Z"} {
+		got, err := Time("asOf", v)
+		if err != nil || !got.Equal(want) {
+			t.Errorf("Time(%q) = %v, %v; want %v", v, got, err, want)
+		}
+	}
+	for _, v := range []string{"yesterday", "2026-11-24 09:00:00 01:00", "2026-11-24T09:00:00  01:00"} {
+		if _, err := Time("asOf", v); err == nil {
+			t.Errorf("Time(%q) accepted", v)
+		}
 	}
 }

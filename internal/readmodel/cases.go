@@ -78,11 +78,19 @@ func VisibleTo(a helpdesk.Actor) Visibility {
 
 // Filter selects the cases ListCases returns. Empty fields do not filter.
 type Filter struct {
-	Kind     helpdesk.Kind
-	Status   helpdesk.Status
+	Kind   helpdesk.Kind
+	Status helpdesk.Status
+	// Statuses, when not empty, keeps cases in any of them (a work
+	// queue: the open statuses); with Status both must hold.
+	Statuses []helpdesk.Status
 	Assignee string
-	Group    string
-	Reporter string
+	// Unassigned keeps the cases nobody holds (a group's queue).
+	Unassigned bool
+	Group      string
+	Reporter   string
+	// SortDue lists the soonest resolution deadline first (cases without
+	// an SLA last), instead of the most recently updated first.
+	SortDue bool
 	// Q matches case-insensitively anywhere in reference, title or
 	// description.
 	Q string
@@ -116,7 +124,17 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	w.visibility(f.Visibility)
 	w.eq("kind", string(f.Kind))
 	w.eq("status", string(f.Status))
+	if len(f.Statuses) > 0 {
+		args := make([]any, len(f.Statuses))
+		for i, st := range f.Statuses {
+			args[i] = string(st)
+		}
+		w.add("status IN ("+placeholders(len(args))+")", args...)
+	}
 	w.eq("assignee", f.Assignee)
+	if f.Unassigned {
+		w.add("assignee = ''")
+	}
 	w.eq("grp", f.Group)
 	w.eq("reporter", f.Reporter)
 	if f.Q != "" {
@@ -128,15 +146,27 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 		}
 		w.add(find, strings.ToLower(f.Q))
 	}
+	// Paging is by key in list order: (updated_at, id) descending, or by
+	// deadline (a case without one counts as due at the end of time) and
+	// id ascending.
+	order, key := `updated_at DESC, id DESC`, `updated_at`
+	if f.SortDue {
+		key = `COALESCE(sla_resolution_due, ` + strconv.FormatInt(noDue, 10) + `)`
+		order = key + ` ASC, id ASC`
+	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
 		if err != nil {
 			return Page{}, err
 		}
-		w.add("(updated_at < ? OR (updated_at = ? AND id < ?))", at, at, id)
+		if f.SortDue {
+			w.add("("+key+" > ? OR ("+key+" = ? AND id > ?))", at, at, id)
+		} else {
+			w.add("(updated_at < ? OR (updated_at = ? AND id < ?))", at, at, id)
+		}
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT `+summaryColumns+` FROM cases WHERE `+w.sql()+`
-		ORDER BY updated_at DESC, id DESC LIMIT ?`, append(w.args, limit+1)...)
+		ORDER BY `+order+` LIMIT ?`, append(w.args, limit+1)...)
 	if err != nil {
 		return Page{}, fmt.Errorf("read model: list cases: %w", err)
 	}
@@ -156,7 +186,14 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
 		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(last.UpdatedAt.UnixNano(), last.ID)
+		at := last.UpdatedAt.UnixNano()
+		if f.SortDue {
+			at = noDue
+			if last.SLA != nil && last.SLA.ResolutionDue != nil {
+				at = last.SLA.ResolutionDue.UnixNano()
+			}
+		}
+		page.NextCursor = encodeCursor(at, last.ID)
 	}
 	return page, nil
 }
@@ -222,6 +259,10 @@ func scanSummary(rows *sql.Rows) (CaseSummary, error) {
 	}
 	return c, nil
 }
+
+// noDue is where a case without a resolution deadline sorts by deadline:
+// after every real one.
+const noDue = int64(1<<63 - 1)
 
 // The cursor is opaque to callers; inside it is the last item's key.
 func encodeCursor(updatedAt int64, id string) string {

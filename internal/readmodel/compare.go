@@ -39,7 +39,7 @@ var compared = []struct {
 	{"tasks", "id", []string{"case_id", "case_reference", "kind", "type", "title", "status", "approver", "fallback", "escalated",
 		"grp", "cost_nok", "created_at", "due_at", "completed_at", "outcome", "decided_by", "on_behalf_of"}},
 	{"notifications", "id", []string{"recipient", "case_id", "case_reference", "kind", "title", "title_en", "created_at",
-		"position", "event_id"}},
+		"position", "event_id", "task_id"}},
 	{"poisoned", "projection || '@' || CAST(position AS TEXT)", []string{"event_id", "stream", "type", "revision",
 		"correlation_id", "reason"}},
 }

@@ -42,7 +42,7 @@ func (d *DB) NotificationsAfter(ctx context.Context, cur FeedCursor, since time.
 		return nil, fmt.Errorf("read model: limit %d is not within 1..%d", limit, MaxLimit)
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT n.id, n.recipient, n.case_id, n.case_reference, n.kind, n.title, n.title_en,
-			n.created_at, n.position, n.event_id, COALESCE(c.title, '')
+			n.created_at, n.position, n.event_id, n.task_id, COALESCE(c.title, '')
 		FROM notifications n LEFT JOIN cases c ON c.id = n.case_id
 		WHERE (n.position > ? OR (n.position = ? AND n.id > ?)) AND n.created_at >= ?
 		ORDER BY n.position, n.id LIMIT ?`,
@@ -58,7 +58,7 @@ func (d *DB) NotificationsAfter(ctx context.Context, cur FeedCursor, since time.
 			created, pos int64
 		)
 		if err := rows.Scan(&m.ID, &m.Recipient, &m.CaseID, &m.CaseReference, &m.Kind, &m.Title, &m.TitleEn,
-			&created, &pos, &m.EventID, &m.CaseTitle); err != nil {
+			&created, &pos, &m.EventID, &m.TaskID, &m.CaseTitle); err != nil {
 			return nil, fmt.Errorf("read model: mail feed: %w", err)
 		}
 		m.CreatedAt, m.Position = time.Unix(0, created).UTC(), uint64(pos)

@@ -31,7 +31,8 @@ const (
 		title_en       TEXT NOT NULL,
 		created_at     INTEGER NOT NULL,
 		position       INTEGER NOT NULL,
-		event_id       TEXT NOT NULL
+		event_id       TEXT NOT NULL,
+		task_id        TEXT NOT NULL DEFAULT ''
 	)`
 	// A recipient gets at most one notification per event, so (recipient,
 	// created_at, position) is unique: the paging key.
@@ -69,6 +70,10 @@ type Notification struct {
 	// EventID is the event told about; Position its place in the record.
 	EventID  string `json:"eventId"`
 	Position uint64 `json:"-"`
+	// TaskID is the task the notification asks its recipient to act on
+	// (an approval, a fulfilment task), "" otherwise: the mail links to
+	// its decision page.
+	TaskID string `json:"taskId,omitempty"`
 }
 
 // AddNotification writes n in the projection step's transaction. A
@@ -78,9 +83,9 @@ func (t *Tx) AddNotification(ctx context.Context, n Notification) (added bool, e
 	if n.ID == "" || n.Recipient == "" {
 		return false, fmt.Errorf("read model: a notification needs an id and a recipient (%q, %q)", n.ID, n.Recipient)
 	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO notifications (id, recipient, case_id, case_reference, kind, title, title_en, created_at, position, event_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
-		n.ID, n.Recipient, n.CaseID, n.CaseReference, n.Kind, n.Title, n.TitleEn, nanos(n.CreatedAt), int64(n.Position), n.EventID)
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO notifications (id, recipient, case_id, case_reference, kind, title, title_en, created_at, position, event_id, task_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
+		n.ID, n.Recipient, n.CaseID, n.CaseReference, n.Kind, n.Title, n.TitleEn, nanos(n.CreatedAt), int64(n.Position), n.EventID, n.TaskID)
 	if err != nil {
 		return false, fmt.Errorf("read model: write notification %s: %w", n.ID, err)
 	}
@@ -112,7 +117,7 @@ type NotificationPage struct {
 	Unread     int            `json:"unread"`
 }
 
-const notificationColumns = `n.id, n.recipient, n.case_id, n.case_reference, n.kind, n.title, n.title_en, n.created_at, n.position, n.event_id, r.read_at`
+const notificationColumns = `n.id, n.recipient, n.case_id, n.case_reference, n.kind, n.title, n.title_en, n.created_at, n.position, n.event_id, n.task_id, r.read_at`
 
 // ListNotifications returns a page of f.Recipient's notifications, newest
 // first (by when the event happened, then by its place in the record).
@@ -222,7 +227,7 @@ func scanNotification(rows *sql.Rows) (Notification, error) {
 		pos       int64
 		readAtCol sql.NullInt64
 	)
-	if err := rows.Scan(&n.ID, &n.Recipient, &n.CaseID, &n.CaseReference, &n.Kind, &n.Title, &n.TitleEn, &created, &pos, &n.EventID, &readAtCol); err != nil {
+	if err := rows.Scan(&n.ID, &n.Recipient, &n.CaseID, &n.CaseReference, &n.Kind, &n.Title, &n.TitleEn, &created, &pos, &n.EventID, &n.TaskID, &readAtCol); err != nil {
 		return n, err
 	}
 	n.CreatedAt, n.Position = time.Unix(0, created).UTC(), uint64(pos)

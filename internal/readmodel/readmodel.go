@@ -31,9 +31,10 @@ import (
 // the whole record.
 // 3: the announcements table (announcements.go).
 // 4: a receipt notification for cases opened by mail.
-// 5: cases.erased, and an erased case folded afresh from the record
+// 5: notifications.task_id, the task a notification asks to act on.
+// 6: cases.erased, and an erased case folded afresh from the record
 // (docs/PRIVACY.md).
-const schemaVersion = 5
+const schemaVersion = 6
 
 // DB is the read model database.
 type DB struct {
