@@ -35,6 +35,8 @@ type Activities struct {
 	workload Workload
 	roster   Roster
 	users    Usernames
+	// privacy: what erasing personal data needs (privacy.go).
+	privacy *PrivacyOptions
 
 	mu sync.Mutex
 	// refTail caches the last known revision of each reference stream so

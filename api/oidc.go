@@ -221,5 +221,4 @@ func stringsClaim(v any) []string {
 }
 
 // knownRoles are the roles a provider may grant.
-var knownRoles = []helpdesk.Role{helpdesk.RoleEmployee, helpdesk.RoleManager, helpdesk.RoleBudgetHolder,
-	helpdesk.RoleCaseworker, helpdesk.RoleESAOwner, helpdesk.RoleAuditor, helpdesk.RoleOperations, helpdesk.RoleServiceOwner}
+var knownRoles = helpdesk.Roles

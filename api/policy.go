@@ -52,6 +52,13 @@ var routeActions = map[string]desk.Action{
 	"GET /api/v1/notifications":                    desk.ActionNotifications,
 	"POST /api/v1/notifications/{id}/read":         desk.ActionReadNotification,
 	"GET /api/v1/reports/kpi":                      desk.ActionKPI,
+	"GET /api/v1/people":                           desk.ActionFindPeople,
+	"GET /api/v1/people/{username}/data":           desk.ActionPersonData,
+	"POST /api/v1/people/{username}/erase":         desk.ActionErasePerson,
+	"GET /api/v1/cases/{ref}/legal-hold":           desk.ActionLegalHold,
+	"POST /api/v1/cases/{ref}/legal-hold":          desk.ActionLegalHold,
+	"POST /api/v1/cases/{ref}/legal-hold/lift":     desk.ActionLegalHold,
+	"POST /api/v1/codec/{op}":                      desk.ActionTemporalCodec,
 }
 
 // guard wraps the handler of an authenticated route: who is calling, not

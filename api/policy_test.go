@@ -26,7 +26,7 @@ import (
 )
 
 // demoUsers are the demo organisation's users (API.md section 2).
-var demoUsers = []string{"ola", "eva", "kari", "jon", "per", "lise", "arne", "siri", "tor", "nina"}
+var demoUsers = []string{"ola", "eva", "kari", "jon", "per", "lise", "arne", "siri", "tor", "nina", "dina"}
 
 func demoActor(t *testing.T, dir *directory.Directory, name, date string) helpdesk.Actor {
 	t.Helper()
@@ -161,7 +161,8 @@ func (l *lockedWriter) String() string {
 // routeCall fills a route's path parameters with a case and a task that
 // do not exist, so an allowed call ends before any workflow: 400 or 404.
 func routeCall(method, path, user string) call {
-	p := strings.NewReplacer("{ref}", "BH-2026-000999", "{id}", "7d3c5a0e-8f1b-4c2d-9e3f-000000000999.t1").Replace(path)
+	p := strings.NewReplacer("{ref}", "BH-2026-000999", "{id}", "7d3c5a0e-8f1b-4c2d-9e3f-000000000999.t1",
+		"{username}", "ola", "{op}", "decode").Replace(path)
 	c := call{method: method, path: p, token: "dev:" + user}
 	if method == "POST" {
 		c.contentType, c.body = "application/json", "{}"

@@ -32,6 +32,9 @@ type Config struct {
 	// RateLimit is each user's request budget (api/ratelimit.go); zero
 	// means DefaultRateLimit.
 	RateLimit RateLimit
+	// TemporalUIOrigin is the Temporal Web UI's origin, which may call the
+	// payload codec from the browser (api/privacy.go); "" allows none.
+	TemporalUIOrigin string
 }
 
 // Server serves the HTTP API.
@@ -43,6 +46,8 @@ type Server struct {
 	log     *slog.Logger
 	limit   *limiter // api/ratelimit.go; nil: no limit
 	mux     *http.ServeMux
+	// uiOrigin may call the codec from a browser (api/privacy.go).
+	uiOrigin string
 }
 
 // New builds the API; every dependency but Ready and Logger is required.
@@ -59,7 +64,7 @@ func New(cfg Config) (*Server, error) {
 	// Lines logged with a request's context name its correlation ID and
 	// case reference (api/middleware.go).
 	cfg.Logger = slog.New(logctx.Handler(cfg.Logger.Handler()))
-	s := &Server{desk: cfg.Desk, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger}
+	s := &Server{desk: cfg.Desk, auth: cfg.Auth, ready: cfg.Ready, log: cfg.Logger, uiOrigin: cfg.TemporalUIOrigin}
 	s.limit = newLimiter(cfg.RateLimit)
 	m, err := newMetrics(cfg.Collectors)
 	if err != nil {
@@ -120,6 +125,14 @@ func (s *Server) table() []route {
 		{"POST", "/api/v1/announcements/{id}/resolve", false, s.handleResolveAnnouncement}, // api/announcements.go
 		{"GET", "/api/v1/notifications", false, s.handleListNotifications},                 // api/notifications.go
 		{"POST", "/api/v1/notifications/{id}/read", false, s.handleReadNotification},       // api/notifications.go
+		{"GET", "/api/v1/people", false, s.handleFindPeople},                               // api/privacy.go
+		{"GET", "/api/v1/people/{username}/data", false, s.handlePersonData},               // api/privacy.go
+		{"POST", "/api/v1/people/{username}/erase", false, s.handleErasePerson},            // api/privacy.go
+		{"GET", "/api/v1/cases/{ref}/legal-hold", false, s.handleGetLegalHold},             // api/privacy.go
+		{"POST", "/api/v1/cases/{ref}/legal-hold", false, s.handleSetLegalHold},            // api/privacy.go
+		{"POST", "/api/v1/cases/{ref}/legal-hold/lift", false, s.handleLiftLegalHold},      // api/privacy.go
+		{"POST", "/api/v1/codec/{op}", false, s.handleCodec},                               // api/privacy.go
+		{"OPTIONS", "/api/v1/codec/{op}", true, s.handleCodecPreflight},                    // api/privacy.go
 	}
 }
 

@@ -87,8 +87,8 @@ func TestOutageResolvesLinkedCases(t *testing.T) {
 	})
 
 	if dir := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); dir != "" {
-		recordHistory(t, s.temporalAddr, "announcement-"+outage.ID, filepath.Join(dir, "outage_history.json"))
-		recordHistory(t, s.temporalAddr, "case-"+later.ID, filepath.Join(dir, "linked_incident_history.json"))
+		recordHistory(t, s, "announcement-"+outage.ID, filepath.Join(dir, "outage_history.json"))
+		recordHistory(t, s, "case-"+later.ID, filepath.Join(dir, "linked_incident_history.json"))
 	}
 }
 

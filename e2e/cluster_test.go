@@ -27,6 +27,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
@@ -182,6 +183,7 @@ func TestPostgresTwoWorkersTwoAPIsLoseNoWork(t *testing.T) {
 	liveDSN := readmodeltest.PostgresDSN(t)
 	dir := t.TempDir()
 	eventsPath := filepath.Join(dir, "events.db")
+	masterKey := privacy.GenerateMasterKey()
 	env := []string{
 		"TEMPORAL_ADDRESS=" + ts.FrontendAddress(), "TEMPORAL_NAMESPACE=default",
 		"EVENTSTORE_URL=sqlite:" + eventsPath,
@@ -189,6 +191,8 @@ func TestPostgresTwoWorkersTwoAPIsLoseNoWork(t *testing.T) {
 		"DIRECTORY_FILE=" + filepath.Join("..", "deploy", "directory.yaml"),
 		"OIDC_ISSUER=" + is.srv.URL, "OIDC_AUDIENCE=brukerhjelp",
 		"SSL_CERT_FILE=" + is.certPEM, "LOG_FORMAT=json",
+		// One master key for every process; the data keys beside the record.
+		"BRUKERHJELP_MASTER_KEY=" + masterKey,
 	}
 	if abs, err := filepath.Abs(filepath.Join("..", "deploy", "directory.yaml")); err == nil {
 		env[4] = "DIRECTORY_FILE=" + abs
@@ -295,11 +299,25 @@ func TestPostgresTwoWorkersTwoAPIsLoseNoWork(t *testing.T) {
 
 	// And it is exact: a fresh rebuild from the record matches it row by
 	// row (what `brukerhjelp projections rebuild --verify` does).
-	rw, err := sqlitestore.Open(eventsPath)
+	raw, err := sqlitestore.Open(eventsPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer rw.Close()
+	defer raw.Close()
+	// Read as the processes read it: with the personal data decrypted.
+	ring, err := privacy.ParseKeyring(masterKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := privacy.OpenKeys(ctx, filepath.Join(dir, privacy.DevKeyStoreFile), ring)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer keys.Close()
+	rw, err := privacy.New(raw, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dirFile := strings.TrimPrefix(env[4], "DIRECTORY_FILE=")
 	people, err := directory.Load(dirFile)
 	if err != nil {

@@ -22,7 +22,9 @@ import (
 	"testing"
 	"time"
 
+	commonpb "go.temporal.io/api/common/v1"
 	historypb "go.temporal.io/api/history/v1"
+	"go.temporal.io/api/proxy"
 	"go.temporal.io/sdk/client"
 	"google.golang.org/protobuf/encoding/protojson"
 	_ "modernc.org/sqlite" // to tamper with events.db as an intruder would
@@ -55,6 +57,7 @@ type stack struct {
 	cmd          *exec.Cmd
 	base         string
 	temporalAddr string
+	dataDir      string
 	mu           sync.Mutex
 	out          bytes.Buffer
 }
@@ -87,7 +90,7 @@ type ports struct{ http, temporal int }
 // they override the defaults here, e.g. --smtp-addr).
 func startDev(t *testing.T, dataDir string, p ports, extra ...string) *stack {
 	t.Helper()
-	s := &stack{t: t, base: fmt.Sprintf("http://127.0.0.1:%d", p.http), temporalAddr: fmt.Sprintf("127.0.0.1:%d", p.temporal)}
+	s := &stack{t: t, base: fmt.Sprintf("http://127.0.0.1:%d", p.http), temporalAddr: fmt.Sprintf("127.0.0.1:%d", p.temporal), dataDir: dataDir}
 	s.cmd = exec.Command(binary, "dev",
 		"--data-dir", dataDir,
 		"--http-addr", fmt.Sprintf("127.0.0.1:%d", p.http),
@@ -459,22 +462,23 @@ func TestIncidentEndToEndSurvivesKill9(t *testing.T) {
 	orderID := orderFlow(t, s)
 	esaID := userManagement(t, s)
 	if dir := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); dir != "" {
-		recordHistory(t, s.temporalAddr, "case-"+created.ID, filepath.Join(dir, "incident_history.json"))
-		recordHistory(t, s.temporalAddr, "case-"+orderID, filepath.Join(dir, "order_history.json"))
-		recordHistory(t, s.temporalAddr, "case-"+esaID, filepath.Join(dir, "esa_access_history.json"))
-		recordHistory(t, s.temporalAddr, "case-"+guidanceID, filepath.Join(dir, "guidance_history.json"))
+		recordHistory(t, s, "case-"+created.ID, filepath.Join(dir, "incident_history.json"))
+		recordHistory(t, s, "case-"+orderID, filepath.Join(dir, "order_history.json"))
+		recordHistory(t, s, "case-"+esaID, filepath.Join(dir, "esa_access_history.json"))
+		recordHistory(t, s, "case-"+guidanceID, filepath.Join(dir, "guidance_history.json"))
 	}
 	if err := s.stop(); err != nil {
 		t.Errorf("SIGTERM: %v\n%s", err, s.output())
 	}
 
 	// Someone edits the record by hand while the help desk is down: the
-	// resolution text of the first case is rewritten.
+	// resolution of the first case is rewritten. It is stored encrypted
+	// (docs/PRIVACY.md), so what they can change is its ciphertext.
 	db, err := sql.Open("sqlite", filepath.Join(dataDir, "events.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := db.Exec(`UPDATE events SET data = replace(data, 'Tilbakestilte passordet.', 'Ingenting galt.') WHERE stream = ? AND type = 'CaseResolved'`, "case-"+created.ID)
+	res, err := db.Exec(`UPDATE events SET data = replace(data, '"resolution":"', '"resolution":"Ingenting galt.') WHERE stream = ? AND type = 'CaseResolved'`, "case-"+created.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,8 +519,25 @@ func auditCLI(t *testing.T, args ...string) (string, int) {
 }
 
 // recordHistory saves a workflow's history as JSON for the replay test.
-func recordHistory(t *testing.T, addr, workflowID, path string) {
-	c, err := client.Dial(client.Options{HostPort: addr})
+// recordHistory writes a workflow's history as the replay tests read it,
+// with its payloads decoded by the data dir's codec: the replay tests hold
+// no key (an encrypted history of their own proves the codec's side,
+// e2e/privacy_test.go).
+func recordHistory(t *testing.T, s *stack, workflowID, path string) {
+	h := fetchHistory(t, s, workflowID)
+	if err := proxy.VisitPayloads(context.Background(), h, proxy.VisitPayloadsOptions{
+		Visitor: func(_ *proxy.VisitPayloadsContext, ps []*commonpb.Payload) ([]*commonpb.Payload, error) {
+			return devCodec(t, s.dataDir).Decode(ps)
+		}}); err != nil {
+		t.Fatal(err)
+	}
+	writeHistory(t, h, path)
+}
+
+// fetchHistory reads a workflow's history as Temporal holds it.
+func fetchHistory(t *testing.T, s *stack, workflowID string) *historypb.History {
+	t.Helper()
+	c, err := client.Dial(client.Options{HostPort: s.temporalAddr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,7 +551,12 @@ func recordHistory(t *testing.T, addr, workflowID, path string) {
 		}
 		h.Events = append(h.Events, e)
 	}
-	out, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(&h)
+	return &h
+}
+
+func writeHistory(t *testing.T, h *historypb.History, path string) {
+	t.Helper()
+	out, err := protojson.MarshalOptions{Multiline: true, Indent: "  "}.Marshal(h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -787,8 +813,8 @@ func userManagement(t *testing.T, s *stack) string {
 		t.Errorf("new user's username = %q, want kjell", got.NewUser.Username)
 	}
 	if dir := os.Getenv("BRUKERHJELP_RECORD_HISTORY"); dir != "" {
-		recordHistory(t, s.temporalAddr, "case-"+d.ID, filepath.Join(dir, "departure_history.json"))
-		recordHistory(t, s.temporalAddr, "case-"+n.ID, filepath.Join(dir, "new_user_history.json"))
+		recordHistory(t, s, "case-"+d.ID, filepath.Join(dir, "departure_history.json"))
+		recordHistory(t, s, "case-"+n.ID, filepath.Join(dir, "new_user_history.json"))
 	}
 	return c.ID
 }

@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
 )
 
 // Production refuses to start with a missing or malformed setting, and
@@ -11,13 +13,14 @@ import (
 func TestProductionProcessesRefuseBadSettings(t *testing.T) {
 	good := []string{"TEMPORAL_ADDRESS=127.0.0.1:1", "TEMPORAL_NAMESPACE=default", "EVENTSTORE_URL=sqlite:" + t.TempDir() + "/events.db",
 		"DATABASE_URL=sqlite:" + t.TempDir() + "/readmodel.db", "HTTP_ADDR=127.0.0.1:0", "DIRECTORY_FILE=/nonexistent/directory.yaml",
-		"OIDC_AUDIENCE=brukerhjelp"}
+		"OIDC_AUDIENCE=brukerhjelp", "BRUKERHJELP_MASTER_KEY=" + privacy.GenerateMasterKey()}
 	tests := []struct {
 		process string
 		env     []string
 		names   []string
 	}{
-		{"api", nil, []string{"TEMPORAL_ADDRESS", "EVENTSTORE_URL", "DATABASE_URL", "HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "DIRECTORY_FILE"}},
+		{"api", nil, []string{"TEMPORAL_ADDRESS", "EVENTSTORE_URL", "DATABASE_URL", "HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "DIRECTORY_FILE",
+			"KEYSTORE_URL", "BRUKERHJELP_MASTER_KEY_FILE"}},
 		{"api", good, []string{"OIDC_ISSUER"}},
 		{"api", append(good, "OIDC_ISSUER=https://login.fylke.example", "DATABASE_URL=mysql://x"), []string{"DATABASE_URL"}},
 		{"worker", append(good, "EVENTSTORE_URL=ftp://x"), []string{"EVENTSTORE_URL"}},

@@ -175,6 +175,9 @@ func (v *view) Nav() []navItem {
 	if has(helpdesk.RoleAuditor) {
 		items = append(items, navItem{Href: "/audit", Text: v.T("nav.audit")})
 	}
+	if has(helpdesk.RoleDPO) {
+		items = append(items, navItem{Href: "/privacy", Text: v.T("nav.privacy")})
+	}
 	for i := range items {
 		h := items[i].Href
 		items[i].Current = v.path == h || (h != "/" && strings.HasPrefix(v.path, h+"/"))

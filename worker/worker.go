@@ -33,6 +33,8 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(workflows.ESAAccessWorkflow, workflow.RegisterOptions{Name: workflows.ESAAccessWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.DepartureWorkflow, workflow.RegisterOptions{Name: workflows.DepartureWorkflowName})
 	r.RegisterWorkflowWithOptions(workflows.AnnouncementWorkflow, workflow.RegisterOptions{Name: workflows.AnnouncementWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.RetentionWorkflow, workflow.RegisterOptions{Name: workflows.RetentionWorkflowName})
+	r.RegisterWorkflowWithOptions(workflows.ErasureWorkflow, workflow.RegisterOptions{Name: workflows.ErasureWorkflowName})
 }
 
 // Register adds every workflow and activity to r (a worker or a test

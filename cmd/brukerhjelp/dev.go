@@ -32,6 +32,8 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/mail"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailin"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy/codec"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/web"
@@ -58,6 +60,8 @@ type devFlags struct {
 	// rateLimit is the API's per-user budget; the zero value is the
 	// default. Not a flag: only the bench turns it off.
 	rateLimit api.RateLimit
+	// retention is a JSON retention policy (--retention); "" the default.
+	retention string
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -87,6 +91,7 @@ func devFlagSet(f *devFlags) (fs *flag.FlagSet, relays *string) {
 	fs.BoolVar(&f.autoAssign, "auto-assign", false, "gi nye saker til den minst belastede saksbehandleren i gruppen / give new cases to the least-loaded caseworker of their group instead of leaving them in the group's queue")
 	fs.StringVar(&f.logFormat, "log-format", "text", "logglinjer som text (nøkkel=verdi) eller json / log lines as text (key=value) or json")
 	fs.StringVar(&f.directory, "directory", "", "YAML-fil med brukere, enheter og grupper (standard: den innebygde demo-organisasjonen) / YAML file with users, units and groups (default: the built-in demo organisation)")
+	fs.StringVar(&f.retention, "retention", "", "JSON-fil med sletteregler: hvor lenge personopplysninger lever per sakstype (standard: docs/PRIVACY.md) / JSON file with the retention policy: how long personal data lives per kind (default: docs/PRIVACY.md's)")
 	return fs, relays
 }
 
@@ -162,7 +167,7 @@ func runDev(ctx context.Context, args []string) error {
 type stack struct {
 	base           string // http://host:port of the API
 	dir            *directory.Directory
-	store          *sqlitestore.Store
+	store          *privacy.Store
 	readModel      *readmodel.DB
 	temporalServer *devserver.Server
 	temporal       client.Client
@@ -216,9 +221,34 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	st.undo = append(st.undo, func() { httpLn.Close() })
 	st.base = "http://" + httpLn.Addr().String()
 
-	store, err := sqlitestore.Open(filepath.Join(f.dataDir, "events.db"))
+	retention, err := loadRetention(f.retention)
+	if err != nil {
+		return nil, fmt.Errorf("--retention: %w", err)
+	}
+	// Personal data (docs/PRIVACY.md): the master key (made in the data
+	// dir on the first start), the data keys beside the record, the
+	// record encrypting what is personal, and Temporal's payloads too.
+	ring, err := privacy.DevKeyring(f.dataDir, os.Getenv)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	keys, err := privacy.OpenKeys(ctx, filepath.Join(f.dataDir, privacy.DevKeyStoreFile), ring)
+	if err != nil {
+		return nil, fmt.Errorf("key store: %w", err)
+	}
+	st.undo = append(st.undo, func() { keys.Close() })
+	payloads, err := codec.New(ring)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := sqlitestore.Open(filepath.Join(f.dataDir, "events.db"))
 	if err != nil {
 		return nil, fmt.Errorf("event store: %w", err)
+	}
+	store, err := privacy.New(raw, keys)
+	if err != nil {
+		raw.Close()
+		return nil, err
 	}
 	st.store = store
 	st.undo = append(st.undo, func() { store.Close() })
@@ -259,6 +289,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		FrontendPort: f.temporalPort,
 		UIPort:       f.uiPort,
 		Logger:       log,
+		// The Web UI decodes the encrypted histories with the codec,
+		// served on its own (loopback) address.
+		Codec: payloads.Handler(),
 		// What the workflows upsert: cases are found by reference, kind,
 		// status, assignee and group in the CLI and the Web UI.
 		SearchAttributes: workflows.SearchAttributes(),
@@ -269,18 +302,24 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	st.temporalServer = ts
 	st.undo = append(st.undo, ts.Stop)
 
-	tc, err := client.DialContext(ctx, client.Options{
+	tc, err := client.DialContext(ctx, payloads.ClientOptions(client.Options{
 		HostPort:  ts.FrontendAddress(),
 		Namespace: ts.Namespace(),
 		Logger:    sdklog.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))),
-	})
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("temporal client: %w", err)
 	}
 	st.temporal = tc
 	st.undo = append(st.undo, tc.Close)
 
-	acts, err := activities.New(store, activities.WithAssignment(rm, dir), activities.WithUsernames(dir))
+	outbox := filepath.Join(f.dataDir, "outbox")
+	if f.smtpRelay != "" {
+		outbox = "" // mail goes out by relay; nothing to empty here
+	}
+	acts, err := activities.New(store, activities.WithAssignment(rm, dir), activities.WithUsernames(dir),
+		activities.WithPrivacy(activities.PrivacyOptions{Record: store, Keys: keys, Candidates: rm, OutboxDir: outbox,
+			AttachmentDir: filepath.Join(f.dataDir, "attachments"), Engine: tc, Namespace: ts.Namespace()}))
 	if err != nil {
 		return nil, err
 	}
@@ -295,6 +334,9 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	var workerUp atomic.Bool
 	workerUp.Store(true)
 	st.undo = append(st.undo, func() { workerUp.Store(false); w.Stop() })
+	if err := worker.EnsureRetentionSchedule(ctx, tc, retention); err != nil {
+		return nil, err
+	}
 
 	// Mail out: the notifications, as .eml files in the outbox, or through
 	// a relay (a test server such as Mailpit) (docs/MAIL.md).
@@ -327,6 +369,8 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 		Lists: rm, Notifications: rm, Reports: rm, Announcements: rm,
 		// Uploaded files, beside those that came by mail.
 		Attachments: &attachments.Store{Dir: filepath.Join(f.dataDir, "attachments")},
+		// A person's data, erasure, legal holds (docs/PRIVACY.md).
+		Privacy: desk.TemporalPrivacy(tc), People: rm, Retention: &retention, Codec: payloads,
 	})
 	if err != nil {
 		return nil, err
@@ -409,7 +453,7 @@ func printReady(out *os.File, base, uiAddr string, dir *directory.Directory) {
 	fmt.Fprintln(out, "  Åpne i nettleseren og logg inn som en demobruker / open it in a browser and sign in as a demo user")
 	fmt.Fprintf(out, "API: %s/api/v1\n", base)
 	if uiAddr != "" {
-		fmt.Fprintf(out, "Temporal Web UI: http://%s\n", uiAddr)
+		fmt.Fprintf(out, "Temporal Web UI: http://%s (its codec, for the temporal CLI's --codec-endpoint: http://%s%s)\n", uiAddr, uiAddr, devserver.CodecPath)
 	}
 	fmt.Fprintln(out, "Prøv som / try as:")
 	for _, u := range dir.Users() {

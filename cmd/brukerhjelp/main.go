@@ -20,14 +20,17 @@ Bruk / usage:
                             helsesjekk for containere / the containers' healthcheck
   brukerhjelp projections   bygg eller kontroller lesemodellen / rebuild or verify the read model
   brukerhjelp audit replay|verify|export …  revisorverktøy på hendelseslageret / auditor tools on the event store
+  brukerhjelp keys generate|rotate|status  hovednøkler og datanøkler for personopplysninger / master and data keys of personal data
   brukerhjelp bench [flagg] måler gjennomstrømning og svartider / measures throughput and latency
   brukerhjelp help          denne teksten / this text
 
 api og worker leser innstillingene fra miljøet / read their settings from the environment:
   TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, EVENTSTORE_URL, DATABASE_URL, HTTP_ADDR,
-  OIDC_ISSUER, OIDC_AUDIENCE, SMTP_URL, DIRECTORY_FILE
+  OIDC_ISSUER, OIDC_AUDIENCE, SMTP_URL, DIRECTORY_FILE,
+  BRUKERHJELP_MASTER_KEY_FILE (eller / or BRUKERHJELP_MASTER_KEY), KEYSTORE_URL
   (valgfritt / optional: LOG_FORMAT=json|text, standard / default json;
-   nettsidenes innlogging / the web pages' sign-in: OIDC_CLIENT_ID, PUBLIC_URL, OIDC_CLIENT_SECRET)
+   nettsidenes innlogging / the web pages' sign-in: OIDC_CLIENT_ID, PUBLIC_URL, OIDC_CLIENT_SECRET;
+   RETENTION_FILE, TEMPORAL_UI_ORIGIN: docs/PRIVACY.md)
 
 Kjør "brukerhjelp dev -h" for flaggene / for the flags.
 `
@@ -77,6 +80,8 @@ func run(ctx context.Context, args []string) int {
 		return runAudit(ctx, args[1:])
 	case "bench":
 		return benchCommand(ctx, args[1:])
+	case "keys":
+		return runKeys(ctx, args[1:])
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return 0

@@ -29,11 +29,14 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/live"
 	"github.com/brukerhjelp/brukerhjelp/internal/logctx"
 	"github.com/brukerhjelp/brukerhjelp/internal/mail"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailin"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy/codec"
 	"github.com/brukerhjelp/brukerhjelp/internal/probe"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
@@ -54,6 +57,12 @@ type prodDeps struct {
 	storeMetrics []prometheus.Collector
 	rm           *readmodel.DB
 	tc           client.Client
+	// Personal data (docs/PRIVACY.md): the data keys, the record that
+	// encrypts with them, Temporal's payload codec, the retention policy.
+	keys      *privacy.SQLKeys
+	record    *privacy.Store
+	payloads  *codec.Codec
+	retention helpdesk.RetentionPolicy
 }
 
 // storeReady is how /readyz asks the event store: EventStoreDB's store
@@ -108,6 +117,20 @@ func openProd(ctx context.Context, role config.Role) (*prodDeps, func(), error) 
 	if d.dir, err = directory.Load(cfg.DirectoryFile); err != nil {
 		return nil, nil, fmt.Errorf("DIRECTORY_FILE: %w", err)
 	}
+	if d.retention, err = loadRetention(cfg.RetentionFile); err != nil {
+		return nil, nil, fmt.Errorf("RETENTION_FILE: %w", err)
+	}
+	ring, err := privacy.LoadKeyring(os.Getenv)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", privacy.EnvMasterKeyFile, err)
+	}
+	if d.payloads, err = codec.New(ring); err != nil {
+		return nil, nil, err
+	}
+	if d.keys, err = privacy.OpenKeys(ctx, strings.TrimPrefix(cfg.KeystoreURL, "sqlite:"), ring); err != nil {
+		return nil, nil, fmt.Errorf("KEYSTORE_URL: %w", err)
+	}
+	closers = append(closers, func() { d.keys.Close() })
 	if p, ok := strings.CutPrefix(cfg.EventStoreURL, "sqlite:"); ok {
 		d.store, err = sqlitestore.Open(p)
 	} else {
@@ -117,8 +140,17 @@ func openProd(ctx context.Context, role config.Role) (*prodDeps, func(), error) 
 		}
 	}
 	if err != nil {
+		closeAll()
 		return nil, nil, fmt.Errorf("EVENTSTORE_URL: %w", err)
 	}
+	// Every reader and writer gets the record with personal data
+	// encrypted (and readable while its key lives).
+	if d.record, err = privacy.New(d.store, d.keys); err != nil {
+		d.store.Close()
+		closeAll()
+		return nil, nil, err
+	}
+	d.store = d.record
 	closers = append(closers, func() { d.store.Close() })
 	// postgres://… or sqlite:<path>; with PostgreSQL several api
 	// processes share the read model and one of them projects (the lease).
@@ -133,9 +165,9 @@ func openProd(ctx context.Context, role config.Role) (*prodDeps, func(), error) 
 	if role == config.Worker {
 		identity = probe.WorkerIdentity(probe.Hostname(), os.Getpid())
 	}
-	d.tc, err = client.DialContext(ctx, client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
+	d.tc, err = client.DialContext(ctx, d.payloads.ClientOptions(client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.TemporalNamespace,
 		Identity: identity,
-		Logger:   sdklog.NewStructuredLogger(log.With("component", "temporal"))})
+		Logger:   sdklog.NewStructuredLogger(log.With("component", "temporal"))}))
 	if err != nil {
 		closeAll()
 		return nil, nil, fmt.Errorf("TEMPORAL_ADDRESS: %w", err)
@@ -152,7 +184,13 @@ func runWorker(ctx context.Context) error {
 		return err
 	}
 	defer closeAll()
-	acts, err := activities.New(d.store, activities.WithAssignment(d.rm, d.dir), activities.WithUsernames(d.dir))
+	outbox := outboxDir(d.cfg)
+	if d.cfg.SMTPURL != "" {
+		outbox = "" // mail goes out by relay; nothing to empty here
+	}
+	acts, err := activities.New(d.store, activities.WithAssignment(d.rm, d.dir), activities.WithUsernames(d.dir),
+		activities.WithPrivacy(activities.PrivacyOptions{Record: d.record, Keys: d.keys, Candidates: d.rm, OutboxDir: outbox,
+			AttachmentDir: attachmentDir(d.cfg), Engine: d.tc, Namespace: d.cfg.TemporalNamespace}))
 	if err != nil {
 		return err
 	}
@@ -170,6 +208,9 @@ func runWorker(ctx context.Context) error {
 		return fmt.Errorf("worker: %w", err)
 	}
 	defer w.Stop()
+	if err := worker.EnsureRetentionSchedule(ctx, d.tc, d.retention); err != nil {
+		return err
+	}
 	// Mail out (docs/MAIL.md): through SMTP_URL, else into the outbox
 	// directory beside the read model.
 	var transport mail.Transport = mail.Outbox{Dir: outboxDir(d.cfg)}
@@ -254,12 +295,14 @@ func runAPI(ctx context.Context) error {
 	defer func() { stopProj(); <-projDone }()
 	dk, err := desk.New(desk.Config{Workflows: desk.Temporal(d.tc), Record: d.store, Directory: d.dir,
 		Lists: d.rm, Notifications: d.rm, Reports: d.rm, Announcements: d.rm,
-		Attachments: &attachments.Store{Dir: attachmentDir(cfg)}})
+		Attachments: &attachments.Store{Dir: attachmentDir(cfg)},
+		Privacy:     desk.TemporalPrivacy(d.tc), People: d.rm, Retention: &d.retention, Codec: d.payloads})
 	if err != nil {
 		return err
 	}
 	srv, err := api.New(api.Config{
 		Desk: dk, Auth: auth, Logger: d.log, Collectors: slices.Concat(proj.Collectors(), d.storeMetrics),
+		TemporalUIOrigin: cfg.TemporalUIOrigin,
 		Ready: func(ctx context.Context) error {
 			if _, err := d.tc.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
 				return fmt.Errorf("temporal: %w", err)

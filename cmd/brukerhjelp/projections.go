@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
 	"github.com/brukerhjelp/brukerhjelp/internal/projection"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
@@ -72,14 +74,42 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	return 0
 }
 
-// openRecord opens events.db of dataDir, which must exist.
-func openRecord(dataDir string) (*sqlitestore.Store, error) {
+// openRecord opens events.db of dataDir, which must exist, with its
+// personal data decrypted by the data dir's keys (docs/PRIVACY.md): the
+// read model is built from what the help desk reads.
+func openRecord(ctx context.Context, dataDir string) (eventstore.Store, error) {
 	path := filepath.Join(dataDir, "events.db")
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("--data-dir: no record: %w", err)
 	}
-	return sqlitestore.Open(path)
+	raw, err := sqlitestore.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	keys, ok, err := privacy.OpenDevKeys(ctx, dataDir, os.Getenv)
+	if err != nil {
+		raw.Close()
+		return nil, fmt.Errorf("the data dir's keys: %w", err)
+	}
+	if !ok {
+		return raw, nil // a record from before encryption
+	}
+	store, err := privacy.New(raw, keys)
+	if err != nil {
+		raw.Close()
+		keys.Close()
+		return nil, err
+	}
+	return closeBoth{store, keys}, nil
 }
+
+// closeBoth is the record that closes its key store with it.
+type closeBoth struct {
+	*privacy.Store
+	keys *privacy.SQLKeys
+}
+
+func (c closeBoth) Close() error { return errors.Join(c.Store.Close(), c.keys.Close()) }
 
 // loadGroups is the directory the projection asks who works in which
 // group and who an announcement reaches.
@@ -95,7 +125,7 @@ func loadGroups(file string) (*directory.Directory, error) {
 }
 
 // build projects the whole record into rm.
-func build(ctx context.Context, store *sqlitestore.Store, rm *readmodel.DB, dir *directory.Directory, log *slog.Logger) (readmodel.Stats, error) {
+func build(ctx context.Context, store eventstore.Store, rm *readmodel.DB, dir *directory.Directory, log *slog.Logger) (readmodel.Stats, error) {
 	p, err := projection.New(store, rm, projection.Options{Logger: log, Groups: dir, Audience: dir, ProgressInterval: 2 * time.Second})
 	if err != nil {
 		return readmodel.Stats{}, err
@@ -110,7 +140,7 @@ func rebuildReadModel(ctx context.Context, dataDir, dirFile string, log *slog.Lo
 	if err != nil {
 		return err
 	}
-	store, err := openRecord(dataDir)
+	store, err := openRecord(ctx, dataDir)
 	if err != nil {
 		return err
 	}
@@ -145,7 +175,7 @@ func verifyReadModel(ctx context.Context, dataDir, dirFile string, log *slog.Log
 	if _, err := os.Stat(livePath); err != nil {
 		return false, fmt.Errorf("--data-dir: no read model to verify: %w", err)
 	}
-	store, err := openRecord(dataDir)
+	store, err := openRecord(ctx, dataDir)
 	if err != nil {
 		return false, err
 	}

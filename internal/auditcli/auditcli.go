@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -21,6 +22,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
 )
 
 // Exit codes.
@@ -139,6 +141,23 @@ func open(dataDir string, stderr io.Writer) (*sqlitestore.ReadOnly, bool) {
 	return store, true
 }
 
+// reader is what replay and export read: the record with its personal
+// data decrypted by the data dir's keys (docs/PRIVACY.md), an erased
+// field as [slettet]. Without the master key the fields stay encrypted,
+// and stderr says so; verify needs no keys at all (the chain covers what
+// is stored).
+func reader(ctx context.Context, dataDir string, store *sqlitestore.ReadOnly, stderr io.Writer) (audit.Reader, func()) {
+	keys, ok, err := privacy.OpenDevKeys(ctx, dataDir, os.Getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "brukerhjelp audit: personopplysningene vises kryptert / personal data is shown encrypted: %v\n", err)
+		return store, func() {}
+	}
+	if !ok {
+		return store, func() {}
+	}
+	return privacy.NewReadOnly(store, keys), func() { keys.Close() }
+}
+
 func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs, dataDir := newFlags("replay", stderr)
 	var asOf timeFlag
@@ -155,11 +174,13 @@ func replay(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if at.IsZero() {
 		at = time.Now()
 	}
-	store, ok := open(*dataDir, stderr)
+	raw, ok := open(*dataDir, stderr)
 	if !ok {
 		return ExitFailed
 	}
-	defer store.Close()
+	defer raw.Close()
+	store, done := reader(ctx, *dataDir, raw, stderr)
+	defer done()
 	id, err := audit.ResolveRef(ctx, store, pos[0])
 	var c helpdesk.Case
 	var evs []eventstore.RecordedEvent
@@ -243,11 +264,13 @@ func export(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "brukerhjelp audit export: --to er før --from / --to is before --from")
 		return ExitUsage
 	}
-	store, ok := open(*dataDir, stderr)
+	raw, ok := open(*dataDir, stderr)
 	if !ok {
 		return ExitFailed
 	}
-	defer store.Close()
+	defer raw.Close()
+	store, done := reader(ctx, *dataDir, raw, stderr)
+	defer done()
 	w := bufio.NewWriterSize(stdout, 64<<10)
 	err = audit.Export(ctx, store, w, from.t, to.t, func() { _ = w.Flush() })
 	if ferr := w.Flush(); err == nil {

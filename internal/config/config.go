@@ -10,10 +10,12 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strings"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/esdbstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/mailauth"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
 )
 
 // Role is which process reads the settings.
@@ -59,6 +61,22 @@ type Config struct {
 	SMTPListenAddr    string
 	SMTPTrustedRelays []netip.Prefix
 	AttachmentDir     string
+	// KeystoreURL holds the data keys that encrypt personal data in the
+	// record (docs/PRIVACY.md): postgres://… or sqlite:<path>; by default
+	// keys.db beside a SQLite record. Never the read model's database,
+	// which is disposable.
+	KeystoreURL string
+	// MasterKeyFile and MasterKey carry the master keys that wrap the data
+	// keys and key the Temporal payload codec (one is required).
+	MasterKeyFile string
+	MasterKey     string
+	// RetentionFile is a JSON retention policy (helpdesk.RetentionPolicy);
+	// unset, the default one.
+	RetentionFile string
+	// TemporalUIOrigin is the Temporal Web UI's origin (e.g.
+	// https://temporal.fylke.no), allowed to call the payload codec at
+	// /api/v1/codec from the browser.
+	TemporalUIOrigin string
 }
 
 // Variables lists every setting the loader knows, for tooling (the compose
@@ -67,7 +85,8 @@ type Config struct {
 // (OIDC_CLIENT_ID, OIDC_CLIENT_SECRET, PUBLIC_URL) are optional.
 var Variables = []string{"TEMPORAL_ADDRESS", "TEMPORAL_NAMESPACE", "EVENTSTORE_URL", "DATABASE_URL",
 	"HTTP_ADDR", "OIDC_ISSUER", "OIDC_AUDIENCE", "OIDC_CLIENT_ID", "OIDC_CLIENT_SECRET", "PUBLIC_URL",
-	"SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT", "SMTP_LISTEN_ADDR", "SMTP_TRUSTED_RELAYS", "ATTACHMENT_DIR"}
+	"SMTP_URL", "DIRECTORY_FILE", "LOG_FORMAT", "SMTP_LISTEN_ADDR", "SMTP_TRUSTED_RELAYS", "ATTACHMENT_DIR",
+	"KEYSTORE_URL", privacy.EnvMasterKeyFile, privacy.EnvMasterKey, "RETENTION_FILE", "TEMPORAL_UI_ORIGIN"}
 
 // Load reads the settings role needs through getenv (os.Getenv). Every
 // problem is reported, each naming its variable.
@@ -88,6 +107,11 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 		LogFormat:         strings.TrimSpace(getenv("LOG_FORMAT")),
 		SMTPListenAddr:    strings.TrimSpace(getenv("SMTP_LISTEN_ADDR")),
 		AttachmentDir:     strings.TrimSpace(getenv("ATTACHMENT_DIR")),
+		KeystoreURL:       strings.TrimSpace(getenv("KEYSTORE_URL")),
+		MasterKeyFile:     strings.TrimSpace(getenv(privacy.EnvMasterKeyFile)),
+		MasterKey:         strings.TrimSpace(getenv(privacy.EnvMasterKey)),
+		RetentionFile:     strings.TrimSpace(getenv("RETENTION_FILE")),
+		TemporalUIOrigin:  strings.TrimRight(strings.TrimSpace(getenv("TEMPORAL_UI_ORIGIN")), "/"),
 	}
 	var errs []error
 	bad := func(name, why string) { errs = append(errs, fmt.Errorf("%s: %s", name, why)) }
@@ -180,6 +204,34 @@ func Load(role Role, getenv func(string) string) (Config, error) {
 			bad("SMTP_LISTEN_ADDR", "must be host:port, e.g. :2525")
 		}
 		required("ATTACHMENT_DIR", c.AttachmentDir)
+	}
+	// Personal data (docs/PRIVACY.md): the data keys beside the record,
+	// the master keys that wrap them.
+	if p, ok := strings.CutPrefix(c.EventStoreURL, "sqlite:"); ok && p != "" && c.KeystoreURL == "" {
+		c.KeystoreURL = "sqlite:" + filepath.Join(filepath.Dir(p), "keys.db")
+	}
+	if required("KEYSTORE_URL", c.KeystoreURL) {
+		switch {
+		case !hasScheme(c.KeystoreURL, "postgres://", "postgresql://", "sqlite:"):
+			bad("KEYSTORE_URL", "must start with postgres:// or sqlite:")
+		case c.KeystoreURL == "sqlite:":
+			bad("KEYSTORE_URL", "sqlite: needs a file path, e.g. sqlite:/data/keys.db")
+		case c.KeystoreURL == c.DatabaseURL:
+			bad("KEYSTORE_URL", "must not be the read model's DATABASE_URL: the read model is rebuilt at will, the keys must never be")
+		}
+	}
+	switch {
+	case c.MasterKeyFile == "" && c.MasterKey == "":
+		bad(privacy.EnvMasterKeyFile, "is not set (nor "+privacy.EnvMasterKey+"): the master key that protects personal data; make one with `brukerhjelp keys generate`")
+	case c.MasterKeyFile == "":
+		if _, err := privacy.ParseKeyring(c.MasterKey); err != nil {
+			bad(privacy.EnvMasterKey, err.Error())
+		}
+	}
+	if c.TemporalUIOrigin != "" {
+		if u, err := url.Parse(c.TemporalUIOrigin); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			bad("TEMPORAL_UI_ORIGIN", "must be the Temporal Web UI's origin, e.g. https://temporal.fylke.no")
+		}
 	}
 	switch c.LogFormat {
 	case "":

@@ -15,6 +15,7 @@ func good() map[string]string {
 		"EVENTSTORE_URL": "esdb://eventstore:2113?tls=false", "DATABASE_URL": "sqlite:/data/readmodel.db",
 		"HTTP_ADDR": ":8080", "OIDC_ISSUER": "https://login.fylke.example/realms/fylke", "OIDC_AUDIENCE": "brukerhjelp",
 		"DIRECTORY_FILE": "/etc/brukerhjelp/directory.yaml",
+		"KEYSTORE_URL":   "postgres://keys@db/brukerhjelp_keys", "BRUKERHJELP_MASTER_KEY_FILE": "/run/secrets/master.key",
 	}
 }
 
@@ -50,6 +51,16 @@ func TestLoadNamesEveryBadSetting(t *testing.T) {
 		{Worker, map[string]string{"OIDC_ISSUER": "", "HTTP_ADDR": ""}, nil},    // the worker needs no HTTP and checks no tokens
 		{Worker, map[string]string{"HTTP_ADDR": "9090"}, []string{"HTTP_ADDR"}}, // when set, its metrics' address
 		{Worker, map[string]string{"DIRECTORY_FILE": "", "TEMPORAL_NAMESPACE": ""}, []string{"DIRECTORY_FILE", "TEMPORAL_NAMESPACE"}},
+		// Personal data: the key store (never the read model), a master key.
+		{Worker, map[string]string{"KEYSTORE_URL": ""}, []string{"KEYSTORE_URL"}},
+		{Worker, map[string]string{"KEYSTORE_URL": "", "EVENTSTORE_URL": "sqlite:/data/events.db"}, nil}, // keys.db beside it
+		{API, map[string]string{"KEYSTORE_URL": "sqlite:/data/readmodel.db"}, []string{"KEYSTORE_URL"}},
+		{API, map[string]string{"KEYSTORE_URL": "mysql://x"}, []string{"KEYSTORE_URL"}},
+		{Worker, map[string]string{"BRUKERHJELP_MASTER_KEY_FILE": ""}, []string{"BRUKERHJELP_MASTER_KEY_FILE", "brukerhjelp keys generate"}},
+		{Worker, map[string]string{"BRUKERHJELP_MASTER_KEY_FILE": "", "BRUKERHJELP_MASTER_KEY": "kort"}, []string{"BRUKERHJELP_MASTER_KEY"}},
+		{Worker, map[string]string{"BRUKERHJELP_MASTER_KEY_FILE": "", "BRUKERHJELP_MASTER_KEY": "Yi0cdwD0dj3kMcPuEEU7gxBqS1n7q8n8qFNyCN2sC0A="}, nil},
+		{API, map[string]string{"TEMPORAL_UI_ORIGIN": "temporal.fylke.example"}, []string{"TEMPORAL_UI_ORIGIN"}},
+		{API, map[string]string{"TEMPORAL_UI_ORIGIN": "https://temporal.fylke.example"}, nil},
 	}
 	for _, tt := range tests {
 		m := good()

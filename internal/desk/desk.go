@@ -20,6 +20,8 @@ import (
 	"errors"
 	"time"
 
+	"go.temporal.io/sdk/converter"
+
 	"github.com/brukerhjelp/brukerhjelp/internal/attachments"
 	"github.com/brukerhjelp/brukerhjelp/internal/catalog"
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
@@ -83,6 +85,15 @@ type Config struct {
 	Announcements Announcements
 	// Attachments keeps uploaded files; nil refuses uploads.
 	Attachments *attachments.Store
+	// Privacy erases personal data (the erasure workflow), People finds
+	// the cases that concern a person (the read model), Retention is the
+	// policy in force (nil: helpdesk.DefaultRetention), Codec decodes
+	// Temporal payloads for an operator (privacy.go); each left nil makes
+	// what needs it answer Unavailable.
+	Privacy   Privacy
+	People    People
+	Retention *helpdesk.RetentionPolicy
+	Codec     converter.PayloadCodec
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -101,6 +112,10 @@ type Desk struct {
 	files    *attachments.Store
 	now      func() time.Time
 	recorder *readRecorder
+	erasure  Privacy
+	people   People
+	retain   helpdesk.RetentionPolicy
+	codec    converter.PayloadCodec
 }
 
 // New builds the desk; it refuses to run without its required parts.
@@ -112,6 +127,10 @@ func New(cfg Config) (*Desk, error) {
 		catalog: cfg.Catalog, lists: cfg.Lists, notes: cfg.Notifications, reports: cfg.Reports, ann: cfg.Announcements, files: cfg.Attachments, now: cfg.Now}
 	if cfg.Policy != nil {
 		d.policy = *cfg.Policy
+	}
+	d.erasure, d.people, d.codec, d.retain = cfg.Privacy, cfg.People, cfg.Codec, helpdesk.DefaultRetention()
+	if cfg.Retention != nil {
+		d.retain = *cfg.Retention
 	}
 	if d.catalog == nil {
 		d.catalog = catalog.Default()

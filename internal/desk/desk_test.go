@@ -302,6 +302,26 @@ func probes() map[Action]func(ctx context.Context, d *Desk, a helpdesk.Actor) er
 			_, err := d.UploadAttachment(ctx, a, "logg.txt", strings.NewReader("feil 42\n"))
 			return err
 		},
+		ActionPersonData: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.PersonData(ctx, a, a.Username)
+			return err
+		},
+		ActionFindPeople: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.FindPeople(ctx, a, "ola")
+			return err
+		},
+		ActionErasePerson: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.ErasePerson(ctx, a, "ola")
+			return err
+		},
+		ActionLegalHold: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.SetLegalHold(ctx, a, olasRef, "Klage til Sivilombudet")
+			return err
+		},
+		ActionTemporalCodec: func(ctx context.Context, d *Desk, a helpdesk.Actor) error {
+			_, err := d.TemporalCodec(ctx, a, "default")
+			return err
+		},
 	}
 }
 

@@ -50,6 +50,20 @@ const (
 	// ActionUploadAttachment stores a file for a case, comment or reply
 	// to come (attachments.go).
 	ActionUploadAttachment Action = "attachment.upload"
+	// ActionPersonData reads everything held about a person: their own,
+	// or anyone's for the data protection officer (person_data.go).
+	ActionPersonData Action = "person.data"
+	// ActionFindPeople finds people by name (the data protection
+	// officer's search, find_people.go).
+	ActionFindPeople Action = "person.find"
+	// ActionErasePerson erases a person's personal data where the law
+	// allows it (erase_person.go).
+	ActionErasePerson Action = "person.erase"
+	// ActionLegalHold sets or lifts a legal hold on a case (legal_hold.go).
+	ActionLegalHold Action = "case.legal-hold"
+	// ActionTemporalCodec decodes (and encodes) Temporal payloads for the
+	// Temporal Web UI and CLI (temporal_codec.go).
+	ActionTemporalCodec Action = "temporal.codec"
 	// ActionTeam reads a manager's team: the people of the units they
 	// lead, their accesses, and the open requests (team.go).
 	ActionTeam Action = "team.read"
@@ -75,6 +89,7 @@ var (
 	everyone   = rule{anyone: true}
 	anyWriter  = rule{anyone: true, write: true}
 	caseworker = rule{roles: []helpdesk.Role{helpdesk.RoleCaseworker}, write: true}
+	dpo        = rule{roles: []helpdesk.Role{helpdesk.RoleDPO}, write: true}
 	manager    = rule{roles: []helpdesk.Role{helpdesk.RoleManager}, write: true}
 )
 
@@ -129,6 +144,17 @@ var policy = map[Action]rule{
 	ActionKPI:                 {roles: []helpdesk.Role{helpdesk.RoleServiceOwner, helpdesk.RoleAuditor}},
 	ActionUploadAttachment:    anyWriter,
 	ActionTeam:                {roles: []helpdesk.Role{helpdesk.RoleManager}}, // the units they lead: team.go narrows
+
+	// Personal data (docs/PRIVACY.md). Everyone may ask for their own;
+	// person_data.go narrows it to that, but for the data protection
+	// officer. Finding people, erasing and holding are hers alone.
+	ActionPersonData:  everyone,
+	ActionFindPeople:  {roles: []helpdesk.Role{helpdesk.RoleDPO}},
+	ActionErasePerson: dpo,
+	ActionLegalHold:   dpo,
+	// Operations run Temporal; decoding its histories shows every case's
+	// text, so only they may, and each decode is a recorded read.
+	ActionTemporalCodec: {roles: []helpdesk.Role{helpdesk.RoleOperations}},
 }
 
 // Allowed reports whether actor may take action act. An action the table

@@ -190,6 +190,9 @@ func prepareDatabase(opts Options) (*config.SQL, error) {
 			// crash (kill -9); only a power cut can lose the last commits.
 			"synchronous":  "NORMAL",
 			"busy_timeout": strconv.Itoa(busyTimeoutMillis),
+			// A deleted history (retention, an erasure) is zeroed in the
+			// file, not left in free pages (docs/PRIVACY.md).
+			"secure_delete": "on",
 		}
 		conf.MaxConns = maxConns
 		conf.MaxIdleConns = maxConns

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -48,6 +49,11 @@ type Options struct {
 	Namespace string
 	// Logger receives Temporal's own logs (and the UI's); required.
 	Logger *slog.Logger
+	// Codec, if set, is served under /codec on the Web UI's address, and
+	// the UI decodes payloads with it (docs/PRIVACY.md): the histories are
+	// encrypted, and the UI, loopback-only in dev, shows them in clear.
+	// The Temporal CLI takes the same endpoint (--codec-endpoint).
+	Codec http.Handler
 	// SearchAttributes are custom search attributes (name and type) the
 	// namespace must have; those missing are registered at every start,
 	// as `temporal operator search-attribute create` would on a cluster.
@@ -174,7 +180,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	}
 
 	if uiListener != nil {
-		ui, err := startUI(uiListener, frontendAddr, opts.Namespace, logger)
+		ui, err := startUI(uiListener, frontendAddr, opts.Namespace, opts.Codec, logger)
 		if err != nil {
 			closeUIListener()
 			logger.Error("temporal web ui disabled", "error", err)

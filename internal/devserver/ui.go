@@ -40,7 +40,10 @@ type uiServer struct {
 	done chan struct{}
 }
 
-func startUI(ln net.Listener, frontendAddr, namespace string, logger *slog.Logger) (*uiServer, error) {
+// CodecPath is where the UI's own address serves the payload codec.
+const CodecPath = "/codec"
+
+func startUI(ln net.Listener, frontendAddr, namespace string, codec http.Handler, logger *slog.Logger) (*uiServer, error) {
 	addr := ln.Addr().(*net.TCPAddr)
 	cfg := &uiconfig.Config{
 		TemporalGRPCAddress: frontendAddr,
@@ -55,6 +58,11 @@ func startUI(ln net.Listener, frontendAddr, namespace string, logger *slog.Logge
 		DisableNewsFetch:   true,
 		NotifyOnNewVersion: false,
 		HideLogs:           true,
+	}
+	if codec != nil {
+		// Same origin as the UI: the browser needs no CORS and sends no
+		// credentials anywhere else.
+		cfg.Codec = uiconfig.Codec{Endpoint: "http://" + ln.Addr().String() + CodecPath}
 	}
 	// RefreshInterval is zero, so this starts no refresh goroutine.
 	cfgProvider, err := uiconfig.NewConfigProviderWithRefresh(cfg)
@@ -116,9 +124,18 @@ func startUI(ln net.Listener, frontendAddr, namespace string, logger *slog.Logge
 	}
 	route.SetRenderRoute(e, "/")
 
+	var handler http.Handler = e
+	if codec != nil {
+		// Before echo, whose CSRF middleware would refuse the UI's
+		// codec calls (they carry no CSRF token).
+		mux := http.NewServeMux()
+		mux.Handle(CodecPath+"/", http.StripPrefix(CodecPath, codec))
+		mux.Handle("/", e)
+		handler = mux
+	}
 	s := &uiServer{
 		http: &http.Server{
-			Handler:           e,
+			Handler:           handler,
 			ReadHeaderTimeout: 10 * time.Second,
 			ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		},

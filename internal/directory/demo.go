@@ -24,6 +24,9 @@ func Demo() *Directory {
 			{Username: "siri", DisplayName: "Siri Revisor", Roles: r(helpdesk.RoleAuditor)},
 			{Username: "tor", DisplayName: "Tor Drift", Roles: r(helpdesk.RoleEmployee, helpdesk.RoleOperations), Unit: "it"},
 			{Username: "nina", DisplayName: "Nina Tjenesteeier", Roles: r(helpdesk.RoleEmployee, helpdesk.RoleServiceOwner), Unit: "it"},
+			// The data protection officer (personvernombud): a person's
+			// data, erasure, legal holds (docs/PRIVACY.md).
+			{Username: "dina", DisplayName: "Dina Personvern", Roles: r(helpdesk.RoleEmployee, helpdesk.RoleDPO)},
 		},
 	})
 	if err != nil {

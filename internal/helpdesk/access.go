@@ -158,6 +158,11 @@ func init() {
 	register[AccessRecertified]()
 	register[AccessRevokeRequested]()
 	register[AccessEnded]()
+	declarePersonal[AccessRequested]("access.justification")
+	declarePersonal[AccessGranted]()
+	declarePersonal[AccessRecertified]()
+	declarePersonal[AccessRevokeRequested]("reason")
+	declarePersonal[AccessEnded]() // a code: expired, revoked, departure
 }
 
 // applyAccess folds access events.

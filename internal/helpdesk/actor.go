@@ -15,7 +15,15 @@ const (
 	RoleAuditor      Role = "auditor"
 	RoleOperations   Role = "operations"
 	RoleServiceOwner Role = "service-owner"
+	// RoleDPO is the data protection officer (personvernombud): a
+	// person's data, erasure, legal holds (docs/PRIVACY.md).
+	RoleDPO Role = "data-protection-officer"
 )
+
+// Roles lists every role, for what maps roles from outside (an identity
+// provider's claims).
+var Roles = []Role{RoleEmployee, RoleManager, RoleBudgetHolder, RoleCaseworker, RoleESAOwner, RoleAuditor,
+	RoleOperations, RoleServiceOwner, RoleDPO}
 
 // Actor is the user acting on a case. It travels with every workflow update
 // so the workflow checks the same policy as the API.

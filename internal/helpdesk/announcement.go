@@ -210,6 +210,15 @@ func init() {
 	register[CaseLinkedToAnnouncement]()
 	register[OutageResolved]()
 	register[LinkedToAnnouncement]()
+	// Operations' notices are the organisation's own statements, not
+	// about a person; reporters are usernames.
+	declarePersonal[AnnouncementPublished]()
+	declarePersonal[AnnouncementReminded]()
+	declarePersonal[AnnouncementStarted]()
+	declarePersonal[AnnouncementEnded]()
+	declarePersonal[CaseLinkedToAnnouncement]()
+	declarePersonal[OutageResolved]()
+	declarePersonal[LinkedToAnnouncement]()
 }
 
 // AnnouncementStreamPrefix starts every announcement stream; case streams

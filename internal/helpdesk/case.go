@@ -122,6 +122,10 @@ type Case struct {
 	// Revision is the stream revision of the case's last event; -1 before
 	// the case is opened.
 	Revision int64 `json:"revision"`
+
+	// Erasure says when and why the case's personal data was erased
+	// (personal.go); its personal fields then read as Erased.
+	Erasure *Erasure `json:"erasure,omitempty"`
 }
 
 // Stream is the event-store stream that holds a case's events.

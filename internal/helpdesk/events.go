@@ -184,6 +184,28 @@ func init() {
 	register[SLAWarned]()
 	register[SLABreached]()
 	register[ReferenceAllocated]()
+
+	// Personal data (personal.go): what erasing a case's key removes.
+	attached := []string{"attachments[].name", "attachments[].sha256"}
+	declarePersonal[CaseOpened](append([]string{"title", "description"}, attached...)...)
+	declarePersonal[CaseClaimed]()
+	declarePersonal[CaseResolved]("resolution")
+	declarePersonal[CaseClosed]()
+	declarePersonal[CaseAssigned]()
+	declarePersonal[CommentAdded](append([]string{"body"}, attached...)...)
+	declarePersonal[InfoRequested]("question")
+	declarePersonal[UserReplied](append([]string{"body"}, attached...)...)
+	declarePersonal[ReplyReminded]("question")
+	declarePersonal[CaseReopened]("reason")
+	declarePersonal[CaseCancelled]("reason")
+	declarePersonal[SLAStarted]()
+	declarePersonal[SLAPaused]()
+	declarePersonal[SLAResumed]()
+	declarePersonal[SLAResponded]()
+	declarePersonal[SLAStopped]()
+	declarePersonal[SLAWarned]()
+	declarePersonal[SLABreached]()
+	declarePersonal[ReferenceAllocated]()
 }
 
 // DecodeEvent turns stored JSON back into a typed event (a value, not a

@@ -140,6 +140,8 @@ func (c *Case) Apply(e Event, m Metadata, revision int64) {
 			c.Order = &o
 		}
 		c.Resolution = e.Reason
+	case PersonalDataErased:
+		c.Erasure = &Erasure{At: m.OccurredAt, Rule: e.Rule, Basis: e.Basis, BasisEn: e.BasisEn, By: m.Actor}
 	}
 	c.UpdatedAt = m.OccurredAt
 	c.Revision = revision

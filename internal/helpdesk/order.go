@@ -162,6 +162,8 @@ func (CaseRejected) EventType() string { return "CaseRejected" }
 func init() {
 	register[OrderPlaced]()
 	register[CaseRejected]()
+	declarePersonal[OrderPlaced]("order.lines[].description")
+	declarePersonal[CaseRejected]("reason")
 }
 
 // OpenOrder decides the opening event of an order case.

@@ -187,6 +187,12 @@ func init() {
 	register[UserAccountCreated]()
 	register[OnboardingReported]()
 	register[OnboardingEscalated]()
+	declarePersonal[DepartureRequested]() // usernames and dates
+	declarePersonal[DepartureTookEffect]()
+	declarePersonal[NewUserRequested]("request.employee.givenName", "request.employee.familyName", "request.jobTitle")
+	declarePersonal[UserAccountCreated]() // the username: an identifier
+	declarePersonal[OnboardingReported]()
+	declarePersonal[OnboardingEscalated]()
 }
 
 func itoa(i int) string {
@@ -259,7 +265,10 @@ func FoldPerson(events []PersonEvent) Person {
 
 func (PersonEvent) EventType() string { return "PersonEvent" }
 
-func init() { register[PersonEvent]() }
+func init() {
+	register[PersonEvent]()
+	declarePersonal[PersonEvent]("displayName", "detail")
+}
 
 // ActiveAccesses folds a person's events into the access cases still
 // active, in the order they were granted.

@@ -124,6 +124,10 @@ func init() {
 	register[TaskReminded]()
 	register[TaskEscalated]()
 	register[TaskCompleted]()
+	declarePersonal[TaskOpened]("title") // may name the new employee
+	declarePersonal[TaskReminded]()
+	declarePersonal[TaskEscalated]()
+	declarePersonal[TaskCompleted]("comment", "output")
 }
 
 // applyTask folds task events into the case's task list.

@@ -41,6 +41,9 @@ func (p *Projector) handleCase(msg *message.Message) error {
 		}
 		return fmt.Errorf("event %s at position %d (%s %s@%d): %w", ev.ID, ev.Position, ev.Type, ev.Stream, ev.Revision, err)
 	}
+	if applied && isErasure(ev) {
+		p.scrub(msg.Context())
+	}
 	if applied {
 		p.live.observe(ev, time.Now())
 		if change != nil {
@@ -98,6 +101,9 @@ func (p *Projector) applyCase(ctx context.Context, tx *readmodel.Tx, ev eventsto
 	var m helpdesk.Metadata
 	if err := json.Unmarshal(ev.Metadata, &m); err != nil {
 		return poison(fmt.Errorf("metadata: %w", err))
+	}
+	if isErasure(ev) && exists {
+		return p.applyErasure(ctx, tx, ev, id) // privacy.go
 	}
 	before := c // for notifications: Apply copies what it changes
 	c.Apply(e, m, rev)

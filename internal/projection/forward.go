@@ -161,8 +161,10 @@ func (p *Projector) applyBatch(ctx context.Context, evs []eventstore.RecordedEve
 			err = fmt.Errorf("panic in a batch: %v", r)
 		}
 	}()
-	return p.db.ProjectBatch(ctx, Cases, func(ctx context.Context, b *readmodel.Batch) error {
+	erased := false
+	err = p.db.ProjectBatch(ctx, Cases, func(ctx context.Context, b *readmodel.Batch) error {
 		for _, ev := range evs {
+			erased = erased || isErasure(ev)
 			if _, err := b.Step(ctx, ev.Position, func(ctx context.Context, tx *readmodel.Tx) error {
 				return p.applyCase(ctx, tx, ev)
 			}); err != nil {
@@ -171,6 +173,10 @@ func (p *Projector) applyBatch(ctx context.Context, evs []eventstore.RecordedEve
 		}
 		return nil
 	})
+	if err == nil && erased {
+		p.scrub(ctx)
+	}
+	return err
 }
 
 // head returns the position of the last event of the record, when the

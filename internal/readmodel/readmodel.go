@@ -32,7 +32,9 @@ import (
 // 3: the announcements table (announcements.go).
 // 4: a receipt notification for cases opened by mail.
 // 5: notifications.task_id, the task a notification asks to act on.
-const schemaVersion = 5
+// 6: cases.erased, and an erased case folded afresh from the record
+// (docs/PRIVACY.md).
+const schemaVersion = 6
 
 // DB is the read model database.
 type DB struct {
@@ -83,6 +85,9 @@ func openSQLite(path string) (*sql.DB, error) {
 	// replaying them: NORMAL is enough.
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// What an erasure overwrites or deletes is zeroed in the file, not
+	// left in free pages (docs/PRIVACY.md).
+	q.Add("_pragma", "secure_delete(ON)")
 	// Writers take the lock at BEGIN, so two writers never deadlock on
 	// upgrading a read lock.
 	q.Set("_txlock", "immediate")
@@ -152,7 +157,8 @@ var schema = []string{
 		sla_resolution_breached BOOLEAN NOT NULL,
 		sla_breached            BOOLEAN NOT NULL,
 		search                  TEXT NOT NULL,
-		state                   BLOB NOT NULL
+		state                   BLOB NOT NULL,
+		erased                  BOOLEAN NOT NULL DEFAULT FALSE
 	)`,
 	`CREATE INDEX IF NOT EXISTS cases_recent ON cases (updated_at DESC, id DESC)`,
 	`CREATE INDEX IF NOT EXISTS cases_assignee ON cases (assignee, final)`,
@@ -206,7 +212,7 @@ var schema = []string{
 // tables lists what a reset drops, children first. notification_reads is
 // not among them: it is what users did, not what the record says, and its
 // keys (notification ids) are the same after a rebuild (notifications.go).
-var tables = []string{"announcements", "notifications", "poisoned", "tasks", "cases", "checkpoints", "meta"}
+var tables = []string{"announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
 
 // migrate creates the schema, first dropping a read model whose version
 // differs from this code's.

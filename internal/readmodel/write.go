@@ -276,8 +276,8 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 	_, err := tx.ExecContext(ctx, `INSERT INTO cases (id, reference, kind, status, final, title, description, priority, service, channel,
 			reporter, created_by, assignee, grp, reopened, created_at, updated_at, resolved_at, closed_at, revision, seen_revision,
 			has_sla, sla_response_due, sla_resolution_due, sla_paused, sla_response_breached, sla_resolution_breached, sla_breached,
-			search, state)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+			search, state, erased)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind, status = excluded.status,
 			final = excluded.final, title = excluded.title, description = excluded.description, priority = excluded.priority,
 			service = excluded.service, channel = excluded.channel, reporter = excluded.reporter, created_by = excluded.created_by,
@@ -287,12 +287,12 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 			sla_response_due = excluded.sla_response_due, sla_resolution_due = excluded.sla_resolution_due,
 			sla_paused = excluded.sla_paused, sla_response_breached = excluded.sla_response_breached,
 			sla_resolution_breached = excluded.sla_resolution_breached, sla_breached = excluded.sla_breached,
-			search = excluded.search, state = excluded.state`,
+			search = excluded.search, state = excluded.state, erased = excluded.erased`,
 		c.ID, c.Reference, string(c.Kind), string(c.Status), c.Final(), c.Title, c.Description, string(c.Priority), c.Service, string(c.Channel),
 		c.Reporter, c.CreatedBy, c.Assignee, c.Group, c.Reopened, nanos(c.CreatedAt), nanos(c.UpdatedAt), optNanos(c.ResolvedAt), optNanos(c.ClosedAt),
 		c.Revision, seen,
 		hasSLA, optNanosPtr(respDue), optNanosPtr(resDue), paused, respBreach, resBreach, respBreach || resBreach,
-		search, state.Bytes())
+		search, state.Bytes(), c.Erasure != nil)
 	if err != nil {
 		return fmt.Errorf("read model: write case %s: %w", c.ID, err)
 	}
@@ -311,7 +311,7 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 			return fmt.Errorf("read model: write task %s: %w", tk.ID, err)
 		}
 	}
-	return nil
+	return writeAttachments(ctx, tx, c)
 }
 
 // PoisonedEvent is an event a projection could not apply.
