@@ -16,7 +16,6 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
-	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 )
 
 // OIDCConfig configures production authentication: bearer JWTs issued by
@@ -171,54 +170,25 @@ func (a *OIDCAuth) Authenticate(ctx context.Context, token string) (directory.Us
 	if err := idt.Claims(&claims); err != nil {
 		return directory.User{}, fmt.Errorf("%w: claims: %w", ErrUnauthenticated, err)
 	}
-	name, _ := claims[a.usernameClaim].(string)
-	if name == "" {
-		name = idt.Subject
-	}
-	if name == "" {
+	c := a.dir.FromClaims(claims, idt.Subject, directory.ClaimNames{Username: a.usernameClaim, Roles: a.rolesClaim, Groups: a.groupsClaim})
+	if c.Username == "" {
 		return directory.User{}, fmt.Errorf("%w: the token names no user (%s, sub)", ErrUnauthenticated, a.usernameClaim)
 	}
-	u, ok := a.dir.User(name)
-	if !ok && strings.Contains(name, "@") {
-		u, ok = a.dir.ByEmail(name)
-	}
+	u, ok := a.dir.User(c.Username)
 	if !ok {
-		return directory.User{}, fmt.Errorf("%w: user %q is not in the directory", ErrUnauthenticated, name)
+		return directory.User{}, fmt.Errorf("%w: user %q is not in the directory", ErrUnauthenticated, c.Username)
 	}
 	u.Roles = slices.Clone(u.Roles) // the directory's slices are shared
-	for _, r := range stringsClaim(claims[a.rolesClaim]) {
-		role := helpdesk.Role(r)
-		if slices.Contains(knownRoles, role) && !slices.Contains(u.Roles, role) {
+	for _, role := range c.Roles {
+		if !slices.Contains(u.Roles, role) {
 			u.Roles = append(u.Roles, role)
 		}
 	}
-	if a.groupsClaim != "" {
-		u.Groups = slices.Clone(u.Groups)
-		for _, g := range stringsClaim(claims[a.groupsClaim]) {
-			if a.dir.HasGroup(g) && !slices.Contains(u.Groups, g) {
-				u.Groups = append(u.Groups, g)
-			}
+	u.Groups = slices.Clone(u.Groups)
+	for _, g := range c.Groups {
+		if !slices.Contains(u.Groups, g) {
+			u.Groups = append(u.Groups, g)
 		}
 	}
 	return u, nil
 }
-
-// stringsClaim reads a claim that is a list of strings or one string.
-func stringsClaim(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// knownRoles are the roles a provider may grant.
-var knownRoles = helpdesk.Roles

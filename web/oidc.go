@@ -16,7 +16,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
-	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/web/session"
 )
 
@@ -223,58 +222,24 @@ func (s *Server) oidcCallback(w http.ResponseWriter, r *http.Request) {
 }
 
 // fromClaims finds the directory username an ID token names, and the
-// roles and groups it grants (kept in the session).
+// roles and groups it grants (kept in the session), read as the JSON API
+// reads its tokens (directory.FromClaims).
 func (s *Server) fromClaims(claims map[string]any, subject string) (username string, data map[string]string) {
 	o := s.cfg.OIDC
-	name, _ := claims[o.cfg.UsernameClaim].(string)
-	if name == "" {
-		name = subject
-	}
-	if _, ok := s.cfg.Directory.User(name); !ok && strings.Contains(name, "@") {
-		if u, ok := s.cfg.Directory.ByEmail(name); ok {
-			name = u.Username
-		}
-	}
+	c := s.cfg.Directory.FromClaims(claims, subject, directory.ClaimNames{Username: o.cfg.UsernameClaim, Roles: o.cfg.RolesClaim, Groups: o.cfg.GroupsClaim})
 	data = map[string]string{}
-	var roles []string
-	for _, r := range stringsClaim(claims[o.cfg.RolesClaim]) {
-		if slices.Contains(knownRoles, helpdesk.Role(r)) && !slices.Contains(roles, r) {
-			roles = append(roles, r)
+	if len(c.Roles) > 0 {
+		roles := make([]string, len(c.Roles))
+		for i, r := range c.Roles {
+			roles[i] = string(r)
 		}
-	}
-	if len(roles) > 0 {
 		data[dataRoles] = strings.Join(roles, ",")
 	}
-	if o.cfg.GroupsClaim != "" {
-		var groups []string
-		for _, g := range stringsClaim(claims[o.cfg.GroupsClaim]) {
-			if s.cfg.Directory.HasGroup(g) && !slices.Contains(groups, g) && !strings.Contains(g, ",") {
-				groups = append(groups, g)
-			}
-		}
-		if len(groups) > 0 {
-			data[dataGroups] = strings.Join(groups, ",")
-		}
+	// The session keeps the groups comma-separated: a name with a comma
+	// (no directory has one) would split.
+	groups := slices.DeleteFunc(c.Groups, func(g string) bool { return strings.Contains(g, ",") })
+	if len(groups) > 0 {
+		data[dataGroups] = strings.Join(groups, ",")
 	}
-	return name, data
+	return c.Username, data
 }
-
-// stringsClaim reads a claim that is a list of strings or one string.
-func stringsClaim(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, x := range v {
-			if s, ok := x.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-// knownRoles are the roles a provider may grant.
-var knownRoles = helpdesk.Roles
