@@ -112,6 +112,11 @@ type Page struct {
 // first. Paging is by key (updated time, id), so a page never repeats or
 // skips a case that did not change in between; a case that changes moves
 // to the top.
+//
+// Every filter is served by an index (readmodel.go), and so is q
+// (search.go): the page first looks through the next scanBeforeIndex
+// cases in list order, which finds a common word at once; a rarer one is
+// looked up in the full text index, whose answers are then few.
 func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	limit := f.Limit
 	if limit == 0 {
@@ -137,22 +142,12 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	}
 	w.eq("grp", f.Group)
 	w.eq("reporter", f.Reporter)
-	if f.Q != "" {
-		// instr, not LIKE: no wildcards to escape, and the column and the
-		// term are both lower-cased in Go, which folds æøå too.
-		find := "instr(search, ?) > 0"
-		if d.pg {
-			find = "strpos(search, ?) > 0"
-		}
-		w.add(find, strings.ToLower(f.Q))
-	}
 	// Paging is by key in list order: (updated_at, id) descending, or by
-	// deadline (a case without one counts as due at the end of time) and
-	// id ascending.
-	order, key := `updated_at DESC, id DESC`, `updated_at`
+	// deadline (due_key: a case without one counts as due at the end of
+	// time) and id ascending.
+	order := `updated_at DESC, id DESC`
 	if f.SortDue {
-		key = `COALESCE(sla_resolution_due, ` + strconv.FormatInt(noDue, 10) + `)`
-		order = key + ` ASC, id ASC`
+		order = `due_key ASC, id ASC`
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
@@ -160,28 +155,24 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 			return Page{}, err
 		}
 		if f.SortDue {
-			w.add("("+key+" > ? OR ("+key+" = ? AND id > ?))", at, at, id)
+			w.add("(due_key > ? OR (due_key = ? AND id > ?))", at, at, id)
 		} else {
 			w.add("(updated_at < ? OR (updated_at = ? AND id < ?))", at, at, id)
 		}
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT `+summaryColumns+` FROM cases WHERE `+w.sql()+`
-		ORDER BY `+order+` LIMIT ?`, append(w.args, limit+1)...)
+	var (
+		items []CaseSummary
+		err   error
+	)
+	if f.Q == "" {
+		items, err = d.listCases(ctx, w, order, limit+1, nil, 0)
+	} else {
+		items, err = d.searchCases(ctx, w, order, limit+1, searchTerms(f.Q))
+	}
 	if err != nil {
 		return Page{}, fmt.Errorf("read model: list cases: %w", err)
 	}
-	defer rows.Close()
-	page := Page{Items: []CaseSummary{}}
-	for rows.Next() {
-		c, err := scanSummary(rows)
-		if err != nil {
-			return Page{}, fmt.Errorf("read model: list cases: %w", err)
-		}
-		page.Items = append(page.Items, c)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("read model: list cases: %w", err)
-	}
+	page := Page{Items: items}
 	// One row more than asked for says there is a next page.
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
@@ -196,6 +187,77 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 		page.NextCursor = encodeCursor(at, last.ID)
 	}
 	return page, nil
+}
+
+// scanBeforeIndex is how many cases a search looks through in list order
+// before it asks the full text index instead. A word that many cases have
+// fills a page from the first cases in order; one that fewer than a page
+// of those have is in few enough cases at all (about limit/scanBeforeIndex
+// of them) for the index's answers to be sorted quickly.
+const scanBeforeIndex = 1000
+
+// searchCases is listCases for the cases that also match terms.
+func (d *DB) searchCases(ctx context.Context, w where, order string, n int, terms []string) ([]CaseSummary, error) {
+	if len(terms) == 0 {
+		return []CaseSummary{}, nil // no word: nothing matches
+	}
+	var looked int
+	items, err := d.listCases(ctx, w, order, scanBeforeIndex, func(search string) bool {
+		looked++
+		return matches(search, terms)
+	}, n)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) >= n || looked < scanBeforeIndex {
+		// A full page, or every case the filters select was looked at.
+		return items[:min(n, len(items))], nil
+	}
+	if d.pg {
+		w.add("to_tsvector('simple', search) @@ to_tsquery('simple', ?)", tsQuery(terms))
+	} else {
+		w.add("cases.rowid IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)", ftsQuery(terms))
+	}
+	// The index finds the candidates; the definition (search.go) decides.
+	find := "instr(' ' || search, ?) > 0"
+	if d.pg {
+		find = "strpos(' ' || search, ?) > 0"
+	}
+	for _, t := range terms {
+		w.add(find, " "+t)
+	}
+	return d.listCases(ctx, w, order, n, nil, 0)
+}
+
+// listCases reads up to n cases w selects, in order. With keep, the
+// search column is read too and only the cases keep accepts are returned
+// (n still bounds the rows read), stopping once it has enough of them.
+func (d *DB) listCases(ctx context.Context, w where, order string, n int, keep func(search string) bool, enough int) ([]CaseSummary, error) {
+	cols := summaryColumns
+	if keep != nil {
+		cols += ", search"
+	}
+	rows, err := d.db.QueryContext(ctx, `SELECT `+cols+` FROM cases WHERE `+w.sql()+`
+		ORDER BY `+order+` LIMIT ?`, append(w.args, n)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []CaseSummary{}
+	for rows.Next() {
+		var search string
+		c, err := scanSummary(rows, &search, keep != nil)
+		if err != nil {
+			return nil, err
+		}
+		if keep == nil || keep(search) {
+			items = append(items, c)
+			if enough > 0 && len(items) >= enough {
+				break
+			}
+		}
+	}
+	return items, rows.Err()
 }
 
 // OpenCaseLoad counts the cases each of assignees holds that are not
@@ -237,7 +299,7 @@ const summaryColumns = `id, reference, kind, status, title, priority, service, c
 	created_at, updated_at, resolved_at, closed_at, revision,
 	has_sla, sla_response_due, sla_resolution_due, sla_paused, sla_response_breached, sla_resolution_breached`
 
-func scanSummary(rows *sql.Rows) (CaseSummary, error) {
+func scanSummary(rows *sql.Rows, search *string, withSearch bool) (CaseSummary, error) {
 	var (
 		c                               CaseSummary
 		created, updated                int64
@@ -245,9 +307,13 @@ func scanSummary(rows *sql.Rows) (CaseSummary, error) {
 		hasSLA, paused, respB, resB     bool
 		kind, status, priority, channel string
 	)
-	if err := rows.Scan(&c.ID, &c.Reference, &kind, &status, &c.Title, &priority, &c.Service, &channel, &c.Reporter, &c.CreatedBy,
+	dest := []any{&c.ID, &c.Reference, &kind, &status, &c.Title, &priority, &c.Service, &channel, &c.Reporter, &c.CreatedBy,
 		&c.Assignee, &c.Group, &c.Reopened, &created, &updated, &resolved, &closed, &c.Revision,
-		&hasSLA, &respD, &resD, &paused, &respB, &resB); err != nil {
+		&hasSLA, &respD, &resD, &paused, &respB, &resB}
+	if withSearch {
+		dest = append(dest, search)
+	}
+	if err := rows.Scan(dest...); err != nil {
 		return c, err
 	}
 	c.Kind, c.Status, c.Priority, c.Channel = helpdesk.Kind(kind), helpdesk.Status(status), helpdesk.Priority(priority), helpdesk.Channel(channel)
@@ -310,22 +376,27 @@ func (w *where) sql() string {
 	return strings.Join(w.conds, " AND ")
 }
 
-// visibility adds v as a condition on the cases table.
+// visibility adds v as a condition on the cases table: the cases the
+// user reported or created and those with an approval they decide, each
+// found by its own index (cases_reporter, cases_created_by,
+// tasks_approver, tasks_fallback), so a user's few cases are not looked
+// for among all of them.
 func (w *where) visibility(v Visibility) {
 	switch {
 	case v.All:
 	case v.User == "":
 		w.add("FALSE")
 	default:
-		approves := "t.approver = ? OR (t.escalated AND t.fallback = ?)"
+		sets := []string{"SELECT id FROM cases WHERE reporter = ?", "SELECT id FROM cases WHERE created_by = ?",
+			"SELECT case_id FROM tasks WHERE approver = ?", "SELECT case_id FROM tasks WHERE fallback = ? AND escalated"}
 		args := []any{v.User, v.User, v.User, v.User}
 		if len(v.Deputising) > 0 {
-			approves += " OR t.approver IN (" + placeholders(len(v.Deputising)) + ")"
+			sets = append(sets, "SELECT case_id FROM tasks WHERE approver IN ("+placeholders(len(v.Deputising))+")")
 			for _, a := range v.Deputising {
 				args = append(args, a)
 			}
 		}
-		w.add("(reporter = ? OR created_by = ? OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = cases.id AND ("+approves+")))", args...)
+		w.add("cases.id IN ("+strings.Join(sets, " UNION ALL ")+")", args...)
 	}
 }
 

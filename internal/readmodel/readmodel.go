@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +35,12 @@ import (
 // 5: notifications.task_id, the task a notification asks to act on.
 // 6: cases.erased, and an erased case folded afresh from the record
 // (docs/PRIVACY.md).
-const schemaVersion = 6
+// 7: the read side at a million cases (docs/PERFORMANCE.md): cases.search
+// holds the words of reference, title and description and is indexed for
+// full text search (cases_fts on SQLite, a GIN index on PostgreSQL);
+// cases.due_key and cases.ended_at, and indexes for every list and queue
+// filter; the kpi_facts table the KPI report reads (kpifacts.go).
+const schemaVersion = 7
 
 // DB is the read model database.
 type DB struct {
@@ -158,13 +164,31 @@ var schema = []string{
 		sla_breached            BOOLEAN NOT NULL,
 		search                  TEXT NOT NULL,
 		state                   BLOB NOT NULL,
-		erased                  BOOLEAN NOT NULL DEFAULT FALSE
+		erased                  BOOLEAN NOT NULL DEFAULT FALSE,
+		-- The resolution deadline, or noDue without one: the due order.
+		due_key                 INTEGER NOT NULL,
+		-- When the desk finished the case (kpi.DoneAt, else closed_at),
+		-- or noDue while it has not: the KPI backlog.
+		ended_at                INTEGER NOT NULL
 	)`,
+	// Lists and queues (ListCases): each filter leads an index in each
+	// order, so a page is a seek and a short walk, never a scan of every
+	// case (scale_test.go checks the plans).
 	`CREATE INDEX IF NOT EXISTS cases_recent ON cases (updated_at DESC, id DESC)`,
+	`CREATE INDEX IF NOT EXISTS cases_due ON cases (due_key, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_status ON cases (status, updated_at, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_status_due ON cases (status, due_key, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_kind ON cases (kind, updated_at, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_group ON cases (grp, updated_at, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_group_queue ON cases (grp, assignee, status, due_key, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_assignee ON cases (assignee, final)`,
-	`CREATE INDEX IF NOT EXISTS cases_reporter ON cases (reporter)`,
+	`CREATE INDEX IF NOT EXISTS cases_assignee_recent ON cases (assignee, updated_at, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_assignee_queue ON cases (assignee, status, due_key, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_reporter ON cases (reporter, updated_at, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_created_by ON cases (created_by)`,
 	`CREATE INDEX IF NOT EXISTS cases_reference ON cases (reference)`,
+	// The KPI backlog: cases not ended at an instant.
+	`CREATE INDEX IF NOT EXISTS cases_ended ON cases (ended_at, created_at)`,
 	`CREATE TABLE IF NOT EXISTS tasks (
 		id             TEXT PRIMARY KEY,
 		case_id        TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
@@ -186,7 +210,10 @@ var schema = []string{
 		on_behalf_of   TEXT NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS tasks_case ON tasks (case_id)`,
-	`CREATE INDEX IF NOT EXISTS tasks_open ON tasks (status, kind)`,
+	`CREATE INDEX IF NOT EXISTS tasks_open ON tasks (status, kind, grp)`,
+	// Whose approvals (GET /tasks, and the cases an approver may see).
+	`CREATE INDEX IF NOT EXISTS tasks_approver ON tasks (approver, status)`,
+	`CREATE INDEX IF NOT EXISTS tasks_fallback ON tasks (fallback, status)`,
 	// Events a projection could not apply. They are skipped, never
 	// silently: each is kept here with the reason.
 	`CREATE TABLE IF NOT EXISTS poisoned (
@@ -212,7 +239,7 @@ var schema = []string{
 // tables lists what a reset drops, children first. notification_reads is
 // not among them: it is what users did, not what the record says, and its
 // keys (notification ids) are the same after a rebuild (notifications.go).
-var tables = []string{"announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
+var tables = []string{"cases_fts", "kpi_facts", "announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
 
 // migrate creates the schema, first dropping a read model whose version
 // differs from this code's.
@@ -281,7 +308,11 @@ func dropTables(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (d *DB) createTables(ctx context.Context, tx *sql.Tx) error {
-	for _, stmt := range schema {
+	stmts := append(slices.Clone(schema), sqliteSearch...)
+	if d.pg {
+		stmts = append(slices.Clone(schema), pgSearch...)
+	}
+	for _, stmt := range stmts {
 		if d.pg {
 			stmt = pgSchema.Replace(stmt)
 		}
@@ -365,4 +396,14 @@ func writeShape(w interface{ Write([]byte) (int, error) }, t reflect.Type, seen 
 			writeShape(w, f.Type, seen)
 		}
 	}
+}
+
+// Analyze refreshes the planner's statistics (after writing many rows at
+// once, as a rebuild does), so queries pick their indexes by what the
+// tables hold.
+func (d *DB) Analyze(ctx context.Context) error {
+	if _, err := d.db.ExecContext(ctx, `ANALYZE`); err != nil {
+		return fmt.Errorf("read model: analyze: %w", err)
+	}
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
 )
 
 // ErrBadState means a stored case snapshot cannot be read back. Retrying
@@ -272,27 +273,19 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 		hasSLA, paused, respBreach, resBreach = true, sla.Paused, sla.ResponseBreached, sla.ResolutionBreached
 		respDue, resDue = sla.ResponseDue, sla.ResolutionDue
 	}
-	search := strings.ToLower(c.Reference + "\n" + c.Title + "\n" + c.Description)
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases (id, reference, kind, status, final, title, description, priority, service, channel,
-			reporter, created_by, assignee, grp, reopened, created_at, updated_at, resolved_at, closed_at, revision, seen_revision,
-			has_sla, sla_response_due, sla_resolution_due, sla_paused, sla_response_breached, sla_resolution_breached, sla_breached,
-			search, state, erased)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind, status = excluded.status,
-			final = excluded.final, title = excluded.title, description = excluded.description, priority = excluded.priority,
-			service = excluded.service, channel = excluded.channel, reporter = excluded.reporter, created_by = excluded.created_by,
-			assignee = excluded.assignee, grp = excluded.grp, reopened = excluded.reopened, created_at = excluded.created_at,
-			updated_at = excluded.updated_at, resolved_at = excluded.resolved_at, closed_at = excluded.closed_at,
-			revision = excluded.revision, seen_revision = excluded.seen_revision, has_sla = excluded.has_sla,
-			sla_response_due = excluded.sla_response_due, sla_resolution_due = excluded.sla_resolution_due,
-			sla_paused = excluded.sla_paused, sla_response_breached = excluded.sla_response_breached,
-			sla_resolution_breached = excluded.sla_resolution_breached, sla_breached = excluded.sla_breached,
-			search = excluded.search, state = excluded.state, erased = excluded.erased`,
+	search := searchText(c.Reference, c.Title, c.Description)
+	dueKey := noDue
+	if resDue != nil && !resDue.IsZero() {
+		dueKey = resDue.UnixNano()
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET `+caseUpdates,
 		c.ID, c.Reference, string(c.Kind), string(c.Status), c.Final(), c.Title, c.Description, string(c.Priority), c.Service, string(c.Channel),
 		c.Reporter, c.CreatedBy, c.Assignee, c.Group, c.Reopened, nanos(c.CreatedAt), nanos(c.UpdatedAt), optNanos(c.ResolvedAt), optNanos(c.ClosedAt),
 		c.Revision, seen,
 		hasSLA, optNanosPtr(respDue), optNanosPtr(resDue), paused, respBreach, resBreach, respBreach || resBreach,
-		search, state.Bytes(), c.Erasure != nil)
+		search, state.Bytes(), c.Erasure != nil, dueKey, endedAt(c))
 	if err != nil {
 		return fmt.Errorf("read model: write case %s: %w", c.ID, err)
 	}
@@ -312,6 +305,33 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 		}
 	}
 	return writeAttachments(ctx, tx, c)
+}
+
+// caseColumns are the columns of a case row, in the order writeCase gives
+// them; caseUpdates sets each but the key from excluded.
+var caseColumns, caseUpdates = func() (string, string) {
+	cols := []string{"id", "reference", "kind", "status", "final", "title", "description", "priority", "service", "channel",
+		"reporter", "created_by", "assignee", "grp", "reopened", "created_at", "updated_at", "resolved_at", "closed_at", "revision", "seen_revision",
+		"has_sla", "sla_response_due", "sla_resolution_due", "sla_paused", "sla_response_breached", "sla_resolution_breached", "sla_breached",
+		"search", "state", "erased", "due_key", "ended_at"}
+	sets := make([]string, 0, len(cols)-1)
+	for _, c := range cols[1:] {
+		sets = append(sets, c+" = excluded."+c)
+	}
+	return strings.Join(cols, ", "), strings.Join(sets, ", ")
+}()
+
+// endedAt is when the desk finished c, as the KPI backlog counts it (the
+// resolution or grant, else the closing), or noDue while not.
+func endedAt(c helpdesk.Case) int64 {
+	end := kpi.DoneAt(c)
+	if end.IsZero() {
+		end = c.ClosedAt
+	}
+	if end.IsZero() {
+		return noDue
+	}
+	return end.UnixNano()
 }
 
 // PoisonedEvent is an event a projection could not apply.
