@@ -23,5 +23,6 @@ func TestPostgres(t *testing.T) {
 		TestOpenRebuildsAReadModelOfAnotherVersion,
 		TestABatchCommitsItsStepsAndCheckpointTogether,
 		TestReportCasesSelectsWhatCanCount,
+		TestCommonQueriesUseIndexes,
 	)
 }

@@ -237,7 +237,7 @@ func (d *DB) listCases(ctx context.Context, w where, order string, n int, keep f
 	if keep != nil {
 		cols += ", search"
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT `+cols+` FROM cases WHERE `+w.sql()+`
+	rows, err := d.query(ctx, `SELECT `+cols+` FROM cases WHERE `+w.sql()+`
 		ORDER BY `+order+` LIMIT ?`, append(w.args, n)...)
 	if err != nil {
 		return nil, err
@@ -273,7 +273,7 @@ func (d *DB) OpenCaseLoad(ctx context.Context, assignees []string) (map[string]i
 		load[a] = 0
 		args[i] = a
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT assignee, count(*) FROM cases WHERE NOT final AND assignee IN (`+placeholders(len(args))+`)
+	rows, err := d.query(ctx, `SELECT assignee, count(*) FROM cases WHERE NOT final AND assignee IN (`+placeholders(len(args))+`)
 		GROUP BY assignee`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read model: open case load: %w", err)

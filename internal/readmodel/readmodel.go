@@ -49,6 +49,17 @@ type DB struct {
 	pg bool
 	// rebuilt tells why Open dropped an existing read model, if it did.
 	rebuilt string
+	// trace, when set (by tests), sees each query the read side runs
+	// through query, so its plan can be checked.
+	trace func(query string, args []any)
+}
+
+// query runs a read of the lists, tasks or reports.
+func (d *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if d.trace != nil {
+		d.trace(query, args)
+	}
+	return d.db.QueryContext(ctx, query, args...)
 }
 
 // Open opens (creating if needed) the read model at dsn: postgres://… (or

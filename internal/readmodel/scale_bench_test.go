@@ -239,8 +239,12 @@ func BenchmarkScale(b *testing.B) {
 				{"group-closed", func(i int) readmodel.Filter {
 					return readmodel.Filter{Group: scaleGroups[i%len(scaleGroups)], Status: helpdesk.StatusClosed, Visibility: all}
 				}},
-				{"assignee-all", func(i int) readmodel.Filter { return readmodel.Filter{Assignee: fmt.Sprintf("cw%02d", i%40), Visibility: all} }},
-				{"reporter", func(i int) readmodel.Filter { return readmodel.Filter{Reporter: fmt.Sprintf("u%05d", i%20_000), Visibility: all} }},
+				{"assignee-all", func(i int) readmodel.Filter {
+					return readmodel.Filter{Assignee: fmt.Sprintf("cw%02d", i%40), Visibility: all}
+				}},
+				{"reporter", func(i int) readmodel.Filter {
+					return readmodel.Filter{Reporter: fmt.Sprintf("u%05d", i%20_000), Visibility: all}
+				}},
 				{"own-cases", func(i int) readmodel.Filter {
 					return readmodel.Filter{Visibility: readmodel.Visibility{User: fmt.Sprintf("u%05d", i%20_000)}}
 				}},
@@ -250,7 +254,9 @@ func BenchmarkScale(b *testing.B) {
 				{"q-common", func(i int) readmodel.Filter {
 					return readmodel.Filter{Q: []string{"skriver", "vpn", "outlook", "passord", "teams"}[i%5], Visibility: all}
 				}},
-				{"q-rare", func(i int) readmodel.Filter { return readmodel.Filter{Q: fmt.Sprintf("pc%06d", i*7919%1_000_000), Visibility: all} }},
+				{"q-rare", func(i int) readmodel.Filter {
+					return readmodel.Filter{Q: fmt.Sprintf("pc%06d", i*7919%1_000_000), Visibility: all}
+				}},
 				{"q-two-words", func(i int) readmodel.Filter {
 					return readmodel.Filter{Q: fmt.Sprintf("skriver rom %d", i%5000), Visibility: all}
 				}},
