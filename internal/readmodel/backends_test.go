@@ -24,5 +24,6 @@ func TestPostgres(t *testing.T) {
 		TestABatchCommitsItsStepsAndCheckpointTogether,
 		TestReportCasesSelectsWhatCanCount,
 		TestCommonQueriesUseIndexes,
+		TestKPIFromIndexesEqualsTheFold,
 	)
 }

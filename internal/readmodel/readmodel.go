@@ -39,7 +39,7 @@ import (
 // holds the words of reference, title and description and is indexed for
 // full text search (cases_fts on SQLite, a GIN index on PostgreSQL);
 // cases.due_key and cases.ended_at, and indexes for every list and queue
-// filter; the kpi_facts table the KPI report reads (kpifacts.go).
+// filter; the columns and indexes the KPI report reads (kpi.go).
 const schemaVersion = 7
 
 // DB is the read model database.
@@ -180,7 +180,18 @@ var schema = []string{
 		due_key                 INTEGER NOT NULL,
 		-- When the desk finished the case (kpi.DoneAt, else closed_at),
 		-- or noDue while it has not: the KPI backlog.
-		ended_at                INTEGER NOT NULL
+		ended_at                INTEGER NOT NULL,
+		-- What the KPI report counts (kpi.go): the first response, when
+		-- the desk finished (kpi.DoneAt), the SLA clock's time and
+		-- targets, a new user's first day (when readiness was reported).
+		responded_at            INTEGER,
+		done_at                 INTEGER,
+		sla_stopped             BOOLEAN NOT NULL,
+		sla_used                INTEGER NOT NULL,
+		sla_response_target     INTEGER NOT NULL,
+		sla_resolution_target   INTEGER NOT NULL,
+		newuser_start           INTEGER,
+		newuser_ready           BOOLEAN NOT NULL
 	)`,
 	// Lists and queues (ListCases): each filter leads an index in each
 	// order, so a page is a seek and a short walk, never a scan of every
@@ -198,8 +209,12 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS cases_reporter ON cases (reporter, updated_at, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_created_by ON cases (created_by)`,
 	`CREATE INDEX IF NOT EXISTS cases_reference ON cases (reference)`,
-	// The KPI backlog: cases not ended at an instant.
+	// The KPI report (kpi.go): each figure's instants.
 	`CREATE INDEX IF NOT EXISTS cases_ended ON cases (ended_at, created_at)`,
+	`CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at)`,
+	`CREATE INDEX IF NOT EXISTS cases_responded ON cases (responded_at)`,
+	`CREATE INDEX IF NOT EXISTS cases_done ON cases (done_at)`,
+	`CREATE INDEX IF NOT EXISTS cases_newuser ON cases (newuser_start)`,
 	`CREATE TABLE IF NOT EXISTS tasks (
 		id             TEXT PRIMARY KEY,
 		case_id        TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
@@ -225,6 +240,7 @@ var schema = []string{
 	// Whose approvals (GET /tasks, and the cases an approver may see).
 	`CREATE INDEX IF NOT EXISTS tasks_approver ON tasks (approver, status)`,
 	`CREATE INDEX IF NOT EXISTS tasks_fallback ON tasks (fallback, status)`,
+	`CREATE INDEX IF NOT EXISTS tasks_decided ON tasks (completed_at, kind)`,
 	// Events a projection could not apply. They are skipped, never
 	// silently: each is kept here with the reason.
 	`CREATE TABLE IF NOT EXISTS poisoned (
@@ -250,7 +266,7 @@ var schema = []string{
 // tables lists what a reset drops, children first. notification_reads is
 // not among them: it is what users did, not what the record says, and its
 // keys (notification ids) are the same after a rebuild (notifications.go).
-var tables = []string{"cases_fts", "kpi_facts", "announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
+var tables = []string{"cases_fts", "announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
 
 // migrate creates the schema, first dropping a read model whose version
 // differs from this code's.

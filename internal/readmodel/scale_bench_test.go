@@ -2,7 +2,6 @@ package readmodel_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/internal/calendar"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
-	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
 )
@@ -349,5 +347,3 @@ func BenchmarkScale(b *testing.B) {
 	}
 }
 
-var _ = sql.ErrNoRows
-var _ = kpi.Compute

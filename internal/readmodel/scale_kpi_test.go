@@ -4,14 +4,14 @@ import (
 	"context"
 	"time"
 
-	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/calendar"
 	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
-// scaleKPI is the KPI report as the desk builds it.
-func scaleKPI(ctx context.Context, db *readmodel.DB, from, to, now time.Time, cal kpi.Calendar) (kpi.Report, error) {
-	b := kpi.NewBuilder(from, to, now, cal)
-	err := db.ReportCases(ctx, from, to, func(c helpdesk.Case) error { b.Add(c); return nil })
+// scaleKPI is the KPI report as the desk builds it (desk.KPIReport).
+func scaleKPI(ctx context.Context, db *readmodel.DB, from, to, now time.Time, cal *calendar.Calendar) (kpi.Report, error) {
+	b := kpi.NewBuilder(from, to, now, kpi.Fast(cal))
+	err := db.FillKPI(ctx, b)
 	return b.Report(), err
 }

@@ -274,18 +274,20 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 		respDue, resDue = sla.ResponseDue, sla.ResolutionDue
 	}
 	search := searchText(c.Reference, c.Title, c.Description)
+	k := kpiColumnsOf(c)
 	dueKey := noDue
 	if resDue != nil && !resDue.IsZero() {
 		dueKey = resDue.UnixNano()
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		VALUES (`+placeholders(caseColumnCount)+`)
 		ON CONFLICT (id) DO UPDATE SET `+caseUpdates,
 		c.ID, c.Reference, string(c.Kind), string(c.Status), c.Final(), c.Title, c.Description, string(c.Priority), c.Service, string(c.Channel),
 		c.Reporter, c.CreatedBy, c.Assignee, c.Group, c.Reopened, nanos(c.CreatedAt), nanos(c.UpdatedAt), optNanos(c.ResolvedAt), optNanos(c.ClosedAt),
 		c.Revision, seen,
 		hasSLA, optNanosPtr(respDue), optNanosPtr(resDue), paused, respBreach, resBreach, respBreach || resBreach,
-		search, state.Bytes(), c.Erasure != nil, dueKey, endedAt(c))
+		search, state.Bytes(), c.Erasure != nil, dueKey, endedAt(c),
+		k.respondedAt, optNanos(kpi.DoneAt(c)), k.slaStopped, int64(k.slaUsed), int64(k.respTarget), int64(k.resTarget), k.newUserStart, k.newUserReady)
 	if err != nil {
 		return fmt.Errorf("read model: write case %s: %w", c.ID, err)
 	}
@@ -307,13 +309,17 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 	return writeAttachments(ctx, tx, c)
 }
 
+// caseColumnCount is how many columns caseColumns names.
+var caseColumnCount = strings.Count(caseColumns, ",") + 1
+
 // caseColumns are the columns of a case row, in the order writeCase gives
 // them; caseUpdates sets each but the key from excluded.
 var caseColumns, caseUpdates = func() (string, string) {
 	cols := []string{"id", "reference", "kind", "status", "final", "title", "description", "priority", "service", "channel",
 		"reporter", "created_by", "assignee", "grp", "reopened", "created_at", "updated_at", "resolved_at", "closed_at", "revision", "seen_revision",
 		"has_sla", "sla_response_due", "sla_resolution_due", "sla_paused", "sla_response_breached", "sla_resolution_breached", "sla_breached",
-		"search", "state", "erased", "due_key", "ended_at"}
+		"search", "state", "erased", "due_key", "ended_at",
+		"responded_at", "done_at", "sla_stopped", "sla_used", "sla_response_target", "sla_resolution_target", "newuser_start", "newuser_ready"}
 	sets := make([]string, 0, len(cols)-1)
 	for _, c := range cols[1:] {
 		sets = append(sets, c+" = excluded."+c)
