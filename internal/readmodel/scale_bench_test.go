@@ -346,4 +346,3 @@ func BenchmarkScale(b *testing.B) {
 		})
 	}
 }
-

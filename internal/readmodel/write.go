@@ -28,6 +28,9 @@ type Tx struct {
 	// batch): later events of the batch fold on them without reading the
 	// row back, and each is written once, when the batch commits.
 	cases map[string]*cachedCase
+	// notes are the notifications a batch queued (nil outside a batch),
+	// written together when it commits.
+	notes *[]Notification
 }
 
 // cachedCase is a case as a batch last saw it.
@@ -62,6 +65,7 @@ type Batch struct {
 	last       uint64 // the last position a step applied
 	counts     map[string]int64
 	cases      map[string]*cachedCase
+	notes      []Notification
 }
 
 // ProjectBatch runs fn, which calls b.Step for each event in global order,
@@ -102,11 +106,15 @@ func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx co
 		}
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		cc := b.cases[id]
-		if err := writeCase(ctx, b.tx, cc.c, cc.seen); err != nil {
-			return err
-		}
+	rows := make([]caseRow, len(ids))
+	for i, id := range ids {
+		rows[i] = caseRow{c: b.cases[id].c, seen: b.cases[id].seen}
+	}
+	if err := writeCases(ctx, b.tx, rows); err != nil {
+		return err
+	}
+	if err := writeNotifications(ctx, b.tx, &b.notes); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (projection, position, applied, ignored, skipped, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (projection) DO UPDATE SET position = excluded.position, applied = checkpoints.applied + excluded.applied,
@@ -136,7 +144,7 @@ func (b *Batch) step(ctx context.Context, position uint64, fn func(ctx context.C
 	}
 	t := &Tx{tx: b.tx, outcome: "applied"}
 	if cache {
-		t.cases = b.cases
+		t.cases, t.notes = b.cases, &b.notes
 	}
 	if err := fn(ctx, t); err != nil {
 		return false, err
@@ -260,9 +268,94 @@ func (t *Tx) PutCase(ctx context.Context, c helpdesk.Case, seen int64) error {
 }
 
 func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) error {
+	return writeCases(ctx, tx, []caseRow{{c: c, seen: seen}})
+}
+
+// caseRow is a case to write and the last revision seen of its stream.
+type caseRow struct {
+	c    helpdesk.Case
+	seen int64
+}
+
+// rowsPerInsert bounds the rows of one multi-row INSERT: a catching-up
+// batch writes its cases, their tasks and attachments in a few
+// statements instead of several per case (on PostgreSQL each statement
+// is a round trip), within both databases' limits on parameters.
+const rowsPerInsert = 100
+
+// writeCases writes the rows, snapshots, tasks and attachments of cases
+// (each case once), rowsPerInsert at a time.
+func writeCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
+	for len(cases) > 0 {
+		chunk := cases[:min(rowsPerInsert, len(cases))]
+		cases = cases[len(chunk):]
+		args := make([]any, 0, len(chunk)*caseColumnCount)
+		ids := make([]any, len(chunk))
+		for i, r := range chunk {
+			row, err := caseValues(r.c, r.seen)
+			if err != nil {
+				return err
+			}
+			args = append(args, row...)
+			ids[i] = r.c.ID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES `+valueRows(len(chunk), caseColumnCount)+`
+			ON CONFLICT (id) DO UPDATE SET `+caseUpdates, args...); err != nil {
+			return fmt.Errorf("read model: write cases %s…: %w", chunk[0].c.ID, err)
+		}
+		// A case has a handful of tasks: rewriting them is simpler than
+		// working out which one an event touched, and just as correct.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE case_id IN (`+placeholders(len(ids))+`)`, ids...); err != nil {
+			return fmt.Errorf("read model: clear tasks: %w", err)
+		}
+		var tasks []any
+		n := 0
+		flushTasks := func() error {
+			if n == 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, case_reference, kind, type, title, status, approver, fallback,
+					escalated, grp, cost_nok, created_at, due_at, completed_at, outcome, decided_by, on_behalf_of)
+				VALUES `+valueRows(n, 18), tasks...); err != nil {
+				return fmt.Errorf("read model: write tasks: %w", err)
+			}
+			tasks, n = tasks[:0], 0
+			return nil
+		}
+		for _, r := range chunk {
+			c := r.c
+			for _, tk := range c.Tasks {
+				tasks = append(tasks, tk.ID, c.ID, c.Reference, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
+					tk.Escalated, tk.Group, tk.CostNOK, nanos(tk.CreatedAt), optNanos(tk.DueAt), optNanos(tk.CompletedAt),
+					tk.Outcome, tk.DecidedBy, tk.OnBehalfOf)
+				if n++; n == rowsPerInsert {
+					if err := flushTasks(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := flushTasks(); err != nil {
+			return err
+		}
+		if err := writeAttachments(ctx, tx, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valueRows is n rows of cols placeholders: "(?, ?), (?, ?)".
+func valueRows(n, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// caseValues is c's row in caseColumns' order.
+func caseValues(c helpdesk.Case, seen int64) ([]any, error) {
 	var state bytes.Buffer
 	if err := gob.NewEncoder(&state).Encode(c); err != nil {
-		return fmt.Errorf("read model: encode case %s: %w", c.ID, err)
+		return nil, fmt.Errorf("read model: encode case %s: %w", c.ID, err)
 	}
 	var (
 		sla                                   = c.SLA
@@ -279,34 +372,12 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 	if resDue != nil && !resDue.IsZero() {
 		dueKey = resDue.UnixNano()
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`)
-		VALUES (`+placeholders(caseColumnCount)+`)
-		ON CONFLICT (id) DO UPDATE SET `+caseUpdates,
-		c.ID, c.Reference, string(c.Kind), string(c.Status), c.Final(), c.Title, c.Description, string(c.Priority), c.Service, string(c.Channel),
+	return []any{c.ID, c.Reference, string(c.Kind), string(c.Status), c.Final(), c.Title, c.Description, string(c.Priority), c.Service, string(c.Channel),
 		c.Reporter, c.CreatedBy, c.Assignee, c.Group, c.Reopened, nanos(c.CreatedAt), nanos(c.UpdatedAt), optNanos(c.ResolvedAt), optNanos(c.ClosedAt),
 		c.Revision, seen,
 		hasSLA, optNanosPtr(respDue), optNanosPtr(resDue), paused, respBreach, resBreach, respBreach || resBreach,
 		search, state.Bytes(), c.Erasure != nil, dueKey, endedAt(c),
-		k.respondedAt, optNanos(kpi.DoneAt(c)), k.slaStopped, int64(k.slaUsed), int64(k.respTarget), int64(k.resTarget), k.newUserStart, k.newUserReady)
-	if err != nil {
-		return fmt.Errorf("read model: write case %s: %w", c.ID, err)
-	}
-	// A case has a handful of tasks: rewriting them is simpler than
-	// working out which one an event touched, and just as correct.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE case_id = ?`, c.ID); err != nil {
-		return fmt.Errorf("read model: clear tasks of %s: %w", c.ID, err)
-	}
-	for _, tk := range c.Tasks {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, case_reference, kind, type, title, status, approver, fallback,
-				escalated, grp, cost_nok, created_at, due_at, completed_at, outcome, decided_by, on_behalf_of)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			tk.ID, c.ID, c.Reference, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
-			tk.Escalated, tk.Group, tk.CostNOK, nanos(tk.CreatedAt), optNanos(tk.DueAt), optNanos(tk.CompletedAt),
-			tk.Outcome, tk.DecidedBy, tk.OnBehalfOf); err != nil {
-			return fmt.Errorf("read model: write task %s: %w", tk.ID, err)
-		}
-	}
-	return writeAttachments(ctx, tx, c)
+		k.respondedAt, optNanos(kpi.DoneAt(c)), k.slaStopped, int64(k.slaUsed), int64(k.respTarget), int64(k.resTarget), k.newUserStart, k.newUserReady}, nil
 }
 
 // caseColumnCount is how many columns caseColumns names.
