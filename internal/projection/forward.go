@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -163,6 +164,16 @@ func (p *Projector) applyBatch(ctx context.Context, evs []eventstore.RecordedEve
 	}()
 	erased := false
 	err = p.db.ProjectBatch(ctx, Cases, func(ctx context.Context, b *readmodel.Batch) error {
+		// The batch's cases in one read, not one each.
+		var ids []string
+		for _, ev := range evs {
+			if id, ok := strings.CutPrefix(ev.Stream, caseStreamPrefix); ok && ev.Position > b.Checkpoint() {
+				ids = append(ids, id)
+			}
+		}
+		if err := b.Prefetch(ctx, ids); err != nil {
+			return err
+		}
 		for _, ev := range evs {
 			erased = erased || isErasure(ev)
 			if _, err := b.Step(ctx, ev.Position, func(ctx context.Context, tx *readmodel.Tx) error {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -130,11 +131,15 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	w.eq("kind", string(f.Kind))
 	w.eq("status", string(f.Status))
 	if len(f.Statuses) > 0 {
-		args := make([]any, len(f.Statuses))
-		for i, st := range f.Statuses {
-			args[i] = string(st)
+		// Each status is a branch of its own (listCases): one seek and a
+		// walk in order each, whatever the planner thinks of how the
+		// statuses spread over the list order.
+		for _, st := range f.Statuses {
+			if !slices.Contains(w.statuses, string(st)) {
+				w.statuses = append(w.statuses, string(st))
+			}
 		}
-		w.add("status IN ("+placeholders(len(args))+")", args...)
+		slices.Sort(w.statuses)
 	}
 	w.eq("assignee", f.Assignee)
 	if f.Unassigned {
@@ -237,8 +242,20 @@ func (d *DB) listCases(ctx context.Context, w where, order string, n int, keep f
 	if keep != nil {
 		cols += ", search"
 	}
-	rows, err := d.query(ctx, `SELECT `+cols+` FROM cases WHERE `+w.sql()+`
-		ORDER BY `+order+` LIMIT ?`, append(w.args, n)...)
+	query, args := `SELECT `+cols+` FROM cases WHERE `+w.sql()+` ORDER BY `+order+` LIMIT ?`, append(slices.Clone(w.args), n)
+	if len(w.statuses) > 0 {
+		// A union of one ordered branch per status, merged: each branch
+		// gives its first n, so the first n of all are among them.
+		var branches []string
+		args = nil
+		for _, st := range w.statuses {
+			branches = append(branches, `SELECT * FROM (SELECT `+cols+`, due_key FROM cases WHERE status = ? AND `+w.sql()+` ORDER BY `+order+` LIMIT ?) s`)
+			args = append(append(append(args, st), w.args...), n)
+		}
+		query = `SELECT ` + cols + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) u ORDER BY ` + order + ` LIMIT ?`
+		args = append(args, n)
+	}
+	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -355,6 +372,8 @@ func decodeCursor(s string) (int64, string, error) {
 type where struct {
 	conds []string
 	args  []any
+	// statuses, when any, keeps the cases in one of them (ListCases).
+	statuses []string
 }
 
 func (w *where) add(cond string, args ...any) {
