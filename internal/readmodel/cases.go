@@ -234,13 +234,14 @@ func (d *DB) searchCases(ctx context.Context, w where, order string, n int, term
 	return d.listCases(ctx, w, order, n, nil, 0)
 }
 
-// listCases reads up to n cases w selects, in order. With keep, the
-// search column is read too and only the cases keep accepts are returned
-// (n still bounds the rows read), stopping once it has enough of them.
+// listCases reads up to n cases w selects, in order. With keep, only
+// the ids and search columns of the n are read, and only the cases keep
+// accepts are returned (read whole afterwards), stopping once it has
+// enough of them.
 func (d *DB) listCases(ctx context.Context, w where, order string, n int, keep func(search string) bool, enough int) ([]CaseSummary, error) {
 	cols := summaryColumns
 	if keep != nil {
-		cols += ", search"
+		cols = "id, updated_at, due_key, search"
 	}
 	query, args := `SELECT `+cols+` FROM cases WHERE `+w.sql()+` ORDER BY `+order+` LIMIT ?`, append(slices.Clone(w.args), n)
 	if len(w.statuses) > 0 {
@@ -249,7 +250,11 @@ func (d *DB) listCases(ctx context.Context, w where, order string, n int, keep f
 		var branches []string
 		args = nil
 		for _, st := range w.statuses {
-			branches = append(branches, `SELECT * FROM (SELECT `+cols+`, due_key FROM cases WHERE status = ? AND `+w.sql()+` ORDER BY `+order+` LIMIT ?) s`)
+			branchCols := cols
+			if !strings.Contains(cols, "due_key") {
+				branchCols += ", due_key" // the due order's key
+			}
+			branches = append(branches, `SELECT * FROM (SELECT `+branchCols+` FROM cases WHERE status = ? AND `+w.sql()+` ORDER BY `+order+` LIMIT ?) s`)
 			args = append(append(append(args, st), w.args...), n)
 		}
 		query = `SELECT ` + cols + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) u ORDER BY ` + order + ` LIMIT ?`
@@ -260,21 +265,84 @@ func (d *DB) listCases(ctx context.Context, w where, order string, n int, keep f
 		return nil, err
 	}
 	defer rows.Close()
-	items := []CaseSummary{}
-	for rows.Next() {
-		var search string
-		c, err := scanSummary(rows, &search, keep != nil)
+	if keep != nil {
+		var (
+			kept []any
+			keys = map[string][2]int64{}
+		)
+		for rows.Next() {
+			var (
+				id, search   string
+				updated, due int64
+			)
+			if err := rows.Scan(&id, &updated, &due, &search); err != nil {
+				return nil, err
+			}
+			if keep(search) {
+				keys[id] = [2]int64{updated, due}
+				if kept = append(kept, id); len(kept) >= enough {
+					break
+				}
+			}
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		rows.Close()
+		items, err := d.casesByID(ctx, kept)
 		if err != nil {
 			return nil, err
 		}
-		if keep == nil || keep(search) {
-			items = append(items, c)
-			if enough > 0 && len(items) >= enough {
-				break
+		// A case that changed since it was found has moved in the list
+		// order: it is where it is now, not on this page (the page's
+		// cursor stays where the list was read up to).
+		return slices.DeleteFunc(items, func(c CaseSummary) bool {
+			due := noDue
+			if c.SLA != nil && c.SLA.ResolutionDue != nil {
+				due = c.SLA.ResolutionDue.UnixNano()
 			}
+			return keys[c.ID] != [2]int64{c.UpdatedAt.UnixNano(), due}
+		}), nil
+	}
+	items := []CaseSummary{}
+	for rows.Next() {
+		c, err := scanSummary(rows)
+		if err != nil {
+			return nil, err
 		}
+		items = append(items, c)
 	}
 	return items, rows.Err()
+}
+
+// casesByID reads the summaries of ids, in the order of ids.
+func (d *DB) casesByID(ctx context.Context, ids []any) ([]CaseSummary, error) {
+	items := []CaseSummary{}
+	if len(ids) == 0 {
+		return items, nil
+	}
+	rows, err := d.query(ctx, `SELECT `+summaryColumns+` FROM cases WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[string]CaseSummary, len(ids))
+	for rows.Next() {
+		c, err := scanSummary(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if c, ok := byID[id.(string)]; ok {
+			items = append(items, c)
+		}
+	}
+	return items, nil
 }
 
 // OpenCaseLoad counts the cases each of assignees holds that are not
@@ -316,7 +384,7 @@ const summaryColumns = `id, reference, kind, status, title, priority, service, c
 	created_at, updated_at, resolved_at, closed_at, revision,
 	has_sla, sla_response_due, sla_resolution_due, sla_paused, sla_response_breached, sla_resolution_breached`
 
-func scanSummary(rows *sql.Rows, search *string, withSearch bool) (CaseSummary, error) {
+func scanSummary(rows *sql.Rows) (CaseSummary, error) {
 	var (
 		c                               CaseSummary
 		created, updated                int64
@@ -327,9 +395,6 @@ func scanSummary(rows *sql.Rows, search *string, withSearch bool) (CaseSummary, 
 	dest := []any{&c.ID, &c.Reference, &kind, &status, &c.Title, &priority, &c.Service, &channel, &c.Reporter, &c.CreatedBy,
 		&c.Assignee, &c.Group, &c.Reopened, &created, &updated, &resolved, &closed, &c.Revision,
 		&hasSLA, &respD, &resD, &paused, &respB, &resB}
-	if withSearch {
-		dest = append(dest, search)
-	}
 	if err := rows.Scan(dest...); err != nil {
 		return c, err
 	}

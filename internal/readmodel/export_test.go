@@ -47,3 +47,6 @@ func (d *DB) ExplainPlan(ctx context.Context, query string, args []any) (string,
 	}
 	return strings.Join(lines, "\n"), rows.Err()
 }
+
+// Version is the read model's version (schema and case shape).
+func Version() string { return version() }

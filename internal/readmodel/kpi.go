@@ -50,8 +50,11 @@ var zeroNanos = time.Time{}.UnixNano()
 // fall in the period, and the backlog at b.BacklogAt.
 func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
 	from, to, at := b.From().UnixNano(), b.To().UnixNano(), b.BacklogAt().UnixNano()
-	// The cases a report of [from, to) may count (ReportCases).
-	const sel = `created_at < ? AND (updated_at >= ? OR final = ?)`
+	// The cases a report of [from, to) may count (ReportCases). The unary
+	// plus keeps either database from reading these conditions by an
+	// index (cases_created would mean every case before to): each part
+	// seeks the range of its own instant.
+	const sel = `+created_at < ? AND (+updated_at >= ? OR final = ?)`
 	selArgs := []any{to, from, false}
 	keysOf := func(kind, priority, group string) kpi.Keys {
 		return kpi.Keys{Kind: kind, Priority: priority, Group: group}
@@ -73,7 +76,7 @@ func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
 			b.AddOpened(keysOf(kind, priority, group), n)
 			return nil
 		}},
-		{"backlog", `SELECT kind, priority, grp, created_at FROM cases WHERE ended_at >= ? AND created_at < ? AND ` + sel,
+		{"backlog", `SELECT kind, priority, grp, created_at FROM cases WHERE ended_at >= ? AND +created_at < ? AND ` + sel,
 			[]any{at, at}, func(rows *sql.Rows) error {
 				var (
 					kind, priority, group string
@@ -118,7 +121,7 @@ func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
 		}},
 		{"approvals", `SELECT c.kind, c.priority, c.grp, t.created_at, t.completed_at FROM tasks t JOIN cases c ON c.id = t.case_id
 			WHERE t.completed_at >= ? AND t.completed_at < ? AND t.kind = ? AND t.status = ? AND t.outcome IN (?, ?)
-			AND c.created_at < ? AND (c.updated_at >= ? OR c.final = ?)`,
+			AND +c.created_at < ? AND (+c.updated_at >= ? OR c.final = ?)`,
 			[]any{from, to, string(helpdesk.TaskApproval), string(helpdesk.TaskStatusCompleted), helpdesk.OutcomeApproved, helpdesk.OutcomeRejected},
 			func(rows *sql.Rows) error {
 				var (

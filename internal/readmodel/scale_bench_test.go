@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -24,9 +25,9 @@ import (
 //
 // The read model of N synthetic cases is written once per size and
 // backend through the projection's own write path (ProjectBatch, PutCase)
-// and kept: brukerhjelp-scale-<N>.db in the temporary directory, or the
-// schema bench_scale_<N> on the BRUKERHJELP_TEST_POSTGRES server. A read
-// model of another version is written again.
+// and kept: brukerhjelp-scale-<N>-<version>.db in the temporary
+// directory, or the schema bench_scale_<N>_<version> on the
+// BRUKERHJELP_TEST_POSTGRES server (drop it when done).
 
 // scaleCases is the number of cases (20 000 unless BRUKERHJELP_BENCH_CASES
 // says otherwise).
@@ -150,13 +151,16 @@ func scaleCase(n, total int) helpdesk.Case {
 func scaleDB(b *testing.B, backend string, n int) *readmodel.DB {
 	b.Helper()
 	ctx := context.Background()
-	dsn := filepath.Join(os.TempDir(), fmt.Sprintf("brukerhjelp-scale-%d.db", n))
+	// Named by the read model's version too: another version's is kept
+	// for its own code, not rebuilt.
+	version := strings.ReplaceAll(readmodel.Version(), "-", "_")
+	dsn := filepath.Join(os.TempDir(), fmt.Sprintf("brukerhjelp-scale-%d-%s.db", n, version))
 	if backend == "postgres" {
 		server := os.Getenv(readmodeltest.EnvPostgres)
 		if server == "" {
 			b.Skipf("%s is not set", readmodeltest.EnvPostgres)
 		}
-		schema := fmt.Sprintf("bench_scale_%d", n)
+		schema := fmt.Sprintf("bench_scale_%d_%s", n, version)
 		readmodeltest.Exec(b, server, `CREATE SCHEMA IF NOT EXISTS `+schema)
 		dsn = readmodeltest.WithSchema(b, server, schema)
 	}
