@@ -25,5 +25,7 @@ func TestPostgres(t *testing.T) {
 		TestReportCasesSelectsWhatCanCount,
 		TestCommonQueriesUseIndexes,
 		TestKPIFromIndexesEqualsTheFold,
+		TestSearchByIndexIsTheDefinition,
+		TestDuePagesNeverRepeatOrSkip,
 	)
 }

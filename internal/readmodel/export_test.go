@@ -50,3 +50,14 @@ func (d *DB) ExplainPlan(ctx context.Context, query string, args []any) (string,
 
 // Version is the read model's version (schema and case shape).
 func Version() string { return version() }
+
+// MatchesQ is whether q finds a case with this reference, title and
+// description (search.go's definition).
+func MatchesQ(reference, title, description, q string) bool {
+	terms := searchTerms(q)
+	return len(terms) > 0 && matches(searchText(reference, title, description), terms)
+}
+
+// ScanBeforeIndex is how many cases a search looks through before it asks
+// the full text index.
+const ScanBeforeIndex = scanBeforeIndex
