@@ -115,9 +115,9 @@ type Page struct {
 // to the top.
 //
 // Every filter is served by an index (readmodel.go), and so is q
-// (search.go): the page first looks through the next scanBeforeIndex
-// cases in list order, which finds a common word at once; a rarer one is
-// looked up in the full text index, whose answers are then few.
+// (search.go): the page first looks through the next cases in list
+// order, which finds a common word at once; a rarer one is looked up in
+// the full text index, whose answers are then few (searchCases).
 func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	limit := f.Limit
 	if limit == 0 {
@@ -170,9 +170,9 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 		err   error
 	)
 	if f.Q == "" {
-		items, err = d.listCases(ctx, w, order, limit+1, nil, 0)
+		items, err = d.listCases(ctx, w, order, limit+1)
 	} else {
-		items, err = d.searchCases(ctx, w, order, limit+1, searchTerms(f.Q))
+		items, err = d.searchCases(ctx, w, order, f.SortDue, limit+1, searchTerms(f.Q))
 	}
 	if err != nil {
 		return Page{}, fmt.Errorf("read model: list cases: %w", err)
@@ -194,34 +194,55 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	return page, nil
 }
 
-// scanBeforeIndex is how many cases a search looks through in list order
-// before it asks the full text index instead. A word that many cases have
-// fills a page from the first cases in order; one that fewer than a page
-// of those have is in few enough cases at all (about limit/scanBeforeIndex
-// of them) for the index's answers to be sorted quickly.
-const scanBeforeIndex = 1000
+// A search (q) first reads the next cases in list order, by their id and
+// words only, and keeps those that match: a word many cases have fills a
+// page from the first thousand. It reads on, a chunk twice the last each
+// time, while at least one case in searchDensity matched so far; once
+// fewer match, or after scanMax cases, it asks the full text index for
+// the rest of the page. Matches that sparse are few in all (about
+// N/searchDensity of N cases), so sorting the index's answers is quick,
+// and a search reads at most about the square root of N·limit rows either
+// way.
+const (
+	scanBeforeIndex = 1000
+	scanMax         = 16_000
+	searchDensity   = 200
+)
 
 // searchCases is listCases for the cases that also match terms.
-func (d *DB) searchCases(ctx context.Context, w where, order string, n int, terms []string) ([]CaseSummary, error) {
+func (d *DB) searchCases(ctx context.Context, w where, order string, sortDue bool, n int, terms []string) ([]CaseSummary, error) {
 	if len(terms) == 0 {
 		return []CaseSummary{}, nil // no word: nothing matches
 	}
-	var looked int
-	items, err := d.listCases(ctx, w, order, scanBeforeIndex, func(search string) bool {
-		looked++
-		return matches(search, terms)
-	}, n)
-	if err != nil {
-		return nil, err
+	var (
+		items          []CaseSummary
+		looked         int
+		after          = w
+		lastAt, lastID = int64(0), ""
+	)
+	for chunk := scanBeforeIndex; ; chunk *= 2 {
+		sc, err := d.scanCases(ctx, after, order, chunk, terms, n-len(items))
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, sc.items...)
+		looked += sc.looked
+		if len(items) >= n || sc.looked < chunk {
+			// A full page, or every case the filters select was looked at.
+			return items[:min(n, len(items))], nil
+		}
+		lastAt, lastID = sc.lastAt, sc.lastID
+		after = w
+		after.after(sortDue, lastAt, lastID)
+		if looked >= scanMax || len(items)*searchDensity < looked {
+			break
+		}
 	}
-	if len(items) >= n || looked < scanBeforeIndex {
-		// A full page, or every case the filters select was looked at.
-		return items[:min(n, len(items))], nil
-	}
+	// The rest of the page, after the last case looked at, by the index.
 	if d.pg {
-		w.add("to_tsvector('simple', search) @@ to_tsquery('simple', ?)", tsQuery(terms))
+		after.add("to_tsvector('simple', search) @@ to_tsquery('simple', ?)", tsQuery(terms))
 	} else {
-		w.add("cases.rowid IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)", ftsQuery(terms))
+		after.add("cases.rowid IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)", ftsQuery(terms))
 	}
 	// The index finds the candidates; the definition (search.go) decides.
 	find := "instr(' ' || search, ?) > 0"
@@ -229,82 +250,71 @@ func (d *DB) searchCases(ctx context.Context, w where, order string, n int, term
 		find = "strpos(' ' || search, ?) > 0"
 	}
 	for _, t := range terms {
-		w.add(find, " "+t)
+		after.add(find, " "+t)
 	}
-	return d.listCases(ctx, w, order, n, nil, 0)
+	rest, err := d.listCases(ctx, after, order, n-len(items))
+	if err != nil {
+		return nil, err
+	}
+	return append(items, rest...), nil
 }
 
-// listCases reads up to n cases w selects, in order. With keep, only
-// the ids and search columns of the n are read, and only the cases keep
-// accepts are returned (read whole afterwards), stopping once it has
-// enough of them.
-func (d *DB) listCases(ctx context.Context, w where, order string, n int, keep func(search string) bool, enough int) ([]CaseSummary, error) {
-	cols := summaryColumns
-	if keep != nil {
-		cols = "id, updated_at, due_key, search"
+// after continues w after the case at key (at, id) in list order: the
+// cursor's condition.
+func (w *where) after(sortDue bool, at int64, id string) {
+	w.conds, w.args = slices.Clone(w.conds), slices.Clone(w.args)
+	if sortDue {
+		w.add("(due_key > ? OR (due_key = ? AND id > ?))", at, at, id)
+	} else {
+		w.add("(updated_at < ? OR (updated_at = ? AND id < ?))", at, at, id)
 	}
-	query, args := `SELECT `+cols+` FROM cases WHERE `+w.sql()+` ORDER BY `+order+` LIMIT ?`, append(slices.Clone(w.args), n)
-	if len(w.statuses) > 0 {
-		// A union of one ordered branch per status, merged: each branch
-		// gives its first n, so the first n of all are among them.
-		var branches []string
-		args = nil
-		for _, st := range w.statuses {
-			branchCols := cols
-			if !strings.Contains(cols, "due_key") {
-				branchCols += ", due_key" // the due order's key
-			}
-			branches = append(branches, `SELECT * FROM (SELECT `+branchCols+` FROM cases WHERE status = ? AND `+w.sql()+` ORDER BY `+order+` LIMIT ?) s`)
-			args = append(append(append(args, st), w.args...), n)
-		}
-		query = `SELECT ` + cols + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) u ORDER BY ` + order + ` LIMIT ?`
-		args = append(args, n)
+}
+
+// scanned is what scanCases found: the matching cases, how many cases it
+// looked at, and the list key of the last one.
+type scanned struct {
+	items  []CaseSummary
+	looked int
+	lastAt int64
+	lastID string
+}
+
+// selectCases is the query of up to n rows of cols that w selects, in
+// order. A status list becomes a union of one ordered branch per status,
+// merged: each branch gives its first n, so the first n of all are among
+// them, and each is one seek and a walk in order, whatever the planner
+// thinks of how the statuses spread over the list order.
+func selectCases(w where, cols, order string, n int) (string, []any) {
+	if len(w.statuses) == 0 {
+		return `SELECT ` + cols + ` FROM cases WHERE ` + w.sql() + ` ORDER BY ` + order + ` LIMIT ?`, append(slices.Clone(w.args), n)
 	}
+	var (
+		branches []string
+		args     []any
+	)
+	branchCols := cols
+	if !strings.Contains(cols, "due_key") {
+		branchCols += ", due_key" // the due order's key
+	}
+	for _, st := range w.statuses {
+		branches = append(branches, `SELECT * FROM (SELECT `+branchCols+` FROM cases WHERE status = ? AND `+w.sql()+` ORDER BY `+order+` LIMIT ?) s`)
+		args = append(append(append(args, st), w.args...), n)
+	}
+	return `SELECT ` + cols + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) u ORDER BY ` + order + ` LIMIT ?`, append(args, n)
+}
+
+// listCases reads up to n cases w selects, in order.
+func (d *DB) listCases(ctx context.Context, w where, order string, n int) ([]CaseSummary, error) {
+	items := []CaseSummary{}
+	if n <= 0 {
+		return items, nil
+	}
+	query, args := selectCases(w, summaryColumns, order, n)
 	rows, err := d.query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	if keep != nil {
-		var (
-			kept []any
-			keys = map[string][2]int64{}
-		)
-		for rows.Next() {
-			var (
-				id, search   string
-				updated, due int64
-			)
-			if err := rows.Scan(&id, &updated, &due, &search); err != nil {
-				return nil, err
-			}
-			if keep(search) {
-				keys[id] = [2]int64{updated, due}
-				if kept = append(kept, id); len(kept) >= enough {
-					break
-				}
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		rows.Close()
-		items, err := d.casesByID(ctx, kept)
-		if err != nil {
-			return nil, err
-		}
-		// A case that changed since it was found has moved in the list
-		// order: it is where it is now, not on this page (the page's
-		// cursor stays where the list was read up to).
-		return slices.DeleteFunc(items, func(c CaseSummary) bool {
-			due := noDue
-			if c.SLA != nil && c.SLA.ResolutionDue != nil {
-				due = c.SLA.ResolutionDue.UnixNano()
-			}
-			return keys[c.ID] != [2]int64{c.UpdatedAt.UnixNano(), due}
-		}), nil
-	}
-	items := []CaseSummary{}
 	for rows.Next() {
 		c, err := scanSummary(rows)
 		if err != nil {
@@ -313,6 +323,62 @@ func (d *DB) listCases(ctx context.Context, w where, order string, n int, keep f
 		items = append(items, c)
 	}
 	return items, rows.Err()
+}
+
+// scanCases looks at up to n cases w selects, in order, by their ids and
+// words only, and returns (read whole) those that match terms, stopping
+// once it has enough.
+func (d *DB) scanCases(ctx context.Context, w where, order string, n int, terms []string, enough int) (scanned, error) {
+	var sc scanned
+	query, args := selectCases(w, "id, updated_at, due_key, search", order, n)
+	rows, err := d.query(ctx, query, args...)
+	if err != nil {
+		return sc, err
+	}
+	defer rows.Close()
+	var (
+		kept []any
+		keys = map[string][2]int64{}
+	)
+	for rows.Next() {
+		var (
+			id, search   string
+			updated, due int64
+		)
+		if err := rows.Scan(&id, &updated, &due, &search); err != nil {
+			return sc, err
+		}
+		sc.looked++
+		sc.lastID, sc.lastAt = id, updated
+		if strings.Contains(order, "due_key") {
+			sc.lastAt = due
+		}
+		if matches(search, terms) {
+			keys[id] = [2]int64{updated, due}
+			if kept = append(kept, id); len(kept) >= enough {
+				break
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return sc, err
+	}
+	rows.Close()
+	items, err := d.casesByID(ctx, kept)
+	if err != nil {
+		return sc, err
+	}
+	// A case that changed since it was found has moved in the list order:
+	// it is where it is now, not on this page (the page's cursor stays
+	// where the list was read up to).
+	sc.items = slices.DeleteFunc(items, func(c CaseSummary) bool {
+		due := noDue
+		if c.SLA != nil && c.SLA.ResolutionDue != nil {
+			due = c.SLA.ResolutionDue.UnixNano()
+		}
+		return keys[c.ID] != [2]int64{c.UpdatedAt.UnixNano(), due}
+	})
+	return sc, nil
 }
 
 // casesByID reads the summaries of ids, in the order of ids.

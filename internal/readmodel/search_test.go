@@ -59,6 +59,8 @@ func TestSearchByIndexIsTheDefinition(t *testing.T) {
 					c.Title = "Qvistvik sin skjerm"
 				case i%97 == 0: // a word a few have
 					c.Description += " Sjelden-ord her."
+				case i%150 == 1: // fewer: not a page among the newest thousand, read on
+					c.Description += " Middels."
 				}
 				cases[c.ID] = c
 				if _, err := b.Step(ctx, uint64(i+1), func(ctx context.Context, tx *readmodel.Tx) error {
@@ -130,7 +132,7 @@ func TestSearchByIndexIsTheDefinition(t *testing.T) {
 		{Q: "skriveren"}, {Q: "vpn faller"}, {Q: "rom 4"}, {Q: "finnesikke"}, {Q: "%"},
 		{Q: helpdesk.FormatReference(2022, 4)}, {Q: "pc0"},
 		{Q: "skriveren", SortDue: true}, {Q: "sjelden", Statuses: open, SortDue: true},
-		{Q: "glemt", Statuses: open}, {Q: "sjelden", Group: "nettverk"},
+		{Q: "glemt", Statuses: open}, {Q: "sjelden", Group: "nettverk"}, {Q: "middels"},
 	}
 	check := func(when string) {
 		t.Helper()
