@@ -132,7 +132,10 @@ func commonQueriesUseIndexes(t *testing.T, db *readmodel.DB) {
 				if readmodeltest.OnPostgres(t) {
 					full = full || (strict && strings.Contains(line, "Index Scan") && !strings.Contains(plan, "Index Cond"))
 				} else {
-					full = full || (strict && strings.HasPrefix(line, "SCAN "))
+					// The report reads its indexes only, never the rows (but
+					// for the few new users).
+					full = full || (strict && (strings.HasPrefix(line, "SCAN ") ||
+						(strings.HasPrefix(line, "SEARCH") && !strings.Contains(line, "COVERING INDEX") && !strings.Contains(line, "cases_newuser"))))
 				}
 				if full || (walks && !walk && filters(q[0].(string))) {
 					t.Errorf("the plan scans instead of seeking (%q):\n%s\nquery: %s %v", line, plan, q[0], q[1])

@@ -209,12 +209,18 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS cases_reporter ON cases (reporter, updated_at, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_created_by ON cases (created_by)`,
 	`CREATE INDEX IF NOT EXISTS cases_reference ON cases (reference)`,
-	// The KPI report (kpi.go): each figure's instants.
-	`CREATE INDEX IF NOT EXISTS cases_ended ON cases (ended_at, created_at)`,
-	`CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at)`,
-	`CREATE INDEX IF NOT EXISTS cases_responded ON cases (responded_at)`,
-	`CREATE INDEX IF NOT EXISTS cases_done ON cases (done_at)`,
+	// The KPI report (kpi.go): each figure's instant, with every column
+	// its part reads, so a year's report reads these indexes and never a
+	// case's row (a row holds the snapshot: a page read each).
+	`CREATE INDEX IF NOT EXISTS cases_ended ON cases (ended_at, created_at, updated_at, final, kind, priority, grp)`,
+	`CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at, updated_at, final, kind, priority, grp)`,
+	`CREATE INDEX IF NOT EXISTS cases_responded ON cases (responded_at, created_at, updated_at, final, kind, priority, grp,
+		sla_response_target, sla_response_breached)`,
+	`CREATE INDEX IF NOT EXISTS cases_done ON cases (done_at, created_at, updated_at, final, kind, priority, grp,
+		reopened, sla_stopped, sla_used, sla_resolution_target, sla_resolution_breached)`,
 	`CREATE INDEX IF NOT EXISTS cases_newuser ON cases (newuser_start)`,
+	// An approval's case by its id, read from the index alone.
+	`CREATE INDEX IF NOT EXISTS cases_kpi_keys ON cases (id, created_at, updated_at, final, kind, priority, grp)`,
 	`CREATE TABLE IF NOT EXISTS tasks (
 		id             TEXT PRIMARY KEY,
 		case_id        TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
@@ -240,7 +246,7 @@ var schema = []string{
 	// Whose approvals (GET /tasks, and the cases an approver may see).
 	`CREATE INDEX IF NOT EXISTS tasks_approver ON tasks (approver, status)`,
 	`CREATE INDEX IF NOT EXISTS tasks_fallback ON tasks (fallback, status)`,
-	`CREATE INDEX IF NOT EXISTS tasks_decided ON tasks (completed_at, kind)`,
+	`CREATE INDEX IF NOT EXISTS tasks_decided ON tasks (completed_at, kind, status, outcome, created_at, case_id)`,
 	// Events a projection could not apply. They are skipped, never
 	// silently: each is kept here with the reason.
 	`CREATE TABLE IF NOT EXISTS poisoned (
