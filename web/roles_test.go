@@ -21,6 +21,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
@@ -139,12 +140,10 @@ func (m *readModel) MarkNotificationRead(context.Context, string, string, time.T
 	return readmodel.Notification{}, readmodel.ErrNoNotification
 }
 
-func (m *readModel) ReportCases(_ context.Context, from, to time.Time, fn func(helpdesk.Case) error) error {
+func (m *readModel) FillKPI(_ context.Context, b *kpi.Builder) error {
 	for _, c := range m.cases() {
-		if c.CreatedAt.Before(to) {
-			if err := fn(c); err != nil {
-				return err
-			}
+		if c.CreatedAt.Before(b.To()) {
+			b.Add(c)
 		}
 	}
 	return nil

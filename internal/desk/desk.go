@@ -27,6 +27,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/directory"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
@@ -55,10 +56,11 @@ type Notifications interface {
 	MarkNotificationRead(ctx context.Context, recipient, id string, at time.Time) (readmodel.Notification, error)
 }
 
-// Reports gives every folded case that can count in a report of [from,
-// to). *readmodel.DB implements it.
+// Reports fills a KPI report with the figures of its period (from the
+// read model's indexes, not by folding every case). *readmodel.DB
+// implements it.
 type Reports interface {
-	ReportCases(ctx context.Context, from, to time.Time, fn func(helpdesk.Case) error) error
+	FillKPI(ctx context.Context, b *kpi.Builder) error
 }
 
 // Announcements lists announcements from the read model, and finds the

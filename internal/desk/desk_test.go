@@ -16,6 +16,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
@@ -81,9 +82,7 @@ func (readModel) ListNotifications(context.Context, readmodel.NotificationFilter
 func (readModel) MarkNotificationRead(context.Context, string, string, time.Time) (readmodel.Notification, error) {
 	return readmodel.Notification{}, readmodel.ErrNoNotification
 }
-func (readModel) ReportCases(context.Context, time.Time, time.Time, func(helpdesk.Case) error) error {
-	return nil
-}
+func (readModel) FillKPI(context.Context, *kpi.Builder) error { return nil }
 func (readModel) ListAnnouncements(context.Context, readmodel.AnnouncementFilter) ([]helpdesk.Announcement, error) {
 	return nil, nil
 }

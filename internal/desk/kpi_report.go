@@ -35,8 +35,8 @@ func (d *Desk) KPIReport(ctx context.Context, actor helpdesk.Actor, p Period) (k
 	if err := d.recordRead(ctx, actor, read{what: audit.ReadKPI, query: p.query()}); err != nil {
 		return kpi.Report{}, err
 	}
-	b := kpi.NewBuilder(from, to, now, cal)
-	if err := d.reports.ReportCases(ctx, from, to, func(c helpdesk.Case) error { b.Add(c); return nil }); err != nil {
+	b := kpi.NewBuilder(from, to, now, kpi.Fast(cal))
+	if err := d.reports.FillKPI(ctx, b); err != nil {
 		return kpi.Report{}, fmt.Errorf("desk: kpi report: %w", err)
 	}
 	return b.Report(), nil

@@ -255,7 +255,17 @@ func (b *Builder) Add(c helpdesk.Case) {
 	if k.empty() {
 		return
 	}
-	priority, group := string(c.Priority), c.Group
+	b.add(Keys{Kind: string(c.Kind), Priority: string(c.Priority), Group: c.Group}, k)
+}
+
+// Keys are the rows of the report one case counts in: its kind, priority
+// and group (empty ones count as None).
+type Keys struct {
+	Kind, Priority, Group string
+}
+
+func (b *Builder) add(keys Keys, k contribution) {
+	priority, group := keys.Priority, keys.Group
 	if priority == "" {
 		priority = None
 	}
@@ -266,7 +276,7 @@ func (b *Builder) Add(c helpdesk.Case) {
 	for _, m := range []struct {
 		sets map[string]*acc
 		key  string
-	}{{b.byKind, string(c.Kind)}, {b.byPriority, priority}, {b.byGroup, group}} {
+	}{{b.byKind, keys.Kind}, {b.byPriority, priority}, {b.byGroup, group}} {
 		a, ok := m.sets[m.key]
 		if !ok {
 			a = newAcc()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill/message"
@@ -61,6 +62,7 @@ func (p *Projector) forwardOnce(ctx context.Context, pub message.Publisher) erro
 	} else {
 		p.log.Info("projection: resuming", "after", from, "head", head)
 	}
+	start := from
 	if from, err = p.catchUp(ctx, from, false, func(evs []eventstore.RecordedEvent) error {
 		// One event of the batch failed: the router takes them one by one,
 		// with its retries and poison queue. Those already applied are
@@ -73,6 +75,9 @@ func (p *Projector) forwardOnce(ctx context.Context, pub message.Publisher) erro
 		return nil
 	}); err != nil {
 		return err
+	}
+	if start == 0 && from >= analyzeAfter {
+		p.analyze(ctx)
 	}
 	sub, err := p.store.Subscribe(ctx, from, eventstore.Filter{})
 	if err != nil {
@@ -163,6 +168,16 @@ func (p *Projector) applyBatch(ctx context.Context, evs []eventstore.RecordedEve
 	}()
 	erased := false
 	err = p.db.ProjectBatch(ctx, Cases, func(ctx context.Context, b *readmodel.Batch) error {
+		// The batch's cases in one read, not one each.
+		var ids []string
+		for _, ev := range evs {
+			if id, ok := strings.CutPrefix(ev.Stream, caseStreamPrefix); ok && ev.Position > b.Checkpoint() {
+				ids = append(ids, id)
+			}
+		}
+		if err := b.Prefetch(ctx, ids); err != nil {
+			return err
+		}
 		for _, ev := range evs {
 			erased = erased || isErasure(ev)
 			if _, err := b.Step(ctx, ev.Position, func(ctx context.Context, tx *readmodel.Tx) error {
@@ -177,6 +192,22 @@ func (p *Projector) applyBatch(ctx context.Context, evs []eventstore.RecordedEve
 		p.scrub(ctx)
 	}
 	return err
+}
+
+// analyzeAfter is how far into the record a read model built from
+// scratch must have got for the planner's statistics to be refreshed
+// after: built from empty, a table's statistics say it is empty.
+const analyzeAfter = 10_000
+
+// analyze refreshes the read model's statistics (readmodel.DB.Analyze);
+// failing only makes queries plan with older ones.
+func (p *Projector) analyze(ctx context.Context) {
+	start := time.Now()
+	if err := p.db.Analyze(ctx); err != nil {
+		p.log.Warn("projection: refreshing the read model's statistics failed", "error", err)
+		return
+	}
+	p.log.Info("projection: refreshed the read model's statistics", "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 }
 
 // head returns the position of the last event of the record, when the

@@ -82,7 +82,7 @@ func (p *Projector) notify(ctx context.Context, tx *readmodel.Tx, ev eventstore.
 // reference starts every title) in the projection step's transaction.
 func addNotes(ctx context.Context, tx *readmodel.Tx, ev eventstore.RecordedEvent, m helpdesk.Metadata, id, reference string, notes []note) error {
 	for _, n := range notes {
-		if _, err := tx.AddNotification(ctx, readmodel.Notification{
+		if err := tx.QueueNotification(ctx, readmodel.Notification{
 			ID:            NotificationID(ev.ID, n.to),
 			Recipient:     n.to,
 			CaseID:        id,

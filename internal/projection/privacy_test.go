@@ -176,8 +176,10 @@ func TestAnErasureRewritesTheReadModel(t *testing.T) {
 	rm.Close()
 	files, _ := filepath.Glob(rmPath + "*")
 	for _, f := range files {
+		// In any case: the search column and the full text index hold
+		// the words lower-cased.
 		data, _ := os.ReadFile(f)
-		if bytes.Contains(data, []byte("Zyxwa")) {
+		if bytes.Contains(bytes.ToLower(data), []byte("zyxwa")) {
 			t.Errorf("%s still holds the erased text", filepath.Base(f))
 		}
 	}

@@ -41,5 +41,8 @@ func (p *Projector) CatchUp(ctx context.Context) (readmodel.Stats, error) {
 	}); err != nil {
 		return readmodel.Stats{}, fmt.Errorf("projection: %w", err)
 	}
+	if to, err := p.db.Checkpoint(ctx, Cases); err == nil && to-from >= analyzeAfter {
+		p.analyze(ctx)
+	}
 	return p.db.Stats(ctx, Cases)
 }

@@ -23,5 +23,9 @@ func TestPostgres(t *testing.T) {
 		TestOpenRebuildsAReadModelOfAnotherVersion,
 		TestABatchCommitsItsStepsAndCheckpointTogether,
 		TestReportCasesSelectsWhatCanCount,
+		TestCommonQueriesUseIndexes,
+		TestKPIFromIndexesEqualsTheFold,
+		TestSearchByIndexIsTheDefinition,
+		TestDuePagesNeverRepeatOrSkip,
 	)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -112,6 +113,11 @@ type Page struct {
 // first. Paging is by key (updated time, id), so a page never repeats or
 // skips a case that did not change in between; a case that changes moves
 // to the top.
+//
+// Every filter is served by an index (readmodel.go), and so is q
+// (search.go): the page first looks through the next cases in list
+// order, which finds a common word at once; a rarer one is looked up in
+// the full text index, whose answers are then few (searchCases).
 func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	limit := f.Limit
 	if limit == 0 {
@@ -125,11 +131,15 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	w.eq("kind", string(f.Kind))
 	w.eq("status", string(f.Status))
 	if len(f.Statuses) > 0 {
-		args := make([]any, len(f.Statuses))
-		for i, st := range f.Statuses {
-			args[i] = string(st)
+		// Each status is a branch of its own (listCases): one seek and a
+		// walk in order each, whatever the planner thinks of how the
+		// statuses spread over the list order.
+		for _, st := range f.Statuses {
+			if !slices.Contains(w.statuses, string(st)) {
+				w.statuses = append(w.statuses, string(st))
+			}
 		}
-		w.add("status IN ("+placeholders(len(args))+")", args...)
+		slices.Sort(w.statuses)
 	}
 	w.eq("assignee", f.Assignee)
 	if f.Unassigned {
@@ -137,22 +147,12 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	}
 	w.eq("grp", f.Group)
 	w.eq("reporter", f.Reporter)
-	if f.Q != "" {
-		// instr, not LIKE: no wildcards to escape, and the column and the
-		// term are both lower-cased in Go, which folds æøå too.
-		find := "instr(search, ?) > 0"
-		if d.pg {
-			find = "strpos(search, ?) > 0"
-		}
-		w.add(find, strings.ToLower(f.Q))
-	}
 	// Paging is by key in list order: (updated_at, id) descending, or by
-	// deadline (a case without one counts as due at the end of time) and
-	// id ascending.
-	order, key := `updated_at DESC, id DESC`, `updated_at`
+	// deadline (due_key: a case without one counts as due at the end of
+	// time) and id ascending.
+	order := `updated_at DESC, id DESC`
 	if f.SortDue {
-		key = `COALESCE(sla_resolution_due, ` + strconv.FormatInt(noDue, 10) + `)`
-		order = key + ` ASC, id ASC`
+		order = `due_key ASC, id ASC`
 	}
 	if f.Cursor != "" {
 		at, id, err := decodeCursor(f.Cursor)
@@ -160,28 +160,24 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 			return Page{}, err
 		}
 		if f.SortDue {
-			w.add("("+key+" > ? OR ("+key+" = ? AND id > ?))", at, at, id)
+			w.add("(due_key > ? OR (due_key = ? AND id > ?))", at, at, id)
 		} else {
 			w.add("(updated_at < ? OR (updated_at = ? AND id < ?))", at, at, id)
 		}
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT `+summaryColumns+` FROM cases WHERE `+w.sql()+`
-		ORDER BY `+order+` LIMIT ?`, append(w.args, limit+1)...)
+	var (
+		items []CaseSummary
+		err   error
+	)
+	if f.Q == "" {
+		items, err = d.listCases(ctx, w, order, limit+1)
+	} else {
+		items, err = d.searchCases(ctx, w, order, f.SortDue, limit+1, searchTerms(f.Q))
+	}
 	if err != nil {
 		return Page{}, fmt.Errorf("read model: list cases: %w", err)
 	}
-	defer rows.Close()
-	page := Page{Items: []CaseSummary{}}
-	for rows.Next() {
-		c, err := scanSummary(rows)
-		if err != nil {
-			return Page{}, fmt.Errorf("read model: list cases: %w", err)
-		}
-		page.Items = append(page.Items, c)
-	}
-	if err := rows.Err(); err != nil {
-		return Page{}, fmt.Errorf("read model: list cases: %w", err)
-	}
+	page := Page{Items: items}
 	// One row more than asked for says there is a next page.
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
@@ -198,6 +194,223 @@ func (d *DB) ListCases(ctx context.Context, f Filter) (Page, error) {
 	return page, nil
 }
 
+// A search (q) first reads the next cases in list order, by their id and
+// words only, and keeps those that match: a word many cases have fills a
+// page from the first thousand. It reads on, a chunk twice the last each
+// time, while at least one case in searchDensity matched so far; once
+// fewer match, or after scanMax cases, it asks the full text index for
+// the rest of the page. Matches that sparse are few in all (about
+// N/searchDensity of N cases), so sorting the index's answers is quick,
+// and a search reads at most about the square root of N·limit rows either
+// way.
+const (
+	scanBeforeIndex = 1000
+	scanMax         = 16_000
+	searchDensity   = 200
+)
+
+// searchCases is listCases for the cases that also match terms.
+func (d *DB) searchCases(ctx context.Context, w where, order string, sortDue bool, n int, terms []string) ([]CaseSummary, error) {
+	if len(terms) == 0 {
+		return []CaseSummary{}, nil // no word: nothing matches
+	}
+	var (
+		items          []CaseSummary
+		looked         int
+		after          = w
+		lastAt, lastID = int64(0), ""
+	)
+	for chunk := scanBeforeIndex; ; chunk *= 2 {
+		sc, err := d.scanCases(ctx, after, order, chunk, terms, n-len(items))
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, sc.items...)
+		looked += sc.looked
+		if len(items) >= n || sc.looked < chunk {
+			// A full page, or every case the filters select was looked at.
+			return items[:min(n, len(items))], nil
+		}
+		lastAt, lastID = sc.lastAt, sc.lastID
+		after = w
+		after.after(sortDue, lastAt, lastID)
+		if looked >= scanMax || len(items)*searchDensity < looked {
+			break
+		}
+	}
+	// The rest of the page, after the last case looked at, by the index.
+	if d.pg {
+		after.add("to_tsvector('simple', search) @@ to_tsquery('simple', ?)", tsQuery(terms))
+	} else {
+		after.add("cases.rowid IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH ?)", ftsQuery(terms))
+	}
+	// The index finds the candidates; the definition (search.go) decides.
+	find := "instr(' ' || search, ?) > 0"
+	if d.pg {
+		find = "strpos(' ' || search, ?) > 0"
+	}
+	for _, t := range terms {
+		after.add(find, " "+t)
+	}
+	rest, err := d.listCases(ctx, after, order, n-len(items))
+	if err != nil {
+		return nil, err
+	}
+	return append(items, rest...), nil
+}
+
+// after continues w after the case at key (at, id) in list order: the
+// cursor's condition.
+func (w *where) after(sortDue bool, at int64, id string) {
+	w.conds, w.args = slices.Clone(w.conds), slices.Clone(w.args)
+	if sortDue {
+		w.add("(due_key > ? OR (due_key = ? AND id > ?))", at, at, id)
+	} else {
+		w.add("(updated_at < ? OR (updated_at = ? AND id < ?))", at, at, id)
+	}
+}
+
+// scanned is what scanCases found: the matching cases, how many cases it
+// looked at, and the list key of the last one.
+type scanned struct {
+	items  []CaseSummary
+	looked int
+	lastAt int64
+	lastID string
+}
+
+// selectCases is the query of up to n rows of cols that w selects, in
+// order. A status list becomes a union of one ordered branch per status,
+// merged: each branch gives its first n, so the first n of all are among
+// them, and each is one seek and a walk in order, whatever the planner
+// thinks of how the statuses spread over the list order.
+func selectCases(w where, cols, order string, n int) (string, []any) {
+	if len(w.statuses) == 0 {
+		return `SELECT ` + cols + ` FROM cases WHERE ` + w.sql() + ` ORDER BY ` + order + ` LIMIT ?`, append(slices.Clone(w.args), n)
+	}
+	var (
+		branches []string
+		args     []any
+	)
+	branchCols := cols
+	if !strings.Contains(cols, "due_key") {
+		branchCols += ", due_key" // the due order's key
+	}
+	for _, st := range w.statuses {
+		branches = append(branches, `SELECT * FROM (SELECT `+branchCols+` FROM cases WHERE status = ? AND `+w.sql()+` ORDER BY `+order+` LIMIT ?) s`)
+		args = append(append(append(args, st), w.args...), n)
+	}
+	return `SELECT ` + cols + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) u ORDER BY ` + order + ` LIMIT ?`, append(args, n)
+}
+
+// listCases reads up to n cases w selects, in order.
+func (d *DB) listCases(ctx context.Context, w where, order string, n int) ([]CaseSummary, error) {
+	items := []CaseSummary{}
+	if n <= 0 {
+		return items, nil
+	}
+	query, args := selectCases(w, summaryColumns, order, n)
+	rows, err := d.query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c, err := scanSummary(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, c)
+	}
+	return items, rows.Err()
+}
+
+// scanCases looks at up to n cases w selects, in order, by their ids and
+// words only, and returns (read whole) those that match terms, stopping
+// once it has enough.
+func (d *DB) scanCases(ctx context.Context, w where, order string, n int, terms []string, enough int) (scanned, error) {
+	var sc scanned
+	query, args := selectCases(w, "id, updated_at, due_key, search", order, n)
+	rows, err := d.query(ctx, query, args...)
+	if err != nil {
+		return sc, err
+	}
+	defer rows.Close()
+	var (
+		kept []any
+		keys = map[string][2]int64{}
+	)
+	for rows.Next() {
+		var (
+			id, search   string
+			updated, due int64
+		)
+		if err := rows.Scan(&id, &updated, &due, &search); err != nil {
+			return sc, err
+		}
+		sc.looked++
+		sc.lastID, sc.lastAt = id, updated
+		if strings.Contains(order, "due_key") {
+			sc.lastAt = due
+		}
+		if matches(search, terms) {
+			keys[id] = [2]int64{updated, due}
+			if kept = append(kept, id); len(kept) >= enough {
+				break
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return sc, err
+	}
+	rows.Close()
+	items, err := d.casesByID(ctx, kept)
+	if err != nil {
+		return sc, err
+	}
+	// A case that changed since it was found has moved in the list order:
+	// it is where it is now, not on this page (the page's cursor stays
+	// where the list was read up to).
+	sc.items = slices.DeleteFunc(items, func(c CaseSummary) bool {
+		due := noDue
+		if c.SLA != nil && c.SLA.ResolutionDue != nil {
+			due = c.SLA.ResolutionDue.UnixNano()
+		}
+		return keys[c.ID] != [2]int64{c.UpdatedAt.UnixNano(), due}
+	})
+	return sc, nil
+}
+
+// casesByID reads the summaries of ids, in the order of ids.
+func (d *DB) casesByID(ctx context.Context, ids []any) ([]CaseSummary, error) {
+	items := []CaseSummary{}
+	if len(ids) == 0 {
+		return items, nil
+	}
+	rows, err := d.query(ctx, `SELECT `+summaryColumns+` FROM cases WHERE id IN (`+placeholders(len(ids))+`)`, ids...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	byID := make(map[string]CaseSummary, len(ids))
+	for rows.Next() {
+		c, err := scanSummary(rows)
+		if err != nil {
+			return nil, err
+		}
+		byID[c.ID] = c
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if c, ok := byID[id.(string)]; ok {
+			items = append(items, c)
+		}
+	}
+	return items, nil
+}
+
 // OpenCaseLoad counts the cases each of assignees holds that are not
 // final (closed, cancelled, rejected). Everyone asked about is in the
 // map, with 0 when they hold nothing.
@@ -211,7 +424,7 @@ func (d *DB) OpenCaseLoad(ctx context.Context, assignees []string) (map[string]i
 		load[a] = 0
 		args[i] = a
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT assignee, count(*) FROM cases WHERE NOT final AND assignee IN (`+placeholders(len(args))+`)
+	rows, err := d.query(ctx, `SELECT assignee, count(*) FROM cases WHERE NOT final AND assignee IN (`+placeholders(len(args))+`)
 		GROUP BY assignee`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read model: open case load: %w", err)
@@ -245,9 +458,10 @@ func scanSummary(rows *sql.Rows) (CaseSummary, error) {
 		hasSLA, paused, respB, resB     bool
 		kind, status, priority, channel string
 	)
-	if err := rows.Scan(&c.ID, &c.Reference, &kind, &status, &c.Title, &priority, &c.Service, &channel, &c.Reporter, &c.CreatedBy,
+	dest := []any{&c.ID, &c.Reference, &kind, &status, &c.Title, &priority, &c.Service, &channel, &c.Reporter, &c.CreatedBy,
 		&c.Assignee, &c.Group, &c.Reopened, &created, &updated, &resolved, &closed, &c.Revision,
-		&hasSLA, &respD, &resD, &paused, &respB, &resB); err != nil {
+		&hasSLA, &respD, &resD, &paused, &respB, &resB}
+	if err := rows.Scan(dest...); err != nil {
 		return c, err
 	}
 	c.Kind, c.Status, c.Priority, c.Channel = helpdesk.Kind(kind), helpdesk.Status(status), helpdesk.Priority(priority), helpdesk.Channel(channel)
@@ -289,6 +503,8 @@ func decodeCursor(s string) (int64, string, error) {
 type where struct {
 	conds []string
 	args  []any
+	// statuses, when any, keeps the cases in one of them (ListCases).
+	statuses []string
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -310,22 +526,27 @@ func (w *where) sql() string {
 	return strings.Join(w.conds, " AND ")
 }
 
-// visibility adds v as a condition on the cases table.
+// visibility adds v as a condition on the cases table: the cases the
+// user reported or created and those with an approval they decide, each
+// found by its own index (cases_reporter, cases_created_by,
+// tasks_approver, tasks_fallback), so a user's few cases are not looked
+// for among all of them.
 func (w *where) visibility(v Visibility) {
 	switch {
 	case v.All:
 	case v.User == "":
 		w.add("FALSE")
 	default:
-		approves := "t.approver = ? OR (t.escalated AND t.fallback = ?)"
+		sets := []string{"SELECT id FROM cases WHERE reporter = ?", "SELECT id FROM cases WHERE created_by = ?",
+			"SELECT case_id FROM tasks WHERE approver = ?", "SELECT case_id FROM tasks WHERE fallback = ? AND escalated"}
 		args := []any{v.User, v.User, v.User, v.User}
 		if len(v.Deputising) > 0 {
-			approves += " OR t.approver IN (" + placeholders(len(v.Deputising)) + ")"
+			sets = append(sets, "SELECT case_id FROM tasks WHERE approver IN ("+placeholders(len(v.Deputising))+")")
 			for _, a := range v.Deputising {
 				args = append(args, a)
 			}
 		}
-		w.add("(reporter = ? OR created_by = ? OR EXISTS (SELECT 1 FROM tasks t WHERE t.case_id = cases.id AND ("+approves+")))", args...)
+		w.add("cases.id IN ("+strings.Join(sets, " UNION ALL ")+")", args...)
 	}
 }
 

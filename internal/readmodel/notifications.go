@@ -96,6 +96,56 @@ func (t *Tx) AddNotification(ctx context.Context, n Notification) (added bool, e
 	return rows == 1, nil
 }
 
+// QueueNotification writes n as AddNotification does, without telling
+// whether it was new; in a batch the write waits for the batch's commit,
+// where the batch's notifications are written rowsPerInsert at a time.
+func (t *Tx) QueueNotification(ctx context.Context, n Notification) error {
+	if t.notes == nil {
+		_, err := t.AddNotification(ctx, n)
+		return err
+	}
+	if n.ID == "" || n.Recipient == "" {
+		return fmt.Errorf("read model: a notification needs an id and a recipient (%q, %q)", n.ID, n.Recipient)
+	}
+	*t.notes = append(*t.notes, n)
+	return nil
+}
+
+// writeNotifications writes the queued notifications, the first of each
+// id (a notification already there is left as it is), and empties the
+// queue.
+func writeNotifications(ctx context.Context, tx *stmtTx, queue *[]Notification) error {
+	seen := make(map[string]bool, len(*queue))
+	var args []any
+	n := 0
+	flush := func() error {
+		if n == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, recipient, case_id, case_reference, kind, title, title_en, created_at,
+				position, event_id, task_id) VALUES `+valueRows(n, 11)+` ON CONFLICT (id) DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("read model: write notifications: %w", err)
+		}
+		args, n = args[:0], 0
+		return nil
+	}
+	for _, nt := range *queue {
+		if seen[nt.ID] {
+			continue
+		}
+		seen[nt.ID] = true
+		args = append(args, nt.ID, nt.Recipient, nt.CaseID, nt.CaseReference, nt.Kind, nt.Title, nt.TitleEn, nanos(nt.CreatedAt),
+			int64(nt.Position), nt.EventID, nt.TaskID)
+		if n++; n == rowsPerInsert {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	*queue = (*queue)[:0]
+	return flush()
+}
+
 // NotificationFilter selects the notifications ListNotifications returns.
 type NotificationFilter struct {
 	// Recipient is whose notifications; required (empty lists nothing).

@@ -49,6 +49,15 @@ func openPostgres(dsn string) (*sql.DB, error) {
 	if _, set := cfg.RuntimeParams["synchronous_commit"]; !set {
 		cfg.RuntimeParams["synchronous_commit"] = "off"
 	}
+	// The read model grows from empty (a rebuild, a first start) to a
+	// million cases while the same connections run the same statements:
+	// a generic plan PostgreSQL cached while a table was nearly empty (a
+	// sequential scan) would stay while it fills. Each statement is
+	// planned with its values instead; the plans are cheap beside a
+	// query that scans. A plan_cache_mode in dsn wins.
+	if _, set := cfg.RuntimeParams["plan_cache_mode"]; !set {
+		cfg.RuntimeParams["plan_cache_mode"] = "force_custom_plan"
+	}
 	db := sql.OpenDB(rebindConnector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(8)

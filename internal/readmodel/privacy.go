@@ -28,21 +28,37 @@ const caseAttachmentsIndex = `CREATE INDEX IF NOT EXISTS case_attachments_sha ON
 
 func init() { schema = append(schema, caseAttachmentsTable, caseAttachmentsIndex) }
 
-// writeAttachments keeps case_attachments in step with c.
-func writeAttachments(ctx context.Context, tx *stmtTx, c helpdesk.Case) error {
-	hashes := CaseAttachments(c)
-	if len(hashes) == 0 && !c.Final() {
-		// Nothing to write, and a case without files had no rows: the
-		// common case costs no statement. (A final case may have lost
-		// its files to an erasure; clear them below.)
+// writeAttachments keeps case_attachments in step with the cases.
+func writeAttachments(ctx context.Context, tx *stmtTx, cases []caseRow) error {
+	var (
+		clear []any
+		rows  []any
+	)
+	for _, r := range cases {
+		hashes := CaseAttachments(r.c)
+		if len(hashes) == 0 && !r.c.Final() {
+			// Nothing to write, and a case without files had no rows: the
+			// common case costs nothing. (A final case may have lost its
+			// files to an erasure; clear them below.)
+			continue
+		}
+		clear = append(clear, r.c.ID)
+		for _, h := range hashes {
+			rows = append(rows, r.c.ID, h)
+		}
+	}
+	if len(clear) == 0 {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM case_attachments WHERE case_id = ?`, c.ID); err != nil {
-		return fmt.Errorf("read model: clear attachments of %s: %w", c.ID, err)
+	if _, err := tx.ExecContext(ctx, `DELETE FROM case_attachments WHERE case_id IN (`+placeholders(len(clear))+`)`, clear...); err != nil {
+		return fmt.Errorf("read model: clear attachments: %w", err)
 	}
-	for _, h := range hashes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO case_attachments (case_id, sha256) VALUES (?, ?) ON CONFLICT DO NOTHING`, c.ID, h); err != nil {
-			return fmt.Errorf("read model: attachment of %s: %w", c.ID, err)
+	for len(rows) > 0 {
+		chunk := rows[:min(2*rowsPerInsert, len(rows))]
+		rows = rows[len(chunk):]
+		if _, err := tx.ExecContext(ctx, `INSERT INTO case_attachments (case_id, sha256) VALUES `+valueRows(len(chunk)/2, 2)+`
+			ON CONFLICT DO NOTHING`, chunk...); err != nil {
+			return fmt.Errorf("read model: attachments: %w", err)
 		}
 	}
 	return nil
@@ -182,6 +198,12 @@ func Subject(c helpdesk.Case) string {
 // flags stay, keyed by id), so an erasure can write them again from the
 // record, without what it erased.
 func (t *Tx) DeleteCaseNotifications(ctx context.Context, caseID string) error {
+	if t.notes != nil {
+		// What the batch queued comes before the deletion.
+		if err := writeNotifications(ctx, t.tx, t.notes); err != nil {
+			return err
+		}
+	}
 	if _, err := t.tx.ExecContext(ctx, `DELETE FROM notifications WHERE case_id = ?`, caseID); err != nil {
 		return fmt.Errorf("read model: delete notifications of %s: %w", caseID, err)
 	}

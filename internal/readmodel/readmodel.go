@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -34,7 +35,12 @@ import (
 // 5: notifications.task_id, the task a notification asks to act on.
 // 6: cases.erased, and an erased case folded afresh from the record
 // (docs/PRIVACY.md).
-const schemaVersion = 6
+// 7: the read side at a million cases (docs/PERFORMANCE.md): cases.search
+// holds the words of reference, title and description and is indexed for
+// full text search (cases_fts on SQLite, a GIN index on PostgreSQL);
+// cases.due_key and cases.ended_at, and indexes for every list and queue
+// filter; the columns and indexes the KPI report reads (kpi.go).
+const schemaVersion = 7
 
 // DB is the read model database.
 type DB struct {
@@ -43,6 +49,17 @@ type DB struct {
 	pg bool
 	// rebuilt tells why Open dropped an existing read model, if it did.
 	rebuilt string
+	// trace, when set (by tests), sees each query the read side runs
+	// through query, so its plan can be checked.
+	trace func(query string, args []any)
+}
+
+// query runs a read of the lists, tasks or reports.
+func (d *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if d.trace != nil {
+		d.trace(query, args)
+	}
+	return d.db.QueryContext(ctx, query, args...)
 }
 
 // Open opens (creating if needed) the read model at dsn: postgres://… (or
@@ -158,13 +175,52 @@ var schema = []string{
 		sla_breached            BOOLEAN NOT NULL,
 		search                  TEXT NOT NULL,
 		state                   BLOB NOT NULL,
-		erased                  BOOLEAN NOT NULL DEFAULT FALSE
+		erased                  BOOLEAN NOT NULL DEFAULT FALSE,
+		-- The resolution deadline, or noDue without one: the due order.
+		due_key                 INTEGER NOT NULL,
+		-- When the desk finished the case (kpi.DoneAt, else closed_at),
+		-- or noDue while it has not: the KPI backlog.
+		ended_at                INTEGER NOT NULL,
+		-- What the KPI report counts (kpi.go): the first response, when
+		-- the desk finished (kpi.DoneAt), the SLA clock's time and
+		-- targets, a new user's first day (when readiness was reported).
+		responded_at            INTEGER,
+		done_at                 INTEGER,
+		sla_stopped             BOOLEAN NOT NULL,
+		sla_used                INTEGER NOT NULL,
+		sla_response_target     INTEGER NOT NULL,
+		sla_resolution_target   INTEGER NOT NULL,
+		newuser_start           INTEGER,
+		newuser_ready           BOOLEAN NOT NULL
 	)`,
+	// Lists and queues (ListCases): each filter leads an index in each
+	// order, so a page is a seek and a short walk, never a scan of every
+	// case (scale_test.go checks the plans).
 	`CREATE INDEX IF NOT EXISTS cases_recent ON cases (updated_at DESC, id DESC)`,
+	`CREATE INDEX IF NOT EXISTS cases_due ON cases (due_key, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_status ON cases (status, updated_at, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_status_due ON cases (status, due_key, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_kind ON cases (kind, updated_at, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_group ON cases (grp, updated_at, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_group_queue ON cases (grp, assignee, status, due_key, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_assignee ON cases (assignee, final)`,
-	`CREATE INDEX IF NOT EXISTS cases_reporter ON cases (reporter)`,
+	`CREATE INDEX IF NOT EXISTS cases_assignee_recent ON cases (assignee, updated_at, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_assignee_queue ON cases (assignee, status, due_key, id)`,
+	`CREATE INDEX IF NOT EXISTS cases_reporter ON cases (reporter, updated_at, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_created_by ON cases (created_by)`,
 	`CREATE INDEX IF NOT EXISTS cases_reference ON cases (reference)`,
+	// The KPI report (kpi.go): each figure's instant, with every column
+	// its part reads, so a year's report reads these indexes and never a
+	// case's row (a row holds the snapshot: a page read each).
+	`CREATE INDEX IF NOT EXISTS cases_ended ON cases (ended_at, created_at, updated_at, final, kind, priority, grp)`,
+	`CREATE INDEX IF NOT EXISTS cases_created ON cases (created_at, updated_at, final, kind, priority, grp)`,
+	`CREATE INDEX IF NOT EXISTS cases_responded ON cases (responded_at, created_at, updated_at, final, kind, priority, grp,
+		sla_response_target, sla_response_breached)`,
+	`CREATE INDEX IF NOT EXISTS cases_done ON cases (done_at, created_at, updated_at, final, kind, priority, grp,
+		reopened, sla_stopped, sla_used, sla_resolution_target, sla_resolution_breached)`,
+	`CREATE INDEX IF NOT EXISTS cases_newuser ON cases (newuser_start)`,
+	// An approval's case by its id, read from the index alone.
+	`CREATE INDEX IF NOT EXISTS cases_kpi_keys ON cases (id, created_at, updated_at, final, kind, priority, grp)`,
 	`CREATE TABLE IF NOT EXISTS tasks (
 		id             TEXT PRIMARY KEY,
 		case_id        TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
@@ -186,7 +242,11 @@ var schema = []string{
 		on_behalf_of   TEXT NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS tasks_case ON tasks (case_id)`,
-	`CREATE INDEX IF NOT EXISTS tasks_open ON tasks (status, kind)`,
+	`CREATE INDEX IF NOT EXISTS tasks_open ON tasks (status, kind, grp)`,
+	// Whose approvals (GET /tasks, and the cases an approver may see).
+	`CREATE INDEX IF NOT EXISTS tasks_approver ON tasks (approver, status)`,
+	`CREATE INDEX IF NOT EXISTS tasks_fallback ON tasks (fallback, status)`,
+	`CREATE INDEX IF NOT EXISTS tasks_decided ON tasks (completed_at, kind, status, outcome, created_at, case_id)`,
 	// Events a projection could not apply. They are skipped, never
 	// silently: each is kept here with the reason.
 	`CREATE TABLE IF NOT EXISTS poisoned (
@@ -212,7 +272,7 @@ var schema = []string{
 // tables lists what a reset drops, children first. notification_reads is
 // not among them: it is what users did, not what the record says, and its
 // keys (notification ids) are the same after a rebuild (notifications.go).
-var tables = []string{"announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
+var tables = []string{"cases_fts", "announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
 
 // migrate creates the schema, first dropping a read model whose version
 // differs from this code's.
@@ -281,7 +341,11 @@ func dropTables(ctx context.Context, tx *sql.Tx) error {
 }
 
 func (d *DB) createTables(ctx context.Context, tx *sql.Tx) error {
-	for _, stmt := range schema {
+	stmts := append(slices.Clone(schema), sqliteSearch...)
+	if d.pg {
+		stmts = append(slices.Clone(schema), pgSearch...)
+	}
+	for _, stmt := range stmts {
 		if d.pg {
 			stmt = pgSchema.Replace(stmt)
 		}
@@ -365,4 +429,19 @@ func writeShape(w interface{ Write([]byte) (int, error) }, t reflect.Type, seen 
 			writeShape(w, f.Type, seen)
 		}
 	}
+}
+
+// Analyze refreshes the planner's statistics (after writing many rows at
+// once, as a rebuild does), so queries pick their indexes by what the
+// tables hold.
+func (d *DB) Analyze(ctx context.Context) error {
+	q := `ANALYZE`
+	if !d.pg {
+		// A sample is enough for the planner, and quick at a million rows.
+		q = `PRAGMA analysis_limit = 2000; ANALYZE`
+	}
+	if _, err := d.db.ExecContext(ctx, q); err != nil {
+		return fmt.Errorf("read model: analyze: %w", err)
+	}
+	return nil
 }

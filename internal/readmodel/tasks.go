@@ -64,7 +64,7 @@ func (d *DB) ListTasks(ctx context.Context, f TaskFilter) ([]TaskItem, error) {
 	if a := f.For; a != nil {
 		w.actsOn(*a)
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT t.id, t.case_id, t.case_reference, c.title, c.kind, t.kind, t.type, t.title, t.status,
+	rows, err := d.query(ctx, `SELECT t.id, t.case_id, t.case_reference, c.title, c.kind, t.kind, t.type, t.title, t.status,
 			t.approver, t.fallback, t.escalated, t.grp, t.cost_nok, t.created_at, t.due_at, t.outcome, t.decided_by, t.on_behalf_of, t.completed_at
 		FROM tasks t JOIN cases c ON c.id = t.case_id
 		WHERE `+w.sql()+` ORDER BY t.created_at, t.id`, w.args...)

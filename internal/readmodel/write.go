@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
 )
 
 // ErrBadState means a stored case snapshot cannot be read back. Retrying
@@ -27,6 +28,9 @@ type Tx struct {
 	// batch): later events of the batch fold on them without reading the
 	// row back, and each is written once, when the batch commits.
 	cases map[string]*cachedCase
+	// notes are the notifications a batch queued (nil outside a batch),
+	// written together when it commits.
+	notes *[]Notification
 }
 
 // cachedCase is a case as a batch last saw it.
@@ -61,6 +65,7 @@ type Batch struct {
 	last       uint64 // the last position a step applied
 	counts     map[string]int64
 	cases      map[string]*cachedCase
+	notes      []Notification
 }
 
 // ProjectBatch runs fn, which calls b.Step for each event in global order,
@@ -101,11 +106,15 @@ func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx co
 		}
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		cc := b.cases[id]
-		if err := writeCase(ctx, b.tx, cc.c, cc.seen); err != nil {
-			return err
-		}
+	rows := make([]caseRow, len(ids))
+	for i, id := range ids {
+		rows[i] = caseRow{c: b.cases[id].c, seen: b.cases[id].seen}
+	}
+	if err := writeCases(ctx, b.tx, rows); err != nil {
+		return err
+	}
+	if err := writeNotifications(ctx, b.tx, &b.notes); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO checkpoints (projection, position, applied, ignored, skipped, updated_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (projection) DO UPDATE SET position = excluded.position, applied = checkpoints.applied + excluded.applied,
@@ -115,6 +124,65 @@ func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx co
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("read model: commit: %w", err)
+	}
+	return nil
+}
+
+// Checkpoint is the projection's checkpoint as the batch began: steps at
+// or before it are not run again.
+func (b *Batch) Checkpoint() uint64 { return b.checkpoint }
+
+// Prefetch reads the cases ids into the batch in one query, so the steps
+// that fold on them do not each ask for their row (on PostgreSQL a round
+// trip a case). Cases the batch already holds are left alone; an id
+// without a row is remembered as new.
+func (b *Batch) Prefetch(ctx context.Context, ids []string) error {
+	var want []any
+	asked := map[string]bool{}
+	for _, id := range ids {
+		if _, ok := b.cases[id]; !ok && !asked[id] {
+			asked[id] = true
+			want = append(want, id)
+		}
+	}
+	for len(want) > 0 {
+		chunk := want[:min(len(want), 5*rowsPerInsert)]
+		want = want[len(chunk):]
+		rows, err := b.tx.Tx.QueryContext(ctx, `SELECT id, state, seen_revision FROM cases WHERE id IN (`+placeholders(len(chunk))+`)`, chunk...)
+		if err != nil {
+			return fmt.Errorf("read model: prefetch cases: %w", err)
+		}
+		found, unreadable := map[string]*cachedCase{}, map[string]bool{}
+		for rows.Next() {
+			var (
+				id    string
+				state []byte
+				seen  int64
+				c     helpdesk.Case
+			)
+			if err := rows.Scan(&id, &state, &seen); err != nil {
+				rows.Close()
+				return fmt.Errorf("read model: prefetch cases: %w", err)
+			}
+			if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&c); err != nil {
+				// Left for the step to read, and fail on, itself.
+				unreadable[id] = true
+				continue
+			}
+			found[id] = &cachedCase{c: c, seen: seen, exists: true}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("read model: prefetch cases: %w", err)
+		}
+		for _, id := range chunk {
+			id := id.(string)
+			if cc, ok := found[id]; ok {
+				b.cases[id] = cc
+			} else if !unreadable[id] {
+				b.cases[id] = &cachedCase{c: helpdesk.NewCase(), seen: -1}
+			}
+		}
 	}
 	return nil
 }
@@ -135,7 +203,7 @@ func (b *Batch) step(ctx context.Context, position uint64, fn func(ctx context.C
 	}
 	t := &Tx{tx: b.tx, outcome: "applied"}
 	if cache {
-		t.cases = b.cases
+		t.cases, t.notes = b.cases, &b.notes
 	}
 	if err := fn(ctx, t); err != nil {
 		return false, err
@@ -259,9 +327,94 @@ func (t *Tx) PutCase(ctx context.Context, c helpdesk.Case, seen int64) error {
 }
 
 func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) error {
-	var state bytes.Buffer
-	if err := gob.NewEncoder(&state).Encode(c); err != nil {
-		return fmt.Errorf("read model: encode case %s: %w", c.ID, err)
+	return writeCases(ctx, tx, []caseRow{{c: c, seen: seen}})
+}
+
+// caseRow is a case to write and the last revision seen of its stream.
+type caseRow struct {
+	c    helpdesk.Case
+	seen int64
+}
+
+// rowsPerInsert bounds the rows of one multi-row INSERT: a catching-up
+// batch writes its cases, their tasks and attachments in a few
+// statements instead of several per case (on PostgreSQL each statement
+// is a round trip), within both databases' limits on parameters.
+const rowsPerInsert = 100
+
+// writeCases writes the rows, snapshots, tasks and attachments of cases
+// (each case once), rowsPerInsert at a time.
+func writeCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
+	for len(cases) > 0 {
+		chunk := cases[:min(rowsPerInsert, len(cases))]
+		cases = cases[len(chunk):]
+		args := make([]any, 0, len(chunk)*caseColumnCount)
+		ids := make([]any, len(chunk))
+		for i, r := range chunk {
+			row, err := caseValues(r.c, r.seen)
+			if err != nil {
+				return err
+			}
+			args = append(args, row...)
+			ids[i] = r.c.ID
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES `+valueRows(len(chunk), caseColumnCount)+`
+			ON CONFLICT (id) DO UPDATE SET `+caseUpdates, args...); err != nil {
+			return fmt.Errorf("read model: write cases %s…: %w", chunk[0].c.ID, err)
+		}
+		// A case has a handful of tasks: rewriting them is simpler than
+		// working out which one an event touched, and just as correct.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE case_id IN (`+placeholders(len(ids))+`)`, ids...); err != nil {
+			return fmt.Errorf("read model: clear tasks: %w", err)
+		}
+		var tasks []any
+		n := 0
+		flushTasks := func() error {
+			if n == 0 {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, case_reference, kind, type, title, status, approver, fallback,
+					escalated, grp, cost_nok, created_at, due_at, completed_at, outcome, decided_by, on_behalf_of)
+				VALUES `+valueRows(n, 18), tasks...); err != nil {
+				return fmt.Errorf("read model: write tasks: %w", err)
+			}
+			tasks, n = tasks[:0], 0
+			return nil
+		}
+		for _, r := range chunk {
+			c := r.c
+			for _, tk := range c.Tasks {
+				tasks = append(tasks, tk.ID, c.ID, c.Reference, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
+					tk.Escalated, tk.Group, tk.CostNOK, nanos(tk.CreatedAt), optNanos(tk.DueAt), optNanos(tk.CompletedAt),
+					tk.Outcome, tk.DecidedBy, tk.OnBehalfOf)
+				if n++; n == rowsPerInsert {
+					if err := flushTasks(); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := flushTasks(); err != nil {
+			return err
+		}
+		if err := writeAttachments(ctx, tx, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// valueRows is n rows of cols placeholders: "(?, ?), (?, ?)".
+func valueRows(n, cols int) string {
+	row := "(" + placeholders(cols) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", n), ", ")
+}
+
+// caseValues is c's row in caseColumns' order.
+func caseValues(c helpdesk.Case, seen int64) ([]any, error) {
+	state, err := encodeState(c)
+	if err != nil {
+		return nil, err
 	}
 	var (
 		sla                                   = c.SLA
@@ -272,46 +425,49 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 		hasSLA, paused, respBreach, resBreach = true, sla.Paused, sla.ResponseBreached, sla.ResolutionBreached
 		respDue, resDue = sla.ResponseDue, sla.ResolutionDue
 	}
-	search := strings.ToLower(c.Reference + "\n" + c.Title + "\n" + c.Description)
-	_, err := tx.ExecContext(ctx, `INSERT INTO cases (id, reference, kind, status, final, title, description, priority, service, channel,
-			reporter, created_by, assignee, grp, reopened, created_at, updated_at, resolved_at, closed_at, revision, seen_revision,
-			has_sla, sla_response_due, sla_resolution_due, sla_paused, sla_response_breached, sla_resolution_breached, sla_breached,
-			search, state, erased)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET reference = excluded.reference, kind = excluded.kind, status = excluded.status,
-			final = excluded.final, title = excluded.title, description = excluded.description, priority = excluded.priority,
-			service = excluded.service, channel = excluded.channel, reporter = excluded.reporter, created_by = excluded.created_by,
-			assignee = excluded.assignee, grp = excluded.grp, reopened = excluded.reopened, created_at = excluded.created_at,
-			updated_at = excluded.updated_at, resolved_at = excluded.resolved_at, closed_at = excluded.closed_at,
-			revision = excluded.revision, seen_revision = excluded.seen_revision, has_sla = excluded.has_sla,
-			sla_response_due = excluded.sla_response_due, sla_resolution_due = excluded.sla_resolution_due,
-			sla_paused = excluded.sla_paused, sla_response_breached = excluded.sla_response_breached,
-			sla_resolution_breached = excluded.sla_resolution_breached, sla_breached = excluded.sla_breached,
-			search = excluded.search, state = excluded.state, erased = excluded.erased`,
-		c.ID, c.Reference, string(c.Kind), string(c.Status), c.Final(), c.Title, c.Description, string(c.Priority), c.Service, string(c.Channel),
+	search := searchText(c.Reference, c.Title, c.Description)
+	k := kpiColumnsOf(c)
+	dueKey := noDue
+	if resDue != nil && !resDue.IsZero() {
+		dueKey = resDue.UnixNano()
+	}
+	return []any{c.ID, c.Reference, string(c.Kind), string(c.Status), c.Final(), c.Title, c.Description, string(c.Priority), c.Service, string(c.Channel),
 		c.Reporter, c.CreatedBy, c.Assignee, c.Group, c.Reopened, nanos(c.CreatedAt), nanos(c.UpdatedAt), optNanos(c.ResolvedAt), optNanos(c.ClosedAt),
 		c.Revision, seen,
 		hasSLA, optNanosPtr(respDue), optNanosPtr(resDue), paused, respBreach, resBreach, respBreach || resBreach,
-		search, state.Bytes(), c.Erasure != nil)
-	if err != nil {
-		return fmt.Errorf("read model: write case %s: %w", c.ID, err)
+		search, state, c.Erasure != nil, dueKey, endedAt(c),
+		k.respondedAt, optNanos(kpi.DoneAt(c)), k.slaStopped, int64(k.slaUsed), int64(k.respTarget), int64(k.resTarget), k.newUserStart, k.newUserReady}, nil
+}
+
+// caseColumnCount is how many columns caseColumns names.
+var caseColumnCount = strings.Count(caseColumns, ",") + 1
+
+// caseColumns are the columns of a case row, in the order writeCase gives
+// them; caseUpdates sets each but the key from excluded.
+var caseColumns, caseUpdates = func() (string, string) {
+	cols := []string{"id", "reference", "kind", "status", "final", "title", "description", "priority", "service", "channel",
+		"reporter", "created_by", "assignee", "grp", "reopened", "created_at", "updated_at", "resolved_at", "closed_at", "revision", "seen_revision",
+		"has_sla", "sla_response_due", "sla_resolution_due", "sla_paused", "sla_response_breached", "sla_resolution_breached", "sla_breached",
+		"search", "state", "erased", "due_key", "ended_at",
+		"responded_at", "done_at", "sla_stopped", "sla_used", "sla_response_target", "sla_resolution_target", "newuser_start", "newuser_ready"}
+	sets := make([]string, 0, len(cols)-1)
+	for _, c := range cols[1:] {
+		sets = append(sets, c+" = excluded."+c)
 	}
-	// A case has a handful of tasks: rewriting them is simpler than
-	// working out which one an event touched, and just as correct.
-	if _, err := tx.ExecContext(ctx, `DELETE FROM tasks WHERE case_id = ?`, c.ID); err != nil {
-		return fmt.Errorf("read model: clear tasks of %s: %w", c.ID, err)
+	return strings.Join(cols, ", "), strings.Join(sets, ", ")
+}()
+
+// endedAt is when the desk finished c, as the KPI backlog counts it (the
+// resolution or grant, else the closing), or noDue while not.
+func endedAt(c helpdesk.Case) int64 {
+	end := kpi.DoneAt(c)
+	if end.IsZero() {
+		end = c.ClosedAt
 	}
-	for _, tk := range c.Tasks {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, case_reference, kind, type, title, status, approver, fallback,
-				escalated, grp, cost_nok, created_at, due_at, completed_at, outcome, decided_by, on_behalf_of)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			tk.ID, c.ID, c.Reference, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
-			tk.Escalated, tk.Group, tk.CostNOK, nanos(tk.CreatedAt), optNanos(tk.DueAt), optNanos(tk.CompletedAt),
-			tk.Outcome, tk.DecidedBy, tk.OnBehalfOf); err != nil {
-			return fmt.Errorf("read model: write task %s: %w", tk.ID, err)
-		}
+	if end.IsZero() {
+		return noDue
 	}
-	return writeAttachments(ctx, tx, c)
+	return end.UnixNano()
 }
 
 // PoisonedEvent is an event a projection could not apply.

@@ -100,7 +100,12 @@ type postgresT struct{ testing.TB }
 func (postgresT) Name() string { return prefix }
 
 func withSchema(t testing.TB, schema string) string {
-	u, err := url.Parse(os.Getenv(EnvPostgres))
+	return WithSchema(t, os.Getenv(EnvPostgres), schema)
+}
+
+// WithSchema returns server's DSN with its search_path set to schema.
+func WithSchema(t testing.TB, server, schema string) string {
+	u, err := url.Parse(server)
 	if err != nil {
 		t.Fatalf("%s: %v", EnvPostgres, err)
 	}

@@ -1,0 +1,63 @@
+package readmodel
+
+import (
+	"context"
+	"strings"
+)
+
+// TraceQueries has fn see each query the read side runs.
+func (d *DB) TraceQueries(fn func(query string, args []any)) { d.trace = fn }
+
+// ExplainPlan returns the database's plan for query: SQLite's EXPLAIN
+// QUERY PLAN, one step a line; PostgreSQL's EXPLAIN with sequential
+// scans made as dear as they go, so the plan shows whether an index can
+// serve the query at all, whatever the size of the test's tables.
+func (d *DB) ExplainPlan(ctx context.Context, query string, args []any) (string, error) {
+	conn, err := d.db.Conn(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	prefix := "EXPLAIN QUERY PLAN "
+	if d.pg {
+		prefix = "EXPLAIN "
+		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+			return "", err
+		}
+		defer conn.ExecContext(ctx, "RESET enable_seqscan")
+	}
+	rows, err := conn.QueryContext(ctx, prefix+query, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var lines []string
+	for rows.Next() {
+		var line string
+		if d.pg {
+			err = rows.Scan(&line)
+		} else {
+			var id, parent, unused int
+			err = rows.Scan(&id, &parent, &unused, &line)
+		}
+		if err != nil {
+			return "", err
+		}
+		lines = append(lines, strings.TrimSpace(line))
+	}
+	return strings.Join(lines, "\n"), rows.Err()
+}
+
+// Version is the read model's version (schema and case shape).
+func Version() string { return version() }
+
+// MatchesQ is whether q finds a case with this reference, title and
+// description (search.go's definition).
+func MatchesQ(reference, title, description, q string) bool {
+	terms := searchTerms(q)
+	return len(terms) > 0 && matches(searchText(reference, title, description), terms)
+}
+
+// ScanBeforeIndex is how many cases a search looks through before it asks
+// the full text index.
+const ScanBeforeIndex = scanBeforeIndex
