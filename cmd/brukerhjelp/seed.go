@@ -231,7 +231,9 @@ func writeSeedRecord(ctx context.Context, dataDir string, opt seed.Options, prog
 		return seed.Totals{}, fmt.Errorf("key store: %w", err)
 	}
 	defer keys.Close()
-	raw, err := sqlitestore.Open(filepath.Join(dataDir, "events.db"), sqlitestore.WithSynchronous(sqlitestore.SyncNormal))
+	raw, err := sqlitestore.Open(filepath.Join(dataDir, "events.db"), sqlitestore.WithSynchronous(sqlitestore.SyncNormal),
+		// A quarter GiB of page cache for the indexes of millions of events.
+		sqlitestore.WithWriteCache(256<<10))
 	if err != nil {
 		return seed.Totals{}, fmt.Errorf("event store: %w", err)
 	}
