@@ -75,7 +75,9 @@ func runBenchScale(ctx context.Context, f benchFlags, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--scale: signing in to the web pages: %w", err)
 	}
-	var results []series
+	// Each row as it is measured: a slow query (the KPI report over a
+	// large record) shows what came before it while it runs.
+	writeScaleHeader(out)
 	for _, n := range f.clients {
 		for _, q := range queries {
 			fmt.Fprintf(os.Stderr, "measuring %s at %d clients …\n", q.name, n)
@@ -83,7 +85,7 @@ func runBenchScale(ctx context.Context, f benchFlags, out io.Writer) error {
 			if q.web {
 				client = web
 			}
-			results = append(results, drive(ctx, q.name, n, f.duration, func(ctx context.Context, c, i int) error {
+			writeScaleRow(out, drive(ctx, q.name, n, f.duration, func(ctx context.Context, c, i int) error {
 				return get(ctx, client, st.base+q.path, q.user, q.web)
 			}))
 			if ctx.Err() != nil {
@@ -91,7 +93,7 @@ func runBenchScale(ctx context.Context, f benchFlags, out io.Writer) error {
 			}
 		}
 	}
-	writeScaleReport(out, queries, results, memoryOf())
+	writeScaleFooter(out, queries, memoryOf())
 	return nil
 }
 
@@ -271,17 +273,22 @@ func memoryOf() memory {
 	return m
 }
 
-// writeScaleReport prints one row per query and client count, what each
-// query asked, and the memory line.
-func writeScaleReport(w io.Writer, queries []scaleQuery, results []series, mem memory) {
+// writeScaleHeader, writeScaleRow and writeScaleFooter print the report:
+// one row per query and client count, then what each query asked and the
+// memory line.
+func writeScaleHeader(w io.Writer) {
 	fmt.Fprintf(w, "%-15s %7s %8s %7s %10s %10s %10s\n", "query", "clients", "ops", "errors", "ops/s", "p50", "p99")
-	for _, s := range results {
-		fmt.Fprintf(w, "%-15s %7d %8d %7d %10.1f %10s %10s\n", s.name, s.clients, len(s.samples), s.errors,
-			s.throughput(), ms(s.percentile(50)), ms(s.percentile(99)))
-		if s.firstError != "" {
-			fmt.Fprintf(w, "                first error: %s\n", s.firstError)
-		}
+}
+
+func writeScaleRow(w io.Writer, s series) {
+	fmt.Fprintf(w, "%-15s %7d %8d %7d %10.1f %10s %10s\n", s.name, s.clients, len(s.samples), s.errors,
+		s.throughput(), ms(s.percentile(50)), ms(s.percentile(99)))
+	if s.firstError != "" {
+		fmt.Fprintf(w, "                first error: %s\n", s.firstError)
 	}
+}
+
+func writeScaleFooter(w io.Writer, queries []scaleQuery, mem memory) {
 	fmt.Fprintln(w, "queries:")
 	for _, q := range queries {
 		fmt.Fprintf(w, "  %-15s as %-5s GET %s\n", q.name, q.user, q.path)
