@@ -99,7 +99,7 @@ func runBench(ctx context.Context, args []string) error {
 		return err
 	}
 	if f.scale {
-		return runBenchScale(ctx, f, os.Stdout)
+		return runBenchScale(ctx, scaleDefaults(f, args), os.Stdout)
 	}
 	dataDir := f.dataDir
 	if dataDir == "" {

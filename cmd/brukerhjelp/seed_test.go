@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -283,5 +284,26 @@ func TestBenchScaleReportsEveryQuery(t *testing.T) {
 	f, _ = parseBenchFlags([]string{"--scale", "--data-dir", t.TempDir()})
 	if err := runBenchScale(context.Background(), f, io.Discard); err == nil || !strings.Contains(err.Error(), "brukerhjelp seed") {
 		t.Errorf("bench --scale on an empty dir: %v", err)
+	}
+}
+
+// --scale measures at 1 and 8 clients unless told otherwise.
+func TestBenchScaleClients(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--scale", "--data-dir", "d"}, "[1 8]"},
+		{[]string{"--scale", "--clients", "4", "--data-dir", "d"}, "[4]"},
+		{[]string{"--scale", "--clients=2,3"}, "[2 3]"},
+		{[]string{"-clients", "1", "--scale"}, "[1]"},
+	} {
+		f, err := parseBenchFlags(c.args)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprint(scaleDefaults(f, c.args).clients); got != c.want {
+			t.Errorf("%v: clients %s, want %s", c.args, got, c.want)
+		}
 	}
 }
