@@ -38,6 +38,7 @@ type benchFlags struct {
 	duration   time.Duration
 	dataDir    string
 	cpuProfile string
+	scale      bool
 }
 
 func parseBenchFlags(args []string) (benchFlags, error) {
@@ -71,6 +72,7 @@ func benchFlagSet(f *benchFlags) (fs *flag.FlagSet, clients *string) {
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "hvor lenge hver måling varer per antall klienter / how long each measurement runs at each client count")
 	fs.StringVar(&f.dataDir, "data-dir", "", "datakatalog for den innebygde løsningen (standard: en ny midlertidig, slettet etterpå) / data dir for the embedded stack (default: a fresh temporary dir, removed afterwards)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "skriv en CPU-profil av målingene til denne filen / write a CPU profile of the measurements to this file (go tool pprof -top FILE)")
+	fs.BoolVar(&f.scale, "scale", false, "mål lesesiden på en datakatalog fra brukerhjelp seed: lister, køer, søk, oppgaver, KPI, minne / measure the read side on a data dir written by brukerhjelp seed (--data-dir): lists, queues, search, tasks, KPI, memory")
 	return fs, clients
 }
 
@@ -95,6 +97,9 @@ func runBench(ctx context.Context, args []string) error {
 			return nil
 		}
 		return err
+	}
+	if f.scale {
+		return runBenchScale(ctx, scaleDefaults(f, args), os.Stdout)
 	}
 	dataDir := f.dataDir
 	if dataDir == "" {

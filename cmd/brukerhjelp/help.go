@@ -91,6 +91,7 @@ var commandUsage = map[string]func(w io.Writer){
 	"projections": text(projectionsUsage),
 	"audit":       text(auditcli.Usage),
 	"bench":       flagsUsage(benchUsage, func() *flag.FlagSet { fs, _ := benchFlagSet(new(benchFlags)); return fs }),
+	"seed":        flagsUsage(seedUsage, func() *flag.FlagSet { return seedFlagSet(new(seedFlags)) }),
 	"help":        text(usage),
 }
 

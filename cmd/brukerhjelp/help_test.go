@@ -68,6 +68,8 @@ func TestEveryCommandHelps(t *testing.T) {
 		{[]string{"audit", "verify", "--data-dir", dataDir}, "audit verify"},
 		{[]string{"audit", "export", "--data-dir", dataDir}, "audit export"},
 		{[]string{"bench", "--data-dir", dataDir}, "-clients"},
+		{[]string{"bench", "--scale", "--data-dir", dataDir}, "-scale"},
+		{[]string{"seed", "--data-dir", dataDir, "--cases", "5"}, "-read-model"},
 		{[]string{"help"}, "brukerhjelp dev"},
 	} {
 		for _, h := range []string{"-h", "--help"} {
@@ -95,7 +97,7 @@ func TestEveryCommandHelps(t *testing.T) {
 	for _, args := range [][]string{
 		{"dev", "--bogus"}, {"bench", "--bogus"}, {"api", "--bogus"}, {"worker", "extra"},
 		{"healthcheck"}, {"healthcheck", "nothing"}, {"projections", "--bogus"}, {"projections", "rebuild", "--bogus"},
-		{"audit", "verify", "--bogus"}, {"audit", "nothing"}, {"nothing"},
+		{"audit", "verify", "--bogus"}, {"audit", "nothing"}, {"nothing"}, {"seed", "--bogus"},
 	} {
 		code, out, errOut := brukerhjelp(t, nil, args...)
 		if code != 2 || !strings.Contains(errOut, "sage") || out != "" {

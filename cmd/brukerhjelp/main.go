@@ -22,6 +22,7 @@ Bruk / usage:
   brukerhjelp audit replay|verify|export …  revisorverktøy på hendelseslageret / auditor tools on the event store
   brukerhjelp keys generate|rotate|status  hovednøkler og datanøkler for personopplysninger / master and data keys of personal data
   brukerhjelp bench [flagg] måler gjennomstrømning og svartider / measures throughput and latency
+  brukerhjelp seed --cases N [flagg]  skriver år med saker i en ny datakatalog / writes years of cases into a new data dir
   brukerhjelp help          denne teksten / this text
 
 api og worker leser innstillingene fra miljøet / read their settings from the environment:
@@ -80,6 +81,8 @@ func run(ctx context.Context, args []string) int {
 		return runAudit(ctx, args[1:])
 	case "bench":
 		return benchCommand(ctx, args[1:])
+	case "seed":
+		return seedCommand(ctx, args[1:])
 	case "keys":
 		return runKeys(ctx, args[1:])
 	case "help", "-h", "--help":

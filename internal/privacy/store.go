@@ -86,6 +86,15 @@ type marker struct {
 
 // Append implements eventstore.Store.
 func (s *Store) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	out, err := s.seal(ctx, stream, events)
+	if err != nil {
+		return eventstore.AppendResult{}, err
+	}
+	return s.inner.Append(ctx, stream, expected, out...)
+}
+
+// seal encrypts the personal fields of events to be appended to stream.
+func (s *Store) seal(ctx context.Context, stream string, events []eventstore.EventData) ([]eventstore.EventData, error) {
 	out := make([]eventstore.EventData, len(events))
 	var key *DataKey
 	for i, e := range events {
@@ -93,7 +102,7 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 			if err == nil {
 				err = fmt.Errorf("metadata member %q is reserved", markerKey)
 			}
-			return eventstore.AppendResult{}, fmt.Errorf("privacy: append to %q event %d: %v: %w", stream, i, err, eventstore.ErrInvalidEvent)
+			return nil, fmt.Errorf("privacy: append to %q event %d: %v: %w", stream, i, err, eventstore.ErrInvalidEvent)
 		}
 		out[i] = e
 		patterns := s.fields(e.Type)
@@ -111,13 +120,13 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		if key == nil {
 			k, err := s.keys.Current(ctx, s.scope(stream))
 			if err != nil {
-				return eventstore.AppendResult{}, fmt.Errorf("privacy: append to %q: %w", stream, err)
+				return nil, fmt.Errorf("privacy: append to %q: %w", stream, err)
 			}
 			key = &k
 		}
 		enc, err := encrypter(key.Secret)
 		if err != nil {
-			return eventstore.AppendResult{}, err
+			return nil, err
 		}
 		m := marker{V: 1, K: key.ID}
 		repl := make([][]byte, len(vals))
@@ -128,10 +137,10 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 		}
 		out[i].Data = splice(e.Data, vals, repl)
 		if out[i].Metadata, err = withMarker(e.Metadata, m); err != nil {
-			return eventstore.AppendResult{}, fmt.Errorf("privacy: append to %q event %d: %v: %w", stream, i, err, eventstore.ErrInvalidEvent)
+			return nil, fmt.Errorf("privacy: append to %q event %d: %v: %w", stream, i, err, eventstore.ErrInvalidEvent)
 		}
 	}
-	return s.inner.Append(ctx, stream, expected, out...)
+	return out, nil
 }
 
 // ReadStream implements eventstore.Store.

@@ -44,6 +44,7 @@ type config struct {
 	readConns   int
 	maxBatch    int
 	maxBatchLen int
+	cacheKiB    int
 }
 
 // Option changes how Open sets up the store.
@@ -62,6 +63,12 @@ func WithReadConns(n int) Option { return func(c *config) { c.readConns = n } }
 
 // WithMaxBatch caps how many appends share one transaction. Default 512.
 func WithMaxBatch(n int) Option { return func(c *config) { c.maxBatch = n } }
+
+// WithWriteCache sets the page cache of the writer's connection, in KiB
+// (SQLite's default is 2,000 KiB): a bulk writer (brukerhjelp seed) keeps
+// the indexes of millions of events in memory instead of reading their
+// pages back for every insert.
+func WithWriteCache(kib int) Option { return func(c *config) { c.cacheKiB = kib } }
 
 // Store is the SQLite event store. It implements eventstore.Store.
 type Store struct {
@@ -149,7 +156,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 		"&_pragma=journal_mode(WAL)&_pragma=synchronous("+string(cfg.sync)+")"+
 		// Keeps the savepoint journal of a multi-event append in memory
 		// instead of spilling it to a temporary file.
-		"&_pragma=temp_store(MEMORY)")
+		"&_pragma=temp_store(MEMORY)"+cacheSize(cfg.cacheKiB))
 	if err != nil {
 		return nil, fmt.Errorf("sqlitestore: open %s: %w", path, err)
 	}
@@ -191,6 +198,13 @@ func Open(path string, opts ...Option) (*Store, error) {
 
 	go s.writeLoop()
 	return s, nil
+}
+
+func cacheSize(kib int) string {
+	if kib <= 0 {
+		return ""
+	}
+	return fmt.Sprintf("&_pragma=cache_size(-%d)", kib)
 }
 
 func (s *Store) closeWriter() {

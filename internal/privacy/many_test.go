@@ -1,0 +1,77 @@
+package privacy_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
+)
+
+// A batch is encrypted exactly as one append at a time: the record holds
+// the same bytes for the same events, nothing personal in clear, and
+// reads give back what was appended. Keys made in bulk are each case's
+// current key; after an erasure the next one is a new generation.
+func TestAppendManyEncryptsAsAppendDoes(t *testing.T) {
+	ctx := context.Background()
+	one, many := newWorld(t), newWorld(t)
+	// The same keys in both worlds: the same master key and data keys.
+	many = wrapWithKeys(t, many, one)
+	made, err := one.keys.CreateKeys(ctx, []string{helpdesk.Stream(caseA), helpdesk.Stream(caseB), helpdesk.Stream(caseA)})
+	if err != nil || len(made) != 2 {
+		t.Fatalf("CreateKeys: %d keys, %v", len(made), err)
+	}
+	for scope, k := range made {
+		cur, err := one.keys.Current(ctx, scope)
+		if err != nil || cur.ID != k.ID || !bytes.Equal(cur.Secret, k.Secret) {
+			t.Errorf("%s: Current gives %s, CreateKeys made %s (%v)", scope, cur.ID, k.ID, err)
+		}
+	}
+	a, b := olasCase(t), evasCase(t)
+	appendAll(t, one.store, helpdesk.Stream(caseA), a)
+	appendAll(t, one.store, helpdesk.Stream(caseB), b)
+	if _, err := many.store.AppendMany(ctx, []eventstore.StreamAppend{
+		{Stream: helpdesk.Stream(caseA), Expected: eventstore.NoStream(), Events: a},
+		{Stream: helpdesk.Stream(caseB), Expected: eventstore.NoStream(), Events: b},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := one.inner.ReadAll(ctx, 0, 0, eventstore.Filter{})
+	y, _ := many.inner.ReadAll(ctx, 0, 0, eventstore.Filter{})
+	if len(x) != len(y) || len(x) != len(a)+len(b) {
+		t.Fatalf("%d and %d events", len(x), len(y))
+	}
+	for i := range x {
+		if !bytes.Equal(x[i].Data, y[i].Data) || !bytes.Equal(x[i].Metadata, y[i].Metadata) {
+			t.Errorf("event %d stored differently:\n%s\n%s", i, x[i].Data, y[i].Data)
+		}
+		if bytes.Contains(y[i].Data, []byte("Zyxwa")) {
+			t.Errorf("event %d holds personal text in clear: %s", i, y[i].Data)
+		}
+	}
+	read, _ := many.store.ReadStream(ctx, helpdesk.Stream(caseA), 0, 0)
+	for i, e := range read {
+		if !bytes.Equal(e.Data, a[i].Data) {
+			t.Errorf("read back %s, appended %s", e.Data, a[i].Data)
+		}
+	}
+	if _, err := one.keys.Erase(ctx, helpdesk.Stream(caseA), "test"); err != nil {
+		t.Fatal(err)
+	}
+	again, err := one.keys.CreateKeys(ctx, []string{helpdesk.Stream(caseA)})
+	if err != nil || again[helpdesk.Stream(caseA)].ID != helpdesk.Stream(caseA)+"/2" {
+		t.Errorf("after an erasure: %v, %v", again, err)
+	}
+}
+
+// wrapWithKeys is w's record behind keys's key store.
+func wrapWithKeys(t *testing.T, w, keys *world) *world {
+	t.Helper()
+	s, err := privacy.New(w.inner, keys.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &world{dir: w.dir, inner: w.inner, keys: keys.keys, store: s, ring: keys.ring}
+}
