@@ -147,6 +147,13 @@ func runBench(ctx context.Context, args []string) error {
 	go watch.run(ctx)
 	b.watch = watch
 
+	// Warm up (connections, caches, the SQLite files' first pages), so
+	// the first measurement does not pay for it; not reported.
+	fmt.Fprintln(os.Stderr, "warming up …")
+	if _, err := b.round(ctx, 1, min(f.duration, 2*time.Second)); err != nil {
+		return err
+	}
+
 	var rounds []round
 	for _, n := range f.clients {
 		fmt.Fprintf(os.Stderr, "measuring at %d clients …\n", n)
@@ -215,6 +222,9 @@ func (b *bencher) round(ctx context.Context, clients int, d time.Duration) (roun
 	r.bare = drive(ctx, "bare", clients, d, func(ctx context.Context, c, i int) error {
 		run, err := b.st.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: fmt.Sprintf("bench-%d-%d-%d", seq, c, i), TaskQueue: benchTaskQueue,
+			// As a plain client of Temporal at its fastest would: the
+			// first workflow task runs on this process's worker at once.
+			EnableEagerStart: true,
 		}, "BenchWorkflow")
 		if err != nil {
 			return err
@@ -433,7 +443,7 @@ func writeReport(w io.Writer, rounds []round) {
 				fmt.Fprintf(w, "         first error: %s\n", s.firstError)
 			}
 		}
-		fmt.Fprintf(w, "ratio %.2f  (clients %d: e2e %.1f/s over bare %.1f/s; goal ≥ 0.7)\n",
+		fmt.Fprintf(w, "ratio %.2f  (clients %d: e2e %.1f/s over bare %.1f/s; goal ≥ 1.0)\n",
 			r.ratio(), r.clients, r.visible.throughput(), r.bare.throughput())
 	}
 }
