@@ -378,8 +378,10 @@ type caseRun struct {
 	// upserted).
 	wfType     string
 	searchable bool
-	// local: this run records with local activities (record.go).
+	// local: this run records with local activities (record.go);
+	// adopted: what the last adoption read from the record.
 	local    bool
+	adopted  []activities.StoredEvent
 	searched *searchValues
 	cal      serviceCalendar
 	state    helpdesk.Case
@@ -516,6 +518,9 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider
 				}
 				if err == nil {
 					err = w.recordOwn(ctx, s.Actor, s.CorrelationID, ev)
+				}
+				if errors.Is(err, errAdopted) && w.wasAdopted(ev) {
+					err = nil // recorded by a lost attempt of this step
 				}
 				if !errors.Is(err, errAdopted) {
 					break

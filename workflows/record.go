@@ -1,6 +1,8 @@
 package workflows
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -98,6 +100,7 @@ func (w *caseRun) write(ctx workflow.Context, actor, correlationID string, event
 func (w *caseRun) adopt(ctx workflow.Context, refused error) error {
 	lctx := workflow.WithLocalActivityOptions(ctx, localRecordOptions)
 	before := w.state.Revision
+	w.adopted = w.adopted[:0]
 	for {
 		var evs []activities.StoredEvent
 		in := activities.LoadPageInput{Stream: helpdesk.Stream(w.in.CaseID), From: uint64(w.state.Revision + 1), Limit: loadPage}
@@ -110,6 +113,7 @@ func (w *caseRun) adopt(ctx workflow.Context, refused error) error {
 				return temporal.NewNonRetryableApplicationError("adopt: "+err.Error(), "CorruptStream", err)
 			}
 			w.state.Apply(ev, e.Metadata, e.Revision)
+			w.adopted = append(w.adopted, e)
 		}
 		if len(evs) < loadPage {
 			break
@@ -122,4 +126,24 @@ func (w *caseRun) adopt(ctx workflow.Context, refused error) error {
 		"stream", helpdesk.Stream(w.in.CaseID), "from", before+1, "to", w.state.Revision)
 	w.upsertSearch(ctx)
 	return nil
+}
+
+// wasAdopted says whether the last adoption brought ev (the same type
+// and content, whenever and by whichever request): a step whose lost
+// workflow task recorded it is done, not refused because it is done.
+func (w *caseRun) wasAdopted(ev helpdesk.Event) bool {
+	want, err := json.Marshal(ev)
+	if err != nil {
+		return false
+	}
+	for _, e := range w.adopted {
+		got, err := helpdesk.DecodeEvent(e.Type, e.Data)
+		if err != nil || e.Type != ev.EventType() {
+			continue
+		}
+		if raw, err := json.Marshal(got); err == nil && bytes.Equal(raw, want) {
+			return true
+		}
+	}
+	return false
 }

@@ -113,6 +113,15 @@ func TestLatencyTrace(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Stop()
+	if os.Getenv("DEVSERVER_LATENCY_SECOND_WORKER") == "1" {
+		w2 := worker.New(c, "trace-other", worker.Options{})
+		w2.RegisterWorkflow(traceWorkflow)
+		w2.RegisterActivity(traceActivity)
+		if err := w2.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer w2.Stop()
+	}
 
 	const runs = 30
 	var total []time.Duration
