@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/temporal"
@@ -60,9 +61,16 @@ const (
 // AppendEvents appends events with deterministic IDs derived from this
 // activity execution, so a retry after a lost acknowledgement appends the
 // same IDs at the same revision and the store writes nothing twice.
+//
+// It runs as a local activity too (workflows/record.go): then the IDs
+// derive from the run and the expected revision instead. The SDK numbers
+// local activities apart from activities, and gives a local activity a
+// new number when it retries after a long backoff (a timer), so its
+// number would not stay the same across attempts; the revision does, and
+// a run appends at each revision once.
 func (a *Activities) AppendEvents(ctx context.Context, in AppendInput) (AppendOutput, error) {
-	info := activity.GetInfo(ctx)
-	out, err := a.appendEvents(ctx, in, execution{info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID})
+	x := executionOf(ctx, func() string { return "local:revision:" + strconv.FormatInt(in.ExpectedRevision, 10) })
+	out, err := a.appendEvents(ctx, in, x)
 	if err == nil {
 		activity.GetLogger(ctx).Info("events recorded", "stream", in.Stream, "count", len(in.Events), "lastRevision", out.LastRevision)
 	}
@@ -71,6 +79,17 @@ func (a *Activities) AppendEvents(ctx context.Context, in AppendInput) (AppendOu
 
 // execution identifies one activity execution; all its attempts share it.
 type execution struct{ workflowID, runID, activityID string }
+
+// executionOf is the execution of the running activity; for a local
+// activity, local names what stands for its ID (see AppendEvents).
+func executionOf(ctx context.Context, local func() string) execution {
+	info := activity.GetInfo(ctx)
+	id := info.ActivityID
+	if info.IsLocalActivity {
+		id = local()
+	}
+	return execution{info.WorkflowExecution.ID, info.WorkflowExecution.RunID, id}
+}
 
 func (a *Activities) appendEvents(ctx context.Context, in AppendInput, x execution) (AppendOutput, error) {
 	events := make([]eventstore.EventData, len(in.Events))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 
 	"github.com/google/uuid"
-	"go.temporal.io/sdk/activity"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
@@ -24,9 +23,11 @@ type AllocateReferenceInput struct {
 // (BH-2026-000042). The reference stream of the year is the counter: its
 // n-th event allocates number n, and optimistic concurrency makes two
 // allocations of the same number impossible, across processes too.
+// It runs as a local activity too (see AppendEvents); a run allocates
+// one reference, so the run stands for its ID then.
 func (a *Activities) AllocateReference(ctx context.Context, in AllocateReferenceInput) (string, error) {
-	info := activity.GetInfo(ctx)
-	id := eventstore.DeterministicID(info.WorkflowExecution.ID, info.WorkflowExecution.RunID, info.ActivityID, 0)
+	x := executionOf(ctx, func() string { return "local:reference" })
+	id := eventstore.DeterministicID(x.workflowID, x.runID, x.activityID, 0)
 	return a.allocateReference(ctx, id, in)
 }
 

@@ -236,6 +236,11 @@ func runCase(ctx workflow.Context, in CaseInput, wfType string) (helpdesk.Case, 
 	// (version DefaultVersion) upsert none, and replay so.
 	w.searchable = wfType != CaseWorkflowName ||
 		workflow.GetVersion(ctx, "search-attributes", workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	// Runs since "local-record" allocate the reference and record the
+	// opening, the steps and the timers' events with local activities,
+	// in the workflow task that decides them (record.go). Runs recorded
+	// before (version DefaultVersion) used activities, and replay so.
+	w.local = workflow.GetVersion(ctx, "local-record", workflow.DefaultVersion, 1) != workflow.DefaultVersion
 	w.mu = workflow.NewMutex(ctx)
 	if err := w.register(ctx); err != nil {
 		return w.state, err
@@ -373,12 +378,16 @@ type caseRun struct {
 	// upserted).
 	wfType     string
 	searchable bool
-	searched   *searchValues
-	cal        serviceCalendar
-	state      helpdesk.Case
-	opened     bool
-	openErr    error
-	mu         workflow.Mutex
+	// local: this run records with local activities (record.go);
+	// adopted: what the last adoption read from the record.
+	local    bool
+	adopted  []activities.StoredEvent
+	searched *searchValues
+	cal      serviceCalendar
+	state    helpdesk.Case
+	opened   bool
+	openErr  error
+	mu       workflow.Mutex
 	// processErr is the failure of a kind's own process (an order's
 	// approvals and fulfilment), which runs beside the timers.
 	processErr error
@@ -496,12 +505,26 @@ func (w *caseRun) registerStep(ctx workflow.Context, name string, decide decider
 			if n := s; n.Normalize(name) == nil {
 				s = n
 			}
-			ev, err := decide(w.state, s)
-			if err == nil && name == UpdateCompleteTask {
-				err = w.checkOutput(ctx, s)
-			}
-			if err == nil {
-				err = w.record(ctx, s.Actor, s.CorrelationID, ev)
+			// A step is decided again on the case as the record has it if
+			// recording it found events of a lost workflow task there
+			// (errAdopted, record.go): the step may be done, or refused,
+			// by now.
+			var ev helpdesk.Event
+			var err error
+			for range maxAdoptions {
+				ev, err = decide(w.state, s)
+				if err == nil && name == UpdateCompleteTask {
+					err = w.checkOutput(ctx, s)
+				}
+				if err == nil {
+					err = w.recordOwn(ctx, s.Actor, s.CorrelationID, ev)
+				}
+				if errors.Is(err, errAdopted) && w.wasAdopted(ev) {
+					err = nil // recorded by a lost attempt of this step
+				}
+				if !errors.Is(err, errAdopted) {
+					break
+				}
 			}
 			if l, ok := ev.(helpdesk.LinkedToAnnouncement); ok && err == nil {
 				w.tellAnnouncement(ctx, l)
@@ -606,9 +629,13 @@ func (w *caseRun) open(ctx workflow.Context) error {
 	meta := helpdesk.Metadata{Actor: w.in.Actor.Username, OccurredAt: now, CorrelationID: w.in.CorrelationID}
 	actx := workflow.WithActivityOptions(ctx, appendOptions)
 	var ref string
-	err := workflow.ExecuteActivity(actx, a.AllocateReference, activities.AllocateReferenceInput{
-		CaseID: w.in.CaseID, Year: now.In(helpdesk.Oslo).Year(), Metadata: meta,
-	}).Get(ctx, &ref)
+	refIn := activities.AllocateReferenceInput{CaseID: w.in.CaseID, Year: now.In(helpdesk.Oslo).Year(), Metadata: meta}
+	var err error
+	if w.local {
+		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localRecordOptions), a.AllocateReference, refIn).Get(ctx, &ref)
+	} else {
+		err = workflow.ExecuteActivity(actx, a.AllocateReference, refIn).Get(ctx, &ref)
+	}
 	if err != nil {
 		return fmt.Errorf("allocate reference: %w", err)
 	}
@@ -632,13 +659,18 @@ func (w *caseRun) open(ctx workflow.Context) error {
 			events = append(events, helpdesk.LinkedToAnnouncement{AnnouncementID: l.ID, Reference: l.Reference, Title: l.Title})
 		}
 	}
-	if err := w.append(ctx, w.in.Actor.Username, w.in.CorrelationID, events); err != nil {
+	adopted := false
+	if err := w.write(ctx, w.in.Actor.Username, w.in.CorrelationID, events); errors.Is(err, errAdopted) && w.state.Reference != "" {
+		// A lost attempt of this workflow task opened the case already
+		// (record.go); its events are the case's.
+		adopted = true
+	} else if err != nil {
 		return err
 	}
 	if w.state.Announcement != nil {
 		w.tellAnnouncement(ctx, helpdesk.LinkedToAnnouncement{AnnouncementID: w.state.Announcement.ID})
 	}
-	if w.in.Policy.AutoAssign && w.in.Order == nil {
+	if w.in.Policy.AutoAssign && w.in.Order == nil && !(adopted && w.state.Assignee != "") {
 		if err := w.autoAssign(ctx); err != nil {
 			return err
 		}
@@ -689,8 +721,25 @@ func (w *caseRun) record(ctx workflow.Context, actor helpdesk.Actor, correlation
 }
 
 // append writes events to the case's stream at the revision the workflow
-// knows (it is the stream's only writer), then folds them into the state.
+// knows (it is the stream's only writer) with an activity, then folds them
+// into the state. The kinds' processes record so in every run; the rest
+// uses write (record.go).
 func (w *caseRun) append(ctx workflow.Context, actor, correlationID string, events []helpdesk.Event) error {
+	in, meta, err := w.appendInput(ctx, actor, correlationID, events)
+	if err != nil {
+		return err
+	}
+	var out activities.AppendOutput
+	actx := workflow.WithActivityOptions(ctx, appendOptions)
+	if err := workflow.ExecuteActivity(actx, a.AppendEvents, in).Get(ctx, &out); err != nil {
+		return fmt.Errorf("record %s: %w", events[0].EventType(), err)
+	}
+	w.appended(ctx, events, meta, out)
+	return nil
+}
+
+// appendInput is the append of events at the revision the workflow knows.
+func (w *caseRun) appendInput(ctx workflow.Context, actor, correlationID string, events []helpdesk.Event) (activities.AppendInput, helpdesk.Metadata, error) {
 	meta := helpdesk.Metadata{Actor: actor, OccurredAt: workflow.Now(ctx), CorrelationID: correlationID}
 	in := activities.AppendInput{Stream: helpdesk.Stream(w.in.CaseID), ExpectedRevision: w.state.Revision, CaseRef: w.state.Reference}
 	for _, ev := range events {
@@ -699,21 +748,20 @@ func (w *caseRun) append(ctx workflow.Context, actor, correlationID string, even
 		}
 		data, err := json.Marshal(ev)
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", ev.EventType(), err)
+			return in, meta, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 		}
 		in.Events = append(in.Events, activities.NewEvent{Type: ev.EventType(), Data: data, Metadata: meta})
 	}
-	var out activities.AppendOutput
-	actx := workflow.WithActivityOptions(ctx, appendOptions)
-	if err := workflow.ExecuteActivity(actx, a.AppendEvents, in).Get(ctx, &out); err != nil {
-		return fmt.Errorf("record %s: %w", events[0].EventType(), err)
-	}
+	return in, meta, nil
+}
+
+// appended folds events the store took into the state.
+func (w *caseRun) appended(ctx workflow.Context, events []helpdesk.Event, meta helpdesk.Metadata, out activities.AppendOutput) {
 	first := out.LastRevision - int64(len(events)) + 1
 	for i, ev := range events {
 		w.state.Apply(ev, meta, first+int64(i))
 	}
 	w.upsertSearch(ctx)
-	return nil
 }
 
 // awaitTimer sleeps until at (when there is a timer, ok) or until changed
@@ -752,8 +800,10 @@ func (w *caseRun) runTimers(ctx workflow.Context) error {
 			return err
 		}
 		if !changed() {
-			err = w.record(ctx, systemActor, "", ev)
-			if err == nil {
+			err = w.recordOwn(ctx, systemActor, "", ev)
+			if errors.Is(err, errAdopted) {
+				err = nil // the case changed; the loop looks again
+			} else if err == nil {
 				w.continueIfLong(ctx)
 			}
 		}
@@ -848,10 +898,19 @@ func (w *caseRun) listenForOutage(ctx workflow.Context) {
 			if err := w.mu.Lock(ctx); err != nil {
 				return
 			}
-			if ev, ok := w.state.ResolveByOutage(s.Announcement, s.Comment); ok && w.opened {
-				if err := w.record(ctx, systemActor, s.CorrelationID, ev); err != nil {
+			for range maxAdoptions {
+				ev, ok := w.state.ResolveByOutage(s.Announcement, s.Comment)
+				if !ok || !w.opened {
+					break
+				}
+				err := w.recordOwn(ctx, systemActor, s.CorrelationID, ev)
+				if errors.Is(err, errAdopted) {
+					continue // decided again on the case as recorded
+				}
+				if err != nil {
 					workflow.GetLogger(ctx).Error("resolving the case with its outage failed", "announcement", s.Announcement.ID, "error", err)
 				}
+				break
 			}
 			w.mu.Unlock()
 		}

@@ -2,6 +2,7 @@ package workflows_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -21,6 +22,11 @@ const (
 	failBefore fault = iota + 1 // fails without writing (a dropped connection)
 	failAfter                   // writes and commits, then reports an error (a lost acknowledgement)
 	hang                        // hangs until the call's own deadline passes
+	// lostAttempt: an earlier attempt of the same workflow task appended
+	// the same events (same IDs, its own time in the metadata), and the
+	// process died before the task completed, so the history does not
+	// know; then this append comes.
+	lostAttempt
 )
 
 // faultyStore wraps the real store and spoils the appends listed in plan,
@@ -51,6 +57,20 @@ func (s *faultyStore) Append(ctx context.Context, stream string, expected events
 			return eventstore.AppendResult{}, err
 		}
 		return eventstore.AppendResult{}, errInjected
+	case lostAttempt:
+		earlier := make([]eventstore.EventData, len(events))
+		for i, e := range events {
+			var m helpdesk.Metadata
+			if err := json.Unmarshal(e.Metadata, &m); err != nil {
+				return eventstore.AppendResult{}, err
+			}
+			m.OccurredAt = m.OccurredAt.Add(-time.Second)
+			e.Metadata, _ = json.Marshal(m)
+			earlier[i] = e
+		}
+		if _, err := s.Store.Append(ctx, stream, expected, earlier...); err != nil {
+			return eventstore.AppendResult{}, err
+		}
 	case hang:
 		// The store answers nothing; the call gives up at its deadline,
 		// as a driver with a statement timeout does.
@@ -129,5 +149,131 @@ func TestStoreFailuresInsideActivitiesAreRetriedWithoutDuplicates(t *testing.T) 
 	refs, err := base.store.ReadStream(t.Context(), helpdesk.ReferenceStream(2026), 0, 0)
 	if err != nil || len(refs) != 1 {
 		t.Errorf("reference stream: %d events, %v; want exactly one reference taken", len(refs), err)
+	}
+}
+
+// A local append (workflows/record.go) can land in the record while the
+// workflow task that made it is lost (kill -9 before the task completed):
+// the retried task or the next step then appends at a revision the record
+// has passed. The workflow adopts what the record has, so the opening and
+// a step recorded by a lost attempt are recorded once and answered as
+// done, and the case runs on.
+func TestWhatALostWorkflowTaskRecordedIsAdoptedNotRepeated(t *testing.T) {
+	base := newFixture(t)
+	// Appends in order: 1 the reference, 2 open, 3 claim (its answer is
+	// the adoption's), 4 resolve, 5 confirm.
+	store := &faultyStore{Store: base.store, plan: map[int]fault{2: lostAttempt, 3: lostAttempt}}
+	f := newFixtureOn(t, store)
+	var claimed, resolved, confirmed outcome
+	f.step(time.Minute, workflows.UpdateClaim, workflows.StepInput{Actor: per}, &claimed)
+	f.step(2*time.Hour, workflows.UpdateResolve, workflows.StepInput{Actor: per, Resolution: "Byttet toner."}, &resolved)
+	f.step(26*time.Hour, workflows.UpdateConfirm, workflows.StepInput{Actor: ola}, &confirmed)
+	f.run(input())
+
+	if err := f.env.GetWorkflowError(); err != nil {
+		t.Fatalf("workflow error: %v", err)
+	}
+	for name, o := range map[string]outcome{"claim": claimed, "resolve": resolved, "confirm": confirmed} {
+		if o.err != nil {
+			t.Errorf("%s: %v", name, o.err)
+		}
+	}
+	if got := claimed.view.Case.Assignee; got != "per" {
+		t.Errorf("claim answered assignee %q, want per", got)
+	}
+	if len(store.applied) != len(store.plan) {
+		t.Fatalf("faults applied: %v; want all %d of the plan", store.applied, len(store.plan))
+	}
+	var final helpdesk.Case
+	if err := f.env.GetWorkflowResult(&final); err != nil {
+		t.Fatal(err)
+	}
+	if final.Status != helpdesk.StatusClosed || final.Reference != "BH-2026-000001" || final.Revision != 6 {
+		t.Errorf("final case = status %q reference %q revision %d, want closed BH-2026-000001 6", final.Status, final.Reference, final.Revision)
+	}
+	evs, err := base.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range evs {
+		types = append(types, e.Type)
+	}
+	want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("event types = %v, want %v (the lost attempts' events once, nothing twice)", types, want)
+	}
+	// The record keeps the lost attempt's time, and so does the case.
+	var m helpdesk.Metadata
+	if err := json.Unmarshal(evs[2].Metadata, &m); err != nil {
+		t.Fatal(err)
+	}
+	if claimedAt := time.Date(2026, 11, 24, 9, 1, 0, 0, helpdesk.Oslo).Add(-time.Second); !m.OccurredAt.Equal(claimedAt) {
+		t.Errorf("claim recorded at %v, want the lost attempt's %v", m.OccurredAt, claimedAt)
+	}
+	if res, err := base.store.Verify(t.Context(), helpdesk.Stream(caseID)); err != nil || !res.OK || res.Events != 7 {
+		t.Errorf("verify = %+v, %v; want ok with 7 events", res, err)
+	}
+}
+
+// otherClaimStore records, just before the workflow's first claim, the
+// claim of another caseworker, as a lost workflow task of an update whose
+// caller saw it fail would have.
+type otherClaimStore struct {
+	eventstore.Store
+	by   string
+	done bool
+}
+
+func (s *otherClaimStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
+	if !s.done && len(events) > 0 && events[0].Type == "CaseClaimed" {
+		s.done = true
+		data, _ := json.Marshal(helpdesk.CaseClaimed{Assignee: s.by})
+		var m helpdesk.Metadata
+		if err := json.Unmarshal(events[0].Metadata, &m); err != nil {
+			return eventstore.AppendResult{}, err
+		}
+		m.Actor = s.by
+		meta, _ := json.Marshal(m)
+		lost := eventstore.EventData{ID: eventstore.DeterministicID("lost", "task", s.by, 0), Type: "CaseClaimed", Data: data, Metadata: meta}
+		if _, err := s.Store.Append(ctx, stream, expected, lost); err != nil {
+			return eventstore.AppendResult{}, err
+		}
+	}
+	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// When the record holds another step than this one (a lost task of
+// another update), the step is decided again on the case as recorded:
+// per's claim of a case lise holds is refused, and lise goes on with it.
+func TestAStepIsDecidedAgainOnWhatALostWorkflowTaskRecorded(t *testing.T) {
+	base := newFixture(t)
+	f := newFixtureOn(t, &otherClaimStore{Store: base.store, by: "lise"})
+	var perClaim, liseResolve outcome
+	f.step(time.Minute, workflows.UpdateClaim, workflows.StepInput{Actor: per}, &perClaim)
+	f.step(2*time.Hour, workflows.UpdateResolve, workflows.StepInput{Actor: lise, Resolution: "Byttet toner."}, &liseResolve)
+	f.run(input())
+
+	if perClaim.err == nil || errorCode(t, perClaim.err) != helpdesk.CodeConflict {
+		t.Errorf("per's claim: %v, want a conflict (lise holds the case)", perClaim.err)
+	}
+	if liseResolve.err != nil {
+		t.Fatalf("lise's resolve: %v", liseResolve.err)
+	}
+	if got := liseResolve.view.Case; got.Assignee != "lise" || got.Status != helpdesk.StatusResolved {
+		t.Errorf("after the resolve: assignee %q status %q, want lise resolved", got.Assignee, got.Status)
+	}
+	evs, err := base.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var claims int
+	for _, e := range evs {
+		if e.Type == "CaseClaimed" {
+			claims++
+		}
+	}
+	if claims != 1 {
+		t.Errorf("%d claims in the record, want lise's alone", claims)
 	}
 }

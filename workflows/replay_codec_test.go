@@ -58,9 +58,9 @@ func testCodec(t *testing.T, keyFile string) *codec.Codec {
 // TestHistoriesFromBeforeTheCodecReplayWithIt: a worker with the codec
 // replays every history recorded without it.
 func TestHistoriesFromBeforeTheCodecReplayWithIt(t *testing.T) {
-	files, _ := filepath.Glob("testdata/*_history.json")
+	files, _ := filepath.Glob("testdata/before-local-record/*_history.json")
 	if len(files) == 0 {
-		t.Fatal("no recorded histories in testdata/")
+		t.Fatal("no recorded histories in testdata/before-local-record/")
 	}
 	c := testCodec(t, "")
 	for _, f := range files {

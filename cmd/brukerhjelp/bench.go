@@ -152,6 +152,13 @@ func runBench(ctx context.Context, args []string) error {
 	go watch.run(ctx)
 	b.watch = watch
 
+	// Warm up (connections, caches, the SQLite files' first pages), so
+	// the first measurement does not pay for it; not reported.
+	fmt.Fprintln(os.Stderr, "warming up …")
+	if _, err := b.round(ctx, 1, min(f.duration, 2*time.Second)); err != nil {
+		return err
+	}
+
 	var rounds []round
 	for _, n := range f.clients {
 		fmt.Fprintf(os.Stderr, "measuring at %d clients …\n", n)
@@ -220,11 +227,27 @@ func (b *bencher) round(ctx context.Context, clients int, d time.Duration) (roun
 	r.bare = drive(ctx, "bare", clients, d, func(ctx context.Context, c, i int) error {
 		run, err := b.st.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: fmt.Sprintf("bench-%d-%d-%d", seq, c, i), TaskQueue: benchTaskQueue,
+			// Not EnableEagerStart: on this server it let run.Get's long
+			// poll miss the close now and then and wait out its 20 s
+			// (docs/PERFORMANCE.md); the desk's update-with-start cannot
+			// start eagerly either.
 		}, "BenchWorkflow")
 		if err != nil {
 			return err
 		}
-		return run.Get(ctx, nil)
+		// Get long-polls for the close. On the embedded server that poll
+		// now and then misses a workflow that closes within milliseconds
+		// and waits out history's 20 s long-poll interval
+		// (docs/PERFORMANCE.md); polling again after a second finds it
+		// closed, so a miss costs at most that second here.
+		for {
+			gctx, cancel := context.WithTimeout(ctx, time.Second)
+			err := run.Get(gctx, nil)
+			cancel()
+			if !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+				return err
+			}
+		}
 	})
 
 	// Each client keeps the references it created, for the steps.
@@ -438,7 +461,7 @@ func writeReport(w io.Writer, rounds []round) {
 				fmt.Fprintf(w, "         first error: %s\n", s.firstError)
 			}
 		}
-		fmt.Fprintf(w, "ratio %.2f  (clients %d: e2e %.1f/s over bare %.1f/s; goal ≥ 0.7)\n",
+		fmt.Fprintf(w, "ratio %.2f  (clients %d: e2e %.1f/s over bare %.1f/s; goal ≥ 1.0)\n",
 			r.ratio(), r.clients, r.visible.throughput(), r.bare.throughput())
 	}
 }

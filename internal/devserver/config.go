@@ -114,7 +114,7 @@ func newTemporal(opts Options, frontendAddr string, ports []int, sqlConf *config
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
 		temporal.WithLogger(logger),
-		temporal.WithDynamicConfigClient(dynamicConfig()),
+		temporal.WithDynamicConfigClient(withOverrides(dynamicConfig())),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("create temporal server: %w", err)
@@ -151,7 +151,41 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// between a task and the worker polling for it.
 		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  1,
 		dynamicconfig.MatchingNumTaskqueueWritePartitions.Key(): 1,
+
+		// Latency (docs/PERFORMANCE.md, "Where the 50 ms steps came
+		// from"). Every workflow task that is not a speculative one (an
+		// update's) leaves history through the transfer queue: the task is
+		// written with the workflow's state, the queue's reader loads it
+		// and pushes it to matching. The reader loads at most
+		// transferProcessorMaxPollRPS times a second per shard (default
+		// 20, i.e. one load per 50 ms), and with one shard every workflow
+		// shares that budget: a task waited up to 50 ms for its load, each
+		// create three times, each step once. The reader still loads only
+		// when a write notifies it (or once a minute), so a high limit
+		// costs nothing while idle; the persistence limits above still
+		// bound it.
+		dynamicconfig.TransferProcessorMaxPollRPS.Key(): 10000,
+		// The first workflow task of a workflow started with
+		// EnableEagerStart comes back in the start's answer, and an
+		// activity a workflow task schedules comes back in that task's
+		// completion, both without a trip through the transfer queue and
+		// matching. Both are on by default in v1.32.1; set so a changed
+		// default cannot surprise us. (Update-with-start, which the desk's
+		// create uses, cannot start eagerly: the frontend refuses
+		// RequestEagerExecution in a multi-operation.)
+		dynamicconfig.EnableEagerWorkflowStart.Key():     true,
+		dynamicconfig.EnableActivityEagerExecution.Key(): true,
 	}
+}
+
+// dynamicOverrides replaces keys of dynamicConfig; tests only.
+var dynamicOverrides map[string]any
+
+func withOverrides(c dynamicconfig.StaticClient) dynamicconfig.StaticClient {
+	for k, v := range dynamicOverrides {
+		c[dynamicconfig.MakeKey(k)] = v
+	}
+	return c
 }
 
 // prepareDatabase returns the SQL config for opts.DatabaseFile, creating

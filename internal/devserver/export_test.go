@@ -7,3 +7,11 @@ func SetMaxConns(n int) (restore func()) {
 	maxConns = n
 	return func() { maxConns = old }
 }
+
+// SetDynamicConfig overrides dynamic config keys of the servers started
+// after it and returns a func restoring the defaults; for the latency trace.
+func SetDynamicConfig(overrides map[string]any) (restore func()) {
+	old := dynamicOverrides
+	dynamicOverrides = overrides
+	return func() { dynamicOverrides = old }
+}
