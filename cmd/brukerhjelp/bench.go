@@ -222,10 +222,10 @@ func (b *bencher) round(ctx context.Context, clients int, d time.Duration) (roun
 	r.bare = drive(ctx, "bare", clients, d, func(ctx context.Context, c, i int) error {
 		run, err := b.st.temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 			ID: fmt.Sprintf("bench-%d-%d-%d", seq, c, i), TaskQueue: benchTaskQueue,
-			// Not EnableEagerStart: on this server it let run.Get's long
-			// poll miss the close now and then and wait out its 20 s
-			// (docs/PERFORMANCE.md); the desk's update-with-start cannot
-			// start eagerly either.
+			// As a client of Temporal at its fastest: the first workflow
+			// task comes back in the start's answer to this process's
+			// worker (the desk's update-with-start cannot do that).
+			EnableEagerStart: true,
 		}, "BenchWorkflow")
 		if err != nil {
 			return err
