@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
@@ -238,7 +239,10 @@ func (b *bencher) round(ctx context.Context, clients int, d time.Duration) (roun
 		for {
 			gctx, cancel := context.WithTimeout(ctx, time.Second)
 			err := run.Get(gctx, nil)
-			expired := gctx.Err() != nil // the SDK may answer with gRPC's own error
+			// The SDK gives the poll a deadline a little before gctx's and
+			// may answer with gRPC's DeadlineExceeded while gctx still runs.
+			var deadline *serviceerror.DeadlineExceeded
+			expired := gctx.Err() != nil || errors.As(err, &deadline) || errors.Is(err, context.DeadlineExceeded)
 			cancel()
 			if err == nil || !expired || ctx.Err() != nil {
 				return err
@@ -273,16 +277,24 @@ func (b *bencher) round(ctx context.Context, clients int, d time.Duration) (roun
 	r.create.elapsed = r.visible.elapsed
 
 	// Steps: claim, then resolve, each client on its own cases.
-	stepper := func(step, body string) func(ctx context.Context, c, i int) error {
+	// A client resolves only the cases its claims reached: when the
+	// claims run out of time before the cases do, resolving the rest
+	// would measure refusals (409, the case is not claimed).
+	claimed := make([]int, clients)
+	stepper := func(step, body string, todo func(c int) int) func(ctx context.Context, c, i int) error {
 		return func(ctx context.Context, c, i int) error {
-			if i >= len(refs[c]) {
+			if i >= todo(c) {
 				return errNoMoreWork
 			}
-			return b.call(ctx, "POST", "/api/v1/cases/"+refs[c][i]+"/"+step, "per", body, http.StatusOK, nil)
+			err := b.call(ctx, "POST", "/api/v1/cases/"+refs[c][i]+"/"+step, "per", body, http.StatusOK, nil)
+			if err == nil && step == "claim" {
+				claimed[c] = i + 1 // each client is one goroutine
+			}
+			return err
 		}
 	}
-	r.claim = drive(ctx, "claim", clients, d, stepper("claim", ""))
-	r.resolve = drive(ctx, "resolve", clients, d, stepper("resolve", `{"resolution":"Byttet tonerkassett."}`))
+	r.claim = drive(ctx, "claim", clients, d, stepper("claim", "", func(c int) int { return len(refs[c]) }))
+	r.resolve = drive(ctx, "resolve", clients, d, stepper("resolve", `{"resolution":"Byttet tonerkassett."}`, func(c int) int { return claimed[c] }))
 	return r, ctx.Err()
 }
 
