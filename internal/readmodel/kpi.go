@@ -49,6 +49,10 @@ var zeroNanos = time.Time{}.UnixNano()
 // in it (the same selection as ReportCases), each with the facts that
 // fall in the period, and the backlog at b.BacklogAt.
 func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
+	// (The || '' below keeps a condition from choosing an index, as the
+	// unary plus does for numbers: tasks_open would mean every approval
+	// ever decided. SQLite is told which index has an approval's case
+	// without its row; PostgreSQL finds it itself.)
 	from, to, at := b.From().UnixNano(), b.To().UnixNano(), b.BacklogAt().UnixNano()
 	// The cases a report of [from, to) may count (ReportCases). The unary
 	// plus keeps either database from reading these conditions by an
@@ -119,8 +123,8 @@ func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
 				Reopened: reopened > 0, SLAStopped: stopped, Used: time.Duration(used), Target: time.Duration(target), Breached: breached})
 			return nil
 		}},
-		{"approvals", `SELECT c.kind, c.priority, c.grp, t.created_at, t.completed_at FROM tasks t JOIN cases c ON c.id = t.case_id
-			WHERE t.completed_at >= ? AND t.completed_at < ? AND t.kind = ? AND t.status = ? AND t.outcome IN (?, ?)
+		{"approvals", `SELECT c.kind, c.priority, c.grp, t.created_at, t.completed_at FROM tasks t JOIN cases c ` + d.kpiKeys + ` ON c.id = t.case_id
+			WHERE t.completed_at >= ? AND t.completed_at < ? AND t.kind || '' = ? AND t.status || '' = ? AND t.outcome || '' IN (?, ?)
 			AND +c.created_at < ? AND (+c.updated_at >= ? OR c.final = ?)`,
 			[]any{from, to, string(helpdesk.TaskApproval), string(helpdesk.TaskStatusCompleted), helpdesk.OutcomeApproved, helpdesk.OutcomeRejected},
 			func(rows *sql.Rows) error {

@@ -49,6 +49,9 @@ type DB struct {
 	pg bool
 	// rebuilt tells why Open dropped an existing read model, if it did.
 	rebuilt string
+	// kpiKeys names, on SQLite, the index the KPI report reads an
+	// approval's case from (kpi.go).
+	kpiKeys string
 	// trace, when set (by tests), sees each query the read side runs
 	// through query, so its plan can be checked.
 	trace func(query string, args []any)
@@ -82,6 +85,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	} else {
 		where = strings.TrimPrefix(dsn, "sqlite:")
 		d.db, err = openSQLite(where)
+		d.kpiKeys = "INDEXED BY cases_kpi_keys"
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open read model %s: %w", where, err)
