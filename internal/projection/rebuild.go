@@ -3,6 +3,7 @@ package projection
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
@@ -18,6 +19,20 @@ func (p *Projector) CatchUp(ctx context.Context) (readmodel.Stats, error) {
 	from, err := p.db.Checkpoint(ctx, Cases)
 	if err != nil {
 		return readmodel.Stats{}, err
+	}
+	restore := func(context.Context) error { return nil }
+	if from == 0 {
+		// An empty read model: its read-side indexes are built once at
+		// the end, not row by row (and, should this stop before, when the
+		// read model is opened next).
+		if restore, err = p.db.DeferIndexes(ctx); err != nil {
+			return readmodel.Stats{}, err
+		}
+		defer func() {
+			if restore != nil {
+				restore(context.WithoutCancel(ctx))
+			}
+		}()
 	}
 	if _, err := p.catchUp(ctx, from, true, func(evs []eventstore.RecordedEvent) error {
 		for _, ev := range evs {
@@ -40,6 +55,13 @@ func (p *Projector) CatchUp(ctx context.Context) (readmodel.Stats, error) {
 		return nil
 	}); err != nil {
 		return readmodel.Stats{}, fmt.Errorf("projection: %w", err)
+	}
+	start := time.Now()
+	if err := restore(ctx); err != nil {
+		return readmodel.Stats{}, fmt.Errorf("projection: %w", err)
+	}
+	if restore = nil; from == 0 {
+		p.log.Info("projection: made the read model's indexes", "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 	}
 	if to, err := p.db.Checkpoint(ctx, Cases); err == nil && to-from >= analyzeAfter {
 		p.analyze(ctx)

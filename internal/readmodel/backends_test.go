@@ -27,5 +27,6 @@ func TestPostgres(t *testing.T) {
 		TestKPIFromIndexesEqualsTheFold,
 		TestSearchByIndexIsTheDefinition,
 		TestDuePagesNeverRepeatOrSkip,
+		TestDeferredIndexesComeBack,
 	)
 }

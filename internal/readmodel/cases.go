@@ -1,6 +1,7 @@
 package readmodel
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -252,11 +253,56 @@ func (d *DB) searchCases(ctx context.Context, w where, order string, sortDue boo
 	for _, t := range terms {
 		after.add(find, " "+t)
 	}
-	rest, err := d.listCases(ctx, after, order, n-len(items))
+	// All the index's matches, then the first of them in list order: with
+	// ORDER BY … LIMIT a planner may walk the list order instead, testing
+	// every case, when it takes the words for common (PostgreSQL does).
+	// The matches are few: common words were found above.
+	if len(after.statuses) > 0 {
+		args := make([]any, len(after.statuses))
+		for i, st := range after.statuses {
+			args[i] = st
+		}
+		after.add("status IN ("+placeholders(len(args))+")", args...)
+	}
+	rows, err := d.query(ctx, `SELECT id, updated_at, due_key FROM cases WHERE `+after.sql(), after.args...)
 	if err != nil {
 		return nil, err
 	}
-	return append(items, rest...), nil
+	defer rows.Close()
+	type key struct {
+		id      string
+		updated int64
+		due     int64
+	}
+	var found []key
+	for rows.Next() {
+		var k key
+		if err := rows.Scan(&k.id, &k.updated, &k.due); err != nil {
+			return nil, err
+		}
+		found = append(found, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	slices.SortFunc(found, func(a, b key) int {
+		if sortDue {
+			return cmp.Or(cmp.Compare(a.due, b.due), strings.Compare(a.id, b.id))
+		}
+		return cmp.Or(cmp.Compare(b.updated, a.updated), strings.Compare(b.id, a.id))
+	})
+	ids := make([]any, 0, n-len(items))
+	keys := map[string][2]int64{}
+	for _, k := range found[:min(len(found), n-len(items))] {
+		ids = append(ids, k.id)
+		keys[k.id] = [2]int64{k.updated, k.due}
+	}
+	rest, err := d.casesByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	return append(items, slices.DeleteFunc(rest, func(c CaseSummary) bool { return movedSince(c, keys) })...), nil
 }
 
 // after continues w after the case at key (at, id) in list order: the
@@ -368,17 +414,19 @@ func (d *DB) scanCases(ctx context.Context, w where, order string, n int, terms 
 	if err != nil {
 		return sc, err
 	}
-	// A case that changed since it was found has moved in the list order:
-	// it is where it is now, not on this page (the page's cursor stays
-	// where the list was read up to).
-	sc.items = slices.DeleteFunc(items, func(c CaseSummary) bool {
-		due := noDue
-		if c.SLA != nil && c.SLA.ResolutionDue != nil {
-			due = c.SLA.ResolutionDue.UnixNano()
-		}
-		return keys[c.ID] != [2]int64{c.UpdatedAt.UnixNano(), due}
-	})
+	sc.items = slices.DeleteFunc(items, func(c CaseSummary) bool { return movedSince(c, keys) })
 	return sc, nil
+}
+
+// movedSince reports whether c's list keys (updated time, deadline) are
+// no longer those it was found with: it changed in between, and is where
+// it is now in the list order, not on this page.
+func movedSince(c CaseSummary, keys map[string][2]int64) bool {
+	due := noDue
+	if c.SLA != nil && c.SLA.ResolutionDue != nil {
+		due = c.SLA.ResolutionDue.UnixNano()
+	}
+	return keys[c.ID] != [2]int64{c.UpdatedAt.UnixNano(), due}
 }
 
 // casesByID reads the summaries of ids, in the order of ids.

@@ -61,3 +61,14 @@ func MatchesQ(reference, title, description, q string) bool {
 // ScanBeforeIndex is how many cases a search looks through before it asks
 // the full text index.
 const ScanBeforeIndex = scanBeforeIndex
+
+// Indexes counts the read model's indexes of cases and tasks.
+func (d *DB) Indexes(ctx context.Context) (int, error) {
+	q := `SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('cases', 'tasks') AND sql IS NOT NULL`
+	if d.pg {
+		q = `SELECT count(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN ('cases', 'tasks') AND indexname NOT LIKE '%_pkey'`
+	}
+	var n int
+	err := d.db.QueryRowContext(ctx, q).Scan(&n)
+	return n, err
+}

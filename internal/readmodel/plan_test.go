@@ -192,3 +192,37 @@ func commonQueriesUseIndexes(t *testing.T, db *readmodel.DB) {
 		})
 	})
 }
+
+// TestDeferredIndexesComeBack: a rebuild's deferred indexes are made
+// again by the function it gets, or, had it stopped before, by the next
+// Open.
+func TestDeferredIndexesComeBack(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "readmodel.db")
+	db := open(t, path)
+	all, err := db.Indexes(ctx)
+	if err != nil || all < 20 {
+		t.Fatalf("%d indexes (%v)", all, err)
+	}
+	restore, err := db.DeferIndexes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Indexes(ctx); n != 1 {
+		t.Errorf("%d indexes while deferred, want 1 (tasks_case)", n)
+	}
+	if err := restore(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := db.Indexes(ctx); n != all {
+		t.Errorf("%d indexes after restoring, want %d", n, all)
+	}
+	if _, err := db.DeferIndexes(ctx); err != nil { // and a stop before restoring
+		t.Fatal(err)
+	}
+	db.Close()
+	again := open(t, path)
+	if n, _ := again.Indexes(ctx); n != all {
+		t.Errorf("%d indexes after opening again, want %d", n, all)
+	}
+}

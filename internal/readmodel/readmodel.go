@@ -306,7 +306,12 @@ func (d *DB) migrate(ctx context.Context) error {
 	}
 	switch {
 	case have == want:
-		return nil
+		// Whatever a rebuild that stopped half way left out (its
+		// indexes, DeferIndexes) is made again; the rest is there.
+		if err := d.createTables(ctx, tx); err != nil {
+			return err
+		}
+		return tx.Commit()
 	case have != "":
 		d.rebuilt = fmt.Sprintf("written by read model version %s, this is %s", have, want)
 	default:
@@ -433,6 +438,47 @@ func writeShape(w interface{ Write([]byte) (int, error) }, t reflect.Type, seen 
 			writeShape(w, f.Type, seen)
 		}
 	}
+}
+
+// deferrable are the indexes a rebuild from scratch makes after writing
+// the rows rather than while (DeferIndexes): every index of cases and
+// tasks but the one the rebuild itself deletes tasks by.
+var deferrable = func() []string {
+	var out []string
+	for _, stmt := range append(slices.Clone(schema), pgSearch...) {
+		name, on, ok := strings.Cut(strings.TrimPrefix(stmt, "CREATE INDEX IF NOT EXISTS "), " ON ")
+		if !ok || name == stmt || name == "tasks_case" {
+			continue
+		}
+		if strings.HasPrefix(on, "cases ") || strings.HasPrefix(on, "tasks ") {
+			out = append(out, name)
+		}
+	}
+	return out
+}()
+
+// DeferIndexes drops the indexes of cases and tasks that only the read
+// side needs, for a rebuild into an empty read model: building an index
+// once over all the rows is several times cheaper than keeping it up to
+// date row by row. The returned function makes them again (and Open does,
+// should the rebuild stop before it).
+func (d *DB) DeferIndexes(ctx context.Context) (restore func(context.Context) error, err error) {
+	for _, name := range deferrable {
+		if _, err := d.db.ExecContext(ctx, `DROP INDEX IF EXISTS `+name); err != nil {
+			return nil, fmt.Errorf("read model: defer index %s: %w", name, err)
+		}
+	}
+	return func(ctx context.Context) error {
+		tx, err := d.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("read model: make indexes: %w", err)
+		}
+		defer tx.Rollback()
+		if err := d.createTables(ctx, tx); err != nil {
+			return fmt.Errorf("read model: make indexes: %w", err)
+		}
+		return tx.Commit()
+	}, nil
 }
 
 // Analyze refreshes the planner's statistics (after writing many rows at
