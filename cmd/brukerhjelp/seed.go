@@ -54,7 +54,7 @@ func seedFlagSet(f *seedFlags) *flag.FlagSet {
 	fs.Uint64Var(&f.seed, "seed", 1, "frø for tilfeldighetene; samme frø gir samme logg / the random seed; the same seed gives the same record")
 	fs.IntVar(&f.years, "years", 2, "hvor mange år sakene spres over / how many years the cases span")
 	fs.StringVar(&f.until, "until", "", "siste dag i loggen, ÅÅÅÅ-MM-DD (standard: i går) / the record's last day, YYYY-MM-DD (default: yesterday, Oslo)")
-	fs.StringVar(&f.readModel, "read-model", "", "lesemodellen som bygges: postgres://… eller sqlite:<sti> (standard: readmodel.db i datakatalogen, den dev bruker) / the read model to build: postgres://… or sqlite:<path> (default: readmodel.db in the data dir, the one dev uses)")
+	fs.StringVar(&f.readModel, "read-model", "", "lesemodellen som bygges: postgres://…, sqlite:<sti> eller none (standard: readmodel.db i datakatalogen, den dev bruker) / the read model to build: postgres://…, sqlite:<path> or none, to build none (dev builds it at its first start; default: readmodel.db in the data dir, the one dev uses)")
 	fs.StringVar(&f.directory, "directory", "", "YAML-fil med brukere, enheter og grupper (standard: demo-organisasjonen) / YAML file with users, units and groups (default: the demo organisation)")
 	fs.BoolVar(&f.overwrite, "overwrite", false, "erstatt loggen, nøklene og lesemodellen som ligger i datakatalogen / replace the record, keys and read model already in the data dir")
 	return fs
@@ -142,9 +142,9 @@ func parseSeedFlags(args []string, stderr io.Writer) (seedFlags, seed.Options, e
 	if f.dataDir == "" {
 		return f, opt, usageError{errors.New("--data-dir: empty")}
 	}
-	if rm := f.readModel; rm != "" && !strings.HasPrefix(rm, "postgres://") && !strings.HasPrefix(rm, "postgresql://") &&
+	if rm := f.readModel; rm != "" && rm != "none" && !strings.HasPrefix(rm, "postgres://") && !strings.HasPrefix(rm, "postgresql://") &&
 		(!strings.HasPrefix(rm, "sqlite:") || strings.TrimPrefix(rm, "sqlite:") == "") {
-		return f, opt, usageError{fmt.Errorf("--read-model: %q is neither postgres://… nor sqlite:<path>", rm)}
+		return f, opt, usageError{fmt.Errorf("--read-model: %q is neither postgres://…, sqlite:<path> nor none", rm)}
 	}
 	if f.directory != "" {
 		dir, err := loadGroups(f.directory)
@@ -189,6 +189,11 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "  by status: %s\n", countLine(tot.ByStatus))
 	fmt.Fprintf(stdout, "  still open (no workflow runs them): %d cases, %d open tasks\n", tot.Open, tot.OpenTasks)
 
+	if f.readModel == "none" {
+		fmt.Fprintf(stdout, "Ferdig / done: %d cases, %d events in %s; no read model built (--read-model none): dev builds it at its first start, or brukerhjelp projections rebuild --data-dir %s\n",
+			tot.Cases, tot.Events, recordTime.Round(time.Millisecond), f.dataDir)
+		return nil
+	}
 	rmBegan := time.Now()
 	dsn := f.readModel
 	if dsn == "" {
