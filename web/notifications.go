@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/desk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
@@ -18,6 +19,21 @@ type notificationsData struct {
 	Items  []readmodel.Notification
 	Unread int
 	Next   string
+}
+
+// UnreadText is the count as the page says it.
+func (d notificationsData) UnreadText() string { return unreadText(d.Unread) }
+
+// UnreadCount is the header's count as it says it.
+func (v *view) UnreadCount() string { return unreadText(v.Unread) }
+
+// unreadText says n, or "1000+" at the read model's cap: the count stops
+// there (readmodel.MaxUnread).
+func unreadText(n int) string {
+	if n >= readmodel.MaxUnread {
+		return strconv.Itoa(readmodel.MaxUnread) + "+"
+	}
+	return strconv.Itoa(n)
 }
 
 func init() {

@@ -55,7 +55,7 @@ type view struct {
 	// Data is the page's own.
 	Data any
 	// Unread counts the signed-in user's unread notifications, for the
-	// header (notifications.go).
+	// header (notifications.go), up to readmodel.MaxUnread.
 	Unread int
 
 	path      string

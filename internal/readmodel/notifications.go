@@ -159,13 +159,19 @@ type NotificationFilter struct {
 }
 
 // NotificationPage is one page of a recipient's notifications, newest
-// first. NextCursor is empty on the last page; Unread counts all the
-// recipient's unread notifications, on every page.
+// first. NextCursor is empty on the last page; Unread counts the
+// recipient's unread notifications, on every page, up to MaxUnread.
 type NotificationPage struct {
 	Items      []Notification `json:"items"`
 	NextCursor string         `json:"nextCursor,omitempty"`
 	Unread     int            `json:"unread"`
 }
+
+// MaxUnread is where the unread count stops: every page's header shows
+// it, so it must cost the same for someone who never marks anything read
+// (a seeded caseworker has hundreds of thousands). MaxUnread means "that
+// many or more".
+const MaxUnread = 1000
 
 const notificationColumns = `n.id, n.recipient, n.case_id, n.case_reference, n.kind, n.title, n.title_en, n.created_at, n.position, n.event_id, n.task_id, r.read_at`
 
@@ -219,8 +225,8 @@ func (d *DB) ListNotifications(ctx context.Context, f NotificationFilter) (Notif
 		last := page.Items[limit-1]
 		page.NextCursor = encodeCursor(last.CreatedAt.UnixNano(), strconv.FormatUint(last.Position, 10))
 	}
-	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications n LEFT JOIN notification_reads r ON r.id = n.id
-		WHERE n.recipient = ? AND r.id IS NULL`, f.Recipient).Scan(&page.Unread); err != nil {
+	if err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM notifications n LEFT JOIN notification_reads r ON r.id = n.id
+		WHERE n.recipient = ? AND r.id IS NULL LIMIT ?) AS unread`, f.Recipient, MaxUnread).Scan(&page.Unread); err != nil {
 		return NotificationPage{}, fmt.Errorf("read model: count unread notifications: %w", err)
 	}
 	return page, nil

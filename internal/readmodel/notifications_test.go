@@ -199,3 +199,19 @@ func TestReadFlagsOutliveARebuild(t *testing.T) {
 		t.Errorf("after the rebuild: %+v; want n1 read at %s, n2 unread", got, at)
 	}
 }
+
+// The unread count every page's header shows stops at MaxUnread, so a
+// recipient who never reads costs every page the same.
+func TestUnreadCountStopsAtItsCap(t *testing.T) {
+	db := open(t, filepath.Join(t.TempDir(), "readmodel.db"))
+	for i := range readmodel.MaxUnread + 5 {
+		notice(t, db, uint64(i+1), "per", i%60)
+	}
+	notice(t, db, uint64(readmodel.MaxUnread+6), "eva", 1)
+	if got := listNotices(t, db, readmodel.NotificationFilter{Recipient: "per", Limit: 1}); got.Unread != readmodel.MaxUnread {
+		t.Errorf("per's unread count = %d, want the cap %d", got.Unread, readmodel.MaxUnread)
+	}
+	if got := listNotices(t, db, readmodel.NotificationFilter{Recipient: "eva"}); got.Unread != 1 {
+		t.Errorf("eva's unread count = %d, want 1", got.Unread)
+	}
+}

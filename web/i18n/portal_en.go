@@ -125,7 +125,7 @@ func init() {
 		"catalog.office-standard": "Standard office software",
 
 		"notifications.title":       "Notifications",
-		"notifications.unreadCount": "Unread notifications: %d.",
+		"notifications.unreadCount": "Unread notifications: %s.",
 		"notifications.allRead":     "You have read every notification.",
 		"notifications.readAll":     "Mark all as read",
 		"notifications.new":         "New",

@@ -133,7 +133,7 @@ func init() {
 
 		// Notifications.
 		"notifications.title":       "Varsler",
-		"notifications.unreadCount": "Uleste varsler: %d.",
+		"notifications.unreadCount": "Uleste varsler: %s.",
 		"notifications.allRead":     "Du har lest alle varslene.",
 		"notifications.readAll":     "Merk alle som lest",
 		"notifications.new":         "Ny",
