@@ -257,6 +257,10 @@ func (d *DB) searchCases(ctx context.Context, w where, order string, sortDue boo
 	// ORDER BY … LIMIT a planner may walk the list order instead, testing
 	// every case, when it takes the words for common (PostgreSQL does).
 	// The matches are few: common words were found above.
+	if len(after.sets) > 0 {
+		cond, args := after.anyOfSets()
+		after.add(cond, args...)
+	}
 	if len(after.statuses) > 0 {
 		args := make([]any, len(after.statuses))
 		for i, st := range after.statuses {
@@ -326,13 +330,35 @@ type scanned struct {
 }
 
 // selectCases is the query of up to n rows of cols that w selects, in
-// order. A status list becomes a union of one ordered branch per status,
-// merged: each branch gives its first n, so the first n of all are among
-// them, and each is one seek and a walk in order, whatever the planner
-// thinks of how the statuses spread over the list order.
+// order. A list of statuses, and a user's sets of visible cases, become
+// a union of one ordered branch per status and set, merged: each branch
+// gives its first n, so the first n of all are among them, and each is
+// one seek and a walk in order, whatever the planner thinks of how the
+// statuses spread over the list order, and however many cases a set
+// holds. (A case in two sets comes from two branches: the union of the
+// sets drops the copy.)
 func selectCases(w where, cols, order string, n int) (string, []any) {
-	if len(w.statuses) == 0 {
-		return `SELECT ` + cols + ` FROM cases WHERE ` + w.sql() + ` ORDER BY ` + order + ` LIMIT ?`, append(slices.Clone(w.args), n)
+	statuses := []condition{{}}
+	if len(w.statuses) > 0 {
+		statuses = statuses[:0]
+		for _, st := range w.statuses {
+			statuses = append(statuses, condition{"status = ?", []any{st}})
+		}
+	}
+	sets := []condition{{}}
+	if len(w.sets) > 0 {
+		sets = w.sets
+	}
+	if len(statuses) == 1 && len(sets) == 1 {
+		conds := slices.Clone(w.conds)
+		args := slices.Clone(w.args)
+		for _, c := range []condition{statuses[0], sets[0]} {
+			if c.sql != "" {
+				conds, args = append([]string{c.sql}, conds...), append(slices.Clone(c.args), args...)
+			}
+		}
+		one := where{conds: conds, args: args}
+		return `SELECT ` + cols + ` FROM cases WHERE ` + one.sql() + ` ORDER BY ` + order + ` LIMIT ?`, append(args, n)
 	}
 	var (
 		branches []string
@@ -342,11 +368,24 @@ func selectCases(w where, cols, order string, n int) (string, []any) {
 	if !strings.Contains(cols, "due_key") {
 		branchCols += ", due_key" // the due order's key
 	}
-	for _, st := range w.statuses {
-		branches = append(branches, `SELECT * FROM (SELECT `+branchCols+` FROM cases WHERE status = ? AND `+w.sql()+` ORDER BY `+order+` LIMIT ?) s`)
-		args = append(append(append(args, st), w.args...), n)
+	for _, set := range sets {
+		for _, st := range statuses {
+			var b where
+			for _, c := range []condition{st, set} {
+				if c.sql != "" {
+					b.add(c.sql, c.args...)
+				}
+			}
+			b.add(w.sql(), w.args...)
+			branches = append(branches, `SELECT * FROM (SELECT `+branchCols+` FROM cases WHERE `+b.sql()+` ORDER BY `+order+` LIMIT ?) s`)
+			args = append(append(args, b.args...), n)
+		}
 	}
-	return `SELECT ` + cols + ` FROM (` + strings.Join(branches, ` UNION ALL `) + `) u ORDER BY ` + order + ` LIMIT ?`, append(args, n)
+	union := ` UNION ALL `
+	if len(sets) > 1 {
+		union = ` UNION `
+	}
+	return `SELECT ` + cols + ` FROM (` + strings.Join(branches, union) + `) u ORDER BY ` + order + ` LIMIT ?`, append(args, n)
 }
 
 // listCases reads up to n cases w selects, in order.
@@ -553,6 +592,15 @@ type where struct {
 	args  []any
 	// statuses, when any, keeps the cases in one of them (ListCases).
 	statuses []string
+	// sets, when any, keeps the cases in one of them: the cases a user
+	// may see (visibility).
+	sets []condition
+}
+
+// condition is one SQL condition with its arguments.
+type condition struct {
+	sql  string
+	args []any
 }
 
 func (w *where) add(cond string, args ...any) {
@@ -574,28 +622,48 @@ func (w *where) sql() string {
 	return strings.Join(w.conds, " AND ")
 }
 
-// visibility adds v as a condition on the cases table: the cases the
-// user reported or created and those with an approval they decide, each
-// found by its own index (cases_reporter, cases_created_by,
-// tasks_approver, tasks_fallback), so a user's few cases are not looked
-// for among all of them.
+// visibility keeps the cases v may see. A user's are those they
+// reported or created for someone else, and those with an approval they
+// decide: each set is a condition of its own (w.sets), so that a list
+// reads each in list order from its own index (cases_reporter,
+// cases_created_for, tasks_approver, tasks_fallback) and stops after a
+// page, however many cases a user has (selectCases).
 func (w *where) visibility(v Visibility) {
 	switch {
 	case v.All:
 	case v.User == "":
 		w.add("FALSE")
 	default:
-		sets := []string{"SELECT id FROM cases WHERE reporter = ?", "SELECT id FROM cases WHERE created_by = ?",
-			"SELECT case_id FROM tasks WHERE approver = ?", "SELECT case_id FROM tasks WHERE fallback = ? AND escalated"}
-		args := []any{v.User, v.User, v.User, v.User}
-		if len(v.Deputising) > 0 {
-			sets = append(sets, "SELECT case_id FROM tasks WHERE approver IN ("+placeholders(len(v.Deputising))+")")
-			for _, a := range v.Deputising {
-				args = append(args, a)
-			}
+		// created_by <> reporter: the cases a user reported for someone
+		// else (the partial index cases_created_for); those they created
+		// for themselves are the reporter's set.
+		w.sets = []condition{
+			{"reporter = ?", []any{v.User}},
+			{"created_by = ? AND created_by <> reporter", []any{v.User}},
+			{"cases.id IN (SELECT case_id FROM tasks WHERE approver = ?)", []any{v.User}},
+			{"cases.id IN (SELECT case_id FROM tasks WHERE fallback = ? AND escalated)", []any{v.User}},
 		}
-		w.add("cases.id IN ("+strings.Join(sets, " UNION ALL ")+")", args...)
+		if len(v.Deputising) > 0 {
+			args := make([]any, len(v.Deputising))
+			for i, a := range v.Deputising {
+				args[i] = a
+			}
+			w.sets = append(w.sets, condition{"cases.id IN (SELECT case_id FROM tasks WHERE approver IN (" + placeholders(len(args)) + "))", args})
+		}
 	}
+}
+
+// anyOfSets is w.sets as one condition: a case in any of them.
+func (w *where) anyOfSets() (string, []any) {
+	var (
+		conds []string
+		args  []any
+	)
+	for _, s := range w.sets {
+		conds = append(conds, "("+s.sql+")")
+		args = append(args, s.args...)
+	}
+	return "(" + strings.Join(conds, " OR ") + ")", args
 }
 
 func placeholders(n int) string {
