@@ -132,6 +132,8 @@ type Builder struct {
 	total               *acc
 	byKind, byPriority  map[string]*acc
 	byGroup             map[string]*acc
+	// sets are the accumulators each Keys counts in, once looked up.
+	sets map[Keys]*[4]*acc
 }
 
 // NewBuilder starts the report of [from, to); the backlog is measured at
@@ -142,7 +144,7 @@ func NewBuilder(from, to, now time.Time, cal Calendar) *Builder {
 		at = now
 	}
 	return &Builder{from: from, to: to, backlogAt: at, cal: cal, total: newAcc(),
-		byKind: map[string]*acc{}, byPriority: map[string]*acc{}, byGroup: map[string]*acc{}}
+		byKind: map[string]*acc{}, byPriority: map[string]*acc{}, byGroup: map[string]*acc{}, sets: map[Keys]*[4]*acc{}}
 }
 
 // Compute is the report of cases over [from, to).
@@ -167,7 +169,8 @@ func newAcc() *acc { return &acc{buckets: make([]int, len(Buckets))} }
 type contribution struct {
 	opened, resolved        bool
 	backlogBucket           int // -1: not in the backlog
-	response, resolution    []float64
+	hasResponse, hasResol   bool
+	response, resolution    float64 // hours, when has…
 	respWithin, respOf      int
 	resWithin, resOf        int
 	reopened, reopenOf      int
@@ -176,7 +179,7 @@ type contribution struct {
 }
 
 func (c contribution) empty() bool {
-	return !c.opened && !c.resolved && c.backlogBucket < 0 && len(c.response) == 0 && len(c.resolution) == 0 &&
+	return !c.opened && !c.resolved && c.backlogBucket < 0 && !c.hasResponse && !c.hasResol &&
 		c.respOf == 0 && c.resOf == 0 && c.reopenOf == 0 && len(c.approvalLead) == 0 && c.newUserOf == 0
 }
 
@@ -213,7 +216,7 @@ func (b *Builder) Add(c helpdesk.Case) {
 	}
 	if s := c.SLA; s != nil && s.RespondedAt != nil && b.in(*s.RespondedAt) {
 		d := b.cal.Between(c.CreatedAt, *s.RespondedAt)
-		k.response = append(k.response, d.Hours())
+		k.hasResponse, k.response = true, d.Hours()
 		k.respOf = 1
 		if !s.ResponseBreached && d <= s.ResponseTarget {
 			k.respWithin = 1
@@ -226,13 +229,13 @@ func (b *Builder) Add(c helpdesk.Case) {
 			k.reopened = 1
 		}
 		if s := c.SLA; s != nil && s.Stopped {
-			k.resolution = append(k.resolution, s.Used.Hours())
+			k.hasResol, k.resolution = true, s.Used.Hours()
 			k.resOf = 1
 			if !s.ResolutionBreached && s.Used <= s.ResolutionTarget {
 				k.resWithin = 1
 			}
 		} else {
-			k.resolution = append(k.resolution, b.hours(c.CreatedAt, done))
+			k.hasResol, k.resolution = true, b.hours(c.CreatedAt, done)
 		}
 	}
 	for _, t := range c.Tasks {
@@ -265,23 +268,30 @@ type Keys struct {
 }
 
 func (b *Builder) add(keys Keys, k contribution) {
-	priority, group := keys.Priority, keys.Group
-	if priority == "" {
-		priority = None
-	}
-	if group == "" {
-		group = None
-	}
-	b.total.add(k)
-	for _, m := range []struct {
-		sets map[string]*acc
-		key  string
-	}{{b.byKind, keys.Kind}, {b.byPriority, priority}, {b.byGroup, group}} {
-		a, ok := m.sets[m.key]
-		if !ok {
-			a = newAcc()
-			m.sets[m.key] = a
+	sets, ok := b.sets[keys]
+	if !ok {
+		priority, group := keys.Priority, keys.Group
+		if priority == "" {
+			priority = None
 		}
+		if group == "" {
+			group = None
+		}
+		sets = &[4]*acc{b.total}
+		for i, m := range []struct {
+			sets map[string]*acc
+			key  string
+		}{{b.byKind, keys.Kind}, {b.byPriority, priority}, {b.byGroup, group}} {
+			a, ok := m.sets[m.key]
+			if !ok {
+				a = newAcc()
+				m.sets[m.key] = a
+			}
+			sets[i+1] = a
+		}
+		b.sets[keys] = sets
+	}
+	for _, a := range sets {
 		a.add(k)
 	}
 }
@@ -307,8 +317,12 @@ func (a *acc) add(k contribution) {
 	if k.backlogBucket >= 0 {
 		a.buckets[k.backlogBucket]++
 	}
-	a.response = append(a.response, k.response...)
-	a.resolution = append(a.resolution, k.resolution...)
+	if k.hasResponse {
+		a.response = append(a.response, k.response)
+	}
+	if k.hasResol {
+		a.resolution = append(a.resolution, k.resolution)
+	}
 	a.approvalLead = append(a.approvalLead, k.approvalLead...)
 	f.ResponseWithinTarget.Count += k.respWithin
 	f.ResponseWithinTarget.Of += k.respOf

@@ -35,7 +35,7 @@ func (b *Builder) AddBacklog(keys Keys, created time.Time) {
 // period: the case was created at created and answered at responded.
 func (b *Builder) AddResponse(keys Keys, created, responded time.Time, target time.Duration, breached bool) {
 	d := b.cal.Between(created, responded)
-	k := contribution{backlogBucket: -1, response: []float64{d.Hours()}, respOf: 1}
+	k := contribution{backlogBucket: -1, hasResponse: true, response: d.Hours(), respOf: 1}
 	if !breached && d <= target {
 		k.respWithin = 1
 	}
@@ -61,13 +61,13 @@ func (b *Builder) AddResolved(keys Keys, r Resolution) {
 		k.reopened = 1
 	}
 	if r.SLAStopped {
-		k.resolution = []float64{r.Used.Hours()}
+		k.hasResol, k.resolution = true, r.Used.Hours()
 		k.resOf = 1
 		if !r.Breached && r.Used <= r.Target {
 			k.resWithin = 1
 		}
 	} else {
-		k.resolution = []float64{b.hours(r.Created, r.Done)}
+		k.hasResol, k.resolution = true, b.hours(r.Created, r.Done)
 	}
 	b.add(keys, k)
 }

@@ -208,7 +208,22 @@ func (p *Projector) analyze(ctx context.Context) {
 		return
 	}
 	p.log.Info("projection: refreshed the read model's statistics", "seconds", time.Since(start).Round(time.Millisecond).Seconds())
+	// The KPI report's days (readmodel/kpi_days.go), so that the first
+	// report after a build is as quick as the next: every past day since
+	// the oldest case a report may ask about.
+	start = time.Now()
+	until := time.Now()
+	n, err := p.db.RefreshKPIDays(ctx, until.AddDate(0, 0, -kpiDaysBack), until)
+	if err != nil {
+		p.log.Warn("projection: building the KPI report's days failed; reports read the indexes meanwhile", "error", err)
+		return
+	}
+	p.log.Info("projection: built the KPI report's days", "days", n, "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 }
+
+// kpiDaysBack is how far back a build makes the KPI report's days: the
+// longest period a report may have (desk.MaxReportDays).
+const kpiDaysBack = 3660
 
 // head returns the position of the last event of the record, when the
 // store can tell (for progress reports); 0 when not.

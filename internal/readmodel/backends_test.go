@@ -25,6 +25,7 @@ func TestPostgres(t *testing.T) {
 		TestReportCasesSelectsWhatCanCount,
 		TestCommonQueriesUseIndexes,
 		TestKPIFromIndexesEqualsTheFold,
+		TestKPIDaysFollowTheCases,
 		TestSearchByIndexIsTheDefinition,
 		TestDuePagesNeverRepeatOrSkip,
 		TestDeferredIndexesComeBack,

@@ -72,3 +72,17 @@ func (d *DB) Indexes(ctx context.Context) (int, error) {
 	err := d.db.QueryRowContext(ctx, q).Scan(&n)
 	return n, err
 }
+
+// KPIDays counts the days kpi_days holds and those of them that are
+// current.
+func (d *DB) KPIDays(ctx context.Context) (all, current int, err error) {
+	err = d.db.QueryRowContext(ctx, `SELECT count(*), count(CASE WHEN built = changed THEN 1 END) FROM kpi_days`).Scan(&all, &current)
+	return all, current, err
+}
+
+// DamageKPIDays overwrites the facts of every current day with bytes
+// that do not decode.
+func (d *DB) DamageKPIDays(ctx context.Context) error {
+	_, err := d.db.ExecContext(ctx, `UPDATE kpi_days SET facts = ? WHERE built = changed`, []byte{kpiFactsVersion, 0xff})
+	return err
+}

@@ -47,8 +47,21 @@ var zeroNanos = time.Time{}.UnixNano()
 
 // FillKPI adds to b the figures of its period: every case that can count
 // in it (the same selection as ReportCases), each with the facts that
-// fall in the period, and the backlog at b.BacklogAt.
+// fall in the period, and the backlog at b.BacklogAt. The facts of the
+// days wholly inside the period come from kpi_days (kpi_days.go), the
+// rest from the indexes.
 func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
+	// The past days of the period that are not current are built first,
+	// so that this report and the next read them as days. Should that
+	// fail (the database busy, say), the report reads them by index: it
+	// is the same report, only slower.
+	if until := min(b.To().UnixNano(), time.Now().UnixNano()); until > b.From().UnixNano() {
+		_, _ = d.RefreshKPIDays(ctx, b.From(), time.Unix(0, until))
+	}
+	ranges, err := d.kpiFromDays(ctx, b)
+	if err != nil {
+		return err
+	}
 	// (The || '' below keeps a condition from choosing an index, as the
 	// unary plus does for numbers: tasks_open would mean every approval
 	// ever decided. SQLite is told which index has an approval's case
@@ -60,6 +73,14 @@ func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
 	// seeks the range of its own instant.
 	const sel = `+created_at < ? AND (+updated_at >= ? OR final = ?)`
 	selArgs := []any{to, from, false}
+	for _, r := range ranges {
+		var f dayFacts
+		if err := d.readFacts(ctx, tracedDB{d}, r[0], r[1], " AND "+sel, selArgs,
+			" AND +c.created_at < ? AND (+c.updated_at >= ? OR c.final = ?)", &f); err != nil {
+			return err
+		}
+		addFacts(b, f)
+	}
 	keysOf := func(kind, priority, group string) kpi.Keys {
 		return kpi.Keys{Kind: kind, Priority: priority, Group: group}
 	}
@@ -68,18 +89,6 @@ func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
 		args        []any
 		scan        func(rows *sql.Rows) error
 	}{
-		{"opened", `SELECT kind, priority, grp, count(*) FROM cases WHERE created_at >= ? AND created_at < ? AND ` + sel + `
-			GROUP BY kind, priority, grp`, []any{from, to}, func(rows *sql.Rows) error {
-			var (
-				kind, priority, group string
-				n                     int
-			)
-			if err := rows.Scan(&kind, &priority, &group, &n); err != nil {
-				return err
-			}
-			b.AddOpened(keysOf(kind, priority, group), n)
-			return nil
-		}},
 		{"backlog", `SELECT kind, priority, grp, created_at FROM cases WHERE ended_at >= ? AND +created_at < ? AND ` + sel,
 			[]any{at, at}, func(rows *sql.Rows) error {
 				var (
@@ -92,50 +101,6 @@ func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
 				if created != zeroNanos {
 					b.AddBacklog(keysOf(kind, priority, group), time.Unix(0, created))
 				}
-				return nil
-			}},
-		{"responses", `SELECT kind, priority, grp, created_at, responded_at, sla_response_target, sla_response_breached FROM cases
-			WHERE responded_at >= ? AND responded_at < ? AND ` + sel, []any{from, to}, func(rows *sql.Rows) error {
-			var (
-				kind, priority, group      string
-				created, responded, target int64
-				breached                   bool
-			)
-			if err := rows.Scan(&kind, &priority, &group, &created, &responded, &target, &breached); err != nil {
-				return err
-			}
-			b.AddResponse(keysOf(kind, priority, group), time.Unix(0, created), time.Unix(0, responded), time.Duration(target), breached)
-			return nil
-		}},
-		{"resolutions", `SELECT kind, priority, grp, created_at, done_at, reopened, sla_stopped, sla_used, sla_resolution_target,
-				sla_resolution_breached FROM cases
-			WHERE done_at >= ? AND done_at < ? AND ` + sel, []any{from, to}, func(rows *sql.Rows) error {
-			var (
-				kind, priority, group       string
-				created, done, used, target int64
-				reopened                    int
-				stopped, breached           bool
-			)
-			if err := rows.Scan(&kind, &priority, &group, &created, &done, &reopened, &stopped, &used, &target, &breached); err != nil {
-				return err
-			}
-			b.AddResolved(keysOf(kind, priority, group), kpi.Resolution{Created: time.Unix(0, created), Done: time.Unix(0, done),
-				Reopened: reopened > 0, SLAStopped: stopped, Used: time.Duration(used), Target: time.Duration(target), Breached: breached})
-			return nil
-		}},
-		{"approvals", `SELECT c.kind, c.priority, c.grp, t.created_at, t.completed_at FROM tasks t JOIN cases c ` + d.kpiKeys + ` ON c.id = t.case_id
-			WHERE t.completed_at >= ? AND t.completed_at < ? AND t.kind || '' = ? AND t.status || '' = ? AND t.outcome || '' IN (?, ?)
-			AND +c.created_at < ? AND (+c.updated_at >= ? OR c.final = ?)`,
-			[]any{from, to, string(helpdesk.TaskApproval), string(helpdesk.TaskStatusCompleted), helpdesk.OutcomeApproved, helpdesk.OutcomeRejected},
-			func(rows *sql.Rows) error {
-				var (
-					kind, priority, group string
-					created, decided      int64
-				)
-				if err := rows.Scan(&kind, &priority, &group, &created, &decided); err != nil {
-					return err
-				}
-				b.AddApproval(keysOf(kind, priority, group), time.Unix(0, created), time.Unix(0, decided))
 				return nil
 			}},
 		{"new users", `SELECT kind, priority, grp, newuser_ready FROM cases WHERE newuser_start >= ? AND newuser_start < ? AND ` + sel,
@@ -160,7 +125,12 @@ func (d *DB) FillKPI(ctx context.Context, b *kpi.Builder) error {
 }
 
 func (d *DB) fillPart(ctx context.Context, query string, args []any, scan func(*sql.Rows) error) error {
-	rows, err := d.query(ctx, query, args...)
+	return d.fillPartWith(ctx, tracedDB{d}, query, args, scan)
+}
+
+// fillPartWith is fillPart on q: the database or a transaction.
+func (d *DB) fillPartWith(ctx context.Context, q querier, query string, args []any, scan func(*sql.Rows) error) error {
+	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}

@@ -269,6 +269,8 @@ var schema = []string{
 		recorded_at    INTEGER NOT NULL,
 		PRIMARY KEY (projection, position)
 	)`,
+	// The KPI report's facts by day (kpi_days.go).
+	kpiDaysTable,
 	// Notifications and their read flags (notifications.go).
 	notificationsTable, notificationsIndex, notificationReadsTable,
 	// The mail feed's order (mailfeed.go).
@@ -280,7 +282,7 @@ var schema = []string{
 // tables lists what a reset drops, children first. notification_reads is
 // not among them: it is what users did, not what the record says, and its
 // keys (notification ids) are the same after a rebuild (notifications.go).
-var tables = []string{"cases_fts", "announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
+var tables = []string{"kpi_days", "cases_fts", "announcements", "notifications", "poisoned", "case_attachments", "tasks", "cases", "checkpoints", "meta"}
 
 // migrate creates the schema, first dropping a read model whose version
 // differs from this code's.

@@ -358,6 +358,10 @@ func writeCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
 			args = append(args, row...)
 			ids[i] = r.c.ID
 		}
+		// The KPI days of the rows before and after (kpi_days.go).
+		if err := markKPIDays(ctx, tx, chunk, ids); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES `+valueRows(len(chunk), caseColumnCount)+`
 			ON CONFLICT (id) DO UPDATE SET `+caseUpdates, args...); err != nil {
 			return fmt.Errorf("read model: write cases %s…: %w", chunk[0].c.ID, err)
