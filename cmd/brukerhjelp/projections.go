@@ -136,31 +136,51 @@ func build(ctx context.Context, store eventstore.Store, rm *readmodel.DB, dir *d
 // rebuildReadModel empties readmodel.db (keeping the read flags) and
 // projects the record into it.
 func rebuildReadModel(ctx context.Context, dataDir, dirFile string, log *slog.Logger, out io.Writer) error {
-	groups, err := loadGroups(dirFile)
-	if err != nil {
-		return err
-	}
-	store, err := openRecord(ctx, dataDir)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	rm, err := readmodel.Open(ctx, filepath.Join(dataDir, "readmodel.db"))
-	if err != nil {
-		return err
-	}
-	defer rm.Close()
-	if err := rm.Reset(ctx); err != nil {
-		return err
-	}
-	start := time.Now()
-	st, err := build(ctx, store, rm, groups, log)
+	r, err := rebuildFromRecord(ctx, dataDir, filepath.Join(dataDir, "readmodel.db"), dirFile, log)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Lesemodellen er bygd på nytt / the read model is rebuilt: position %d, %d applied, %d ignored, %d skipped, %d poisoned, %s\n",
-		st.Position, st.Applied, st.Ignored, st.Skipped, st.Poisoned, time.Since(start).Round(time.Millisecond))
+		r.Position, r.Applied, r.Ignored, r.Skipped, r.Poisoned, r.took.Round(time.Millisecond))
 	return nil
+}
+
+// rebuilt is what rebuildFromRecord did: the projection's figures, the
+// read model's backend and how long the projection took.
+type rebuilt struct {
+	readmodel.Stats
+	backend string
+	took    time.Duration
+}
+
+// rebuildFromRecord opens dataDir's record (which must exist), empties the
+// read model at dsn (keeping the read flags) and projects the whole
+// record into it, with the groups of dirFile (the demo organisation when
+// empty): `projections rebuild` and `seed` both build a read model so.
+func rebuildFromRecord(ctx context.Context, dataDir, dsn, dirFile string, log *slog.Logger) (rebuilt, error) {
+	groups, err := loadGroups(dirFile)
+	if err != nil {
+		return rebuilt{}, err
+	}
+	store, err := openRecord(ctx, dataDir)
+	if err != nil {
+		return rebuilt{}, err
+	}
+	defer store.Close()
+	rm, err := readmodel.Open(ctx, dsn)
+	if err != nil {
+		return rebuilt{}, err
+	}
+	defer rm.Close()
+	if err := rm.Reset(ctx); err != nil {
+		return rebuilt{}, err
+	}
+	start := time.Now()
+	st, err := build(ctx, store, rm, groups, log)
+	if err != nil {
+		return rebuilt{}, err
+	}
+	return rebuilt{Stats: st, backend: rm.Backend(), took: time.Since(start)}, nil
 }
 
 // verifyReadModel builds a fresh read model from the record in a

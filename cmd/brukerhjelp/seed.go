@@ -16,7 +16,6 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
-	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/internal/seed"
 )
 
@@ -260,33 +259,15 @@ func writeSeedRecord(ctx context.Context, dataDir string, opt seed.Options, prog
 // buildSeedReadModel projects the new record into the read model at dsn
 // (emptied first), as `projections rebuild` does.
 func buildSeedReadModel(ctx context.Context, dataDir, dsn, dirFile string, logOut, out io.Writer) error {
-	groups, err := loadGroups(dirFile)
-	if err != nil {
-		return err
-	}
-	store, err := openRecord(ctx, dataDir)
-	if err != nil {
-		return err
-	}
-	defer store.Close()
-	rm, err := readmodel.Open(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer rm.Close()
-	if err := rm.Reset(ctx); err != nil {
-		return err
-	}
-	start := time.Now()
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	st, err := build(ctx, store, rm, groups, log)
+	r, err := rebuildFromRecord(ctx, dataDir, dsn, dirFile, log)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Lesemodellen er bygd / the read model is built (%s): position %d, %d applied, %d ignored, %d skipped, %d poisoned, %s\n",
-		rm.Backend(), st.Position, st.Applied, st.Ignored, st.Skipped, st.Poisoned, time.Since(start).Round(time.Millisecond))
-	if st.Poisoned > 0 {
-		return fmt.Errorf("%d events could not be projected", st.Poisoned)
+		r.backend, r.Position, r.Applied, r.Ignored, r.Skipped, r.Poisoned, r.took.Round(time.Millisecond))
+	if r.Poisoned > 0 {
+		return fmt.Errorf("%d events could not be projected", r.Poisoned)
 	}
 	return nil
 }

@@ -2,75 +2,11 @@
 // keyboard, language, sign-out, CSRF, live updates, and axe-core's WCAG
 // 2.1 A/AA rules on every page. e2e/browser_test.go starts the real
 // `brukerhjelp dev` and runs this with BRUKERHJELP_URL set to it.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { chromium } from 'playwright-core';
-
-const BASE = process.env.BRUKERHJELP_URL;
-const SHOTS = process.env.BRUKERHJELP_SCREENSHOTS || '';
-const CHROMIUM = process.env.BRUKERHJELP_CHROMIUM || '/usr/bin/chromium';
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const WCAG = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-assert.ok(BASE, 'BRUKERHJELP_URL names the running brukerhjelp dev');
-
-let browser;
-
-before(async () => {
-  // Debian's Chromium; never a downloaded browser.
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-// open is a fresh browser (its own cookies) in Norwegian, as a Norwegian
-// employee's is. Console errors and CSP violations are collected: a page
-// must have none.
-async function open(t, options = {}) {
-  const context = await browser.newContext({ locale: 'nb-NO', viewport: { width: 1200, height: 800 }, ...options });
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(m.text());
-  });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  t.after(async () => {
-    await context.close();
-  });
-  return { context, page, problems };
-}
-
-// axe runs axe-core on the page as it is now: no WCAG 2.1 A/AA violation.
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags } }), WCAG);
-  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join('; ')}`);
-  assert.deepEqual(found, [], `axe on ${what}`);
-  assert.ok(result.passes.length > 10, `axe ran its rules on ${what}`);
-}
-
-async function shot(page, name) {
-  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
-}
-
-async function lang(page) {
-  return page.evaluate(() => document.documentElement.lang);
-}
-
-function assertClean(problems) {
-  assert.deepEqual(problems, [], 'no console errors or CSP violations');
-}
+import {
+  BASE, open, signIn, axe, shot, lang, assertClean, api, tabTo, assertFocusRing, assertReflows, assertSummaryFocused, focusedId,
+} from './helpers.js';
 
 test('ola signs in, is greeted, reads the page in English and signs out', async (t) => {
   const { page, problems } = await open(t);
@@ -110,9 +46,7 @@ test('ola signs in, is greeted, reads the page in English and signs out', async 
 
 test('a form posted without its CSRF token answers 403 and changes nothing', async (t) => {
   const { page, context, problems } = await open(t);
-  await page.goto(BASE + '/login');
-  await page.click('button[value="per"]');
-  await page.waitForURL(BASE + '/');
+  await signIn(page, 'per');
   // The sign-out form without its token, from the page itself.
   const status = await page.evaluate(async () => {
     const r = await fetch('/logout', { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: '' });
@@ -135,7 +69,7 @@ test('a form posted without its CSRF token answers 403 and changes nothing', asy
   await axe(page, 'the 403 page');
   await page.goto(BASE + '/');
   assert.equal(await page.textContent('h1'), 'Hei, Per Johansen!', 'still signed in after the tampered form');
-  assertClean(problems.filter((p) => !/status of 403/.test(p)));
+  assertClean(problems, 403);
 });
 
 test('signing in by keyboard alone', async (t) => {
@@ -145,18 +79,11 @@ test('signing in by keyboard alone', async (t) => {
   const first = await page.evaluate(() => ({ text: document.activeElement.textContent, href: document.activeElement.getAttribute('href') }));
   assert.deepEqual(first, { text: 'Hopp til hovedinnholdet', href: '#main' }, 'the first Tab reaches the skip link');
   assert.ok(await page.evaluate(() => document.activeElement.getBoundingClientRect().height > 10), 'the focused skip link shows');
-  let found = false;
-  for (let i = 0; i < 40 && !found; i++) {
-    await page.keyboard.press('Tab');
-    found = await page.evaluate(() => document.activeElement.getAttribute('value') === 'ola');
-  }
-  assert.ok(found, 'Tab reaches the button for ola');
+  // Tab reaches the button for ola within 40 more presses (the first
+  // check is on the skip link).
+  await tabTo(page, '[value="ola"]', { limit: 41 });
   // Focus is visible: the focus ring is drawn.
-  const ring = await page.evaluate(() => {
-    const s = getComputedStyle(document.activeElement);
-    return { outline: s.outlineStyle, width: parseFloat(s.outlineWidth), shadow: s.boxShadow };
-  });
-  assert.ok((ring.outline !== 'none' && ring.width >= 2) || ring.shadow !== 'none', `a visible focus ring: ${JSON.stringify(ring)}`);
+  await assertFocusRing(page, 'a visible focus ring');
   await shot(page, 'login-keyboard-focus');
   await page.keyboard.press('Enter');
   await page.waitForURL(BASE + '/');
@@ -176,12 +103,12 @@ test('an unknown user is told at the top and beside the field', async (t) => {
   assert.match(await page.title(), /^Feil: Logg inn/);
   const summary = page.locator('.ds-error-summary');
   assert.match(await summary.textContent(), /Velg en av brukerne i listen/);
-  assert.ok(await page.evaluate(() => document.activeElement.classList.contains('ds-error-summary')), 'focus is on the error summary');
+  await assertSummaryFocused(page);
   await page.click('.ds-error-summary a');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'field-username', 'the summary links to the field');
+  assert.equal(await focusedId(page), 'field-username', 'the summary links to the field');
   await axe(page, 'the sign-in form with an error');
   await shot(page, 'login-error-nb');
-  assertClean(problems.filter((p) => !/status of 400/.test(p)));
+  assertClean(problems, 400);
 });
 
 test('the accessibility statement and the error pages, in both languages', async (t) => {
@@ -201,7 +128,7 @@ test('the accessibility statement and the error pages, in both languages', async
     assert.equal(missing.status(), 404);
     await axe(page, `404 (${l})`);
   }
-  assertClean(problems.filter((p) => !/status of 404/.test(p)));
+  assertClean(problems, 404);
 });
 
 test('every page works without JavaScript', async (t) => {
@@ -218,18 +145,13 @@ test('every page works without JavaScript', async (t) => {
 
 test('a change to a case is announced live on the caseworker’s page', async (t) => {
   const { page, context, problems } = await open(t);
-  await page.goto(BASE + '/login');
-  await page.click('button[value="lise"]');
-  await page.waitForURL(BASE + '/');
+  await signIn(page, 'lise');
   // The page follows /live before the case is opened.
   await page.waitForFunction(() => document.querySelector('[data-live-src]') !== null);
   await page.waitForTimeout(300);
-  const created = await context.request.post(BASE + '/api/v1/cases', {
-    headers: { Authorization: 'Bearer dev:ola' },
-    data: { kind: 'incident', title: 'Skjermen flimrer', description: 'Skjermen på kontor 4012 flimrer siden i morges.', priority: 'normal' },
-  });
-  assert.equal(created.status(), 201, await created.text());
-  const { reference } = await created.json();
+  const { reference } = await api(context, 'ola', 'POST', '/cases', {
+    kind: 'incident', title: 'Skjermen flimrer', description: 'Skjermen på kontor 4012 flimrer siden i morges.', priority: 'normal',
+  }, 201);
   const region = page.locator('#live-region');
   await region.filter({ hasText: reference }).waitFor({ timeout: 15000 });
   assert.equal(await region.textContent(), `Ny sak ${reference} fra Ola Nordmann.`);
@@ -243,14 +165,10 @@ test('the pages reflow to a 320 px wide screen without scrolling sideways', asyn
   const { page } = await open(t, { viewport: { width: 320, height: 640 } });
   for (const path of ['/login', '/tilgjengelighet']) {
     await page.goto(BASE + path);
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(wide <= 0, `${path} is ${wide} px wider than the screen`);
+    await assertReflows(page, path);
   }
-  await page.goto(BASE + '/login');
-  await page.click('button[value="kari"]');
-  await page.waitForURL(BASE + '/');
-  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(wide <= 0, `/ is ${wide} px wider than the screen`);
+  await signIn(page, 'kari');
+  await assertReflows(page, '/');
   await axe(page, '/ on a narrow screen');
   await shot(page, 'home-narrow-nb');
 });

@@ -5,7 +5,7 @@
 // axe-core checks every page of the stories.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, open, signIn, axe, axeWithoutJS, shot, lang, assertClean, field } from './helpers.js';
+import { BASE, open, signIn, axe, axeWithoutJS, shot, lang, assertClean, field, assertSummaryFocused } from './helpers.js';
 
 // report fills in the incident form as a person does and sends it; the
 // answer is the new case's page.
@@ -44,7 +44,7 @@ test('an employee reports a fault, the help desk solves it with her, and both se
   await ola.page.fill('#field-description', 'Skriveren i 3. etasje sier «Papirstopp».');
   await ola.page.click('form.bh-form button[type="submit"]');
   await ola.page.waitForSelector('.ds-error-summary');
-  assert.ok(await ola.page.evaluate(() => document.activeElement.classList.contains('ds-error-summary')), 'focus moves to the summary');
+  await assertSummaryFocused(ola.page, 'focus moves to the summary');
   assert.match(await ola.page.title(), /^Feil: Meld en feil/);
   assert.equal(await ola.page.getAttribute('#field-title', 'aria-invalid'), 'true');
   assert.match(await ola.page.textContent('#field-title-error'), /Skriv en kort overskrift/);

@@ -7,19 +7,17 @@
 // and ola's case is resolved, in English; nina's dashboard shows the
 // figures of the JSON report; siri replays a case's timeline by keyboard,
 // in English. e2e/browser_test.go runs this against the real binary.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BASE, launch, close, open, signIn, axe, shot, assertClean, api, eventually, reloadUntil, tabTo, dateAhead, today,
-} from './roles-helpers.js';
-
-before(launch);
-after(close);
+  BASE, open, signIn, axe, shot, lang, assertClean, field, api, eventually, reloadUntil, tabTo, assertReflows,
+  assertSummaryFocused, focusedId, dateAhead, today,
+} from './helpers.js';
 
 // Some steps land on a case's page (/cases/{ref}), which the caseworkers'
 // pages serve; until they are there it is a 404, which is not this
 // test's business.
-const caseNotYet = [/status of 404/];
+const caseNotYet = 404;
 
 const suffix = String(Date.now() % 100000);
 
@@ -58,9 +56,9 @@ test('kari starts a new user with an ESA access; per creates the account; arne a
   await page.click('button:has-text("Meld den nye ansatte")');
   await page.waitForSelector('.ds-error-summary');
   assert.match(await page.title(), /^Feil: /);
-  assert.ok(await page.evaluate(() => document.activeElement.classList.contains('ds-error-summary')), 'focus is on the summary');
+  await assertSummaryFocused(page, 'focus is on the summary');
   await page.click('.ds-error-summary a[href="#field-employee.familyName"]');
-  assert.equal(await page.evaluate(() => document.activeElement.id), 'field-employee.familyName');
+  assert.equal(await focusedId(page), 'field-employee.familyName');
   assert.equal(await page.inputValue('input[name="employee.givenName"]'), 'Nora', 'what was typed is kept');
   await axe(page, 'the new-user form with an error');
   await shot(page, 'new-user-error-nb');
@@ -76,7 +74,7 @@ test('kari starts a new user with an ESA access; per creates the account; arne a
   const row = page.locator(`tr[data-request="${ref}"]`);
   assert.match(await row.locator('[data-field="acting"]').textContent(), /Brukerhjelp \(førstelinjen\): Opprett konto for Nora/);
   await shot(page, 'team-request-nb');
-  assertClean(problems, [...caseNotYet, /status of 400/]);
+  assertClean(problems, caseNotYet, 400);
 
   // Per, of the first line, creates the account: the task's output is
   // its username.
@@ -89,7 +87,7 @@ test('kari starts a new user with an ESA access; per creates the account; arne a
   await axe(per.page, 'a fulfilment task');
   await per.page.click('button[value="done"]');
   await per.page.waitForURL(/\/tasks\?decided=/);
-  assert.equal(await per.page.getAttribute('[data-field="decided"]', 'data-value'), 'done');
+  assert.equal(await field(per.page, 'decided'), 'done');
   assertClean(per.problems);
 
   // Arne, the ESA system owner, finds the access in his inbox and
@@ -104,16 +102,16 @@ test('kari starts a new user with an ESA access; per creates the account; arne a
   assert.match(await inboxRow.textContent(), /Kari Olsen/, 'who asked');
   assert.equal(await inboxRow.locator('[data-code="A"]').count(), 1, 'the access code');
   assert.ok(await inboxRow.locator('[data-field="deadline"] time').count(), 'the deadline');
-  await tabTo(arne.page, (want) => document.activeElement.textContent === want, title, title);
+  await tabTo(arne.page, 'a', { text: title });
   await arne.page.keyboard.press('Enter');
   await arne.page.waitForURL(/\/tasks\/[0-9a-f-]+\.t\d+$/);
   assert.equal(await arne.page.textContent('[data-field="role"]'), 'saksbehandler');
   await axe(arne.page, 'arne’s decision page');
   await shot(arne.page, 'task-esa-nb');
-  await tabTo(arne.page, () => document.activeElement.getAttribute('value') === 'approved', 'the approve button');
+  await tabTo(arne.page, '[value="approved"]');
   await arne.page.keyboard.press('Enter');
   await arne.page.waitForURL(/\/tasks\?decided=/);
-  assert.equal(await arne.page.getAttribute('[data-field="decided"]', 'data-value'), 'approved');
+  assert.equal(await field(arne.page, 'decided'), 'approved');
   await axe(arne.page, 'the inbox after a decision');
   assertClean(arne.problems);
 });
@@ -154,13 +152,13 @@ test('jon rejects a non-standard order with a reason, without JavaScript, and ev
   await page.fill('textarea[name="comment"]', 'Ikke budsjett i år; bruk gratisversjonen.');
   await page.click('button[value="rejected"]');
   await page.waitForURL(/decided=/);
-  assert.equal(await page.getAttribute('[data-field="decided"]', 'data-value'), 'rejected');
+  assert.equal(await field(page, 'decided'), 'rejected');
 
   // Eva sees the reason.
   const eva = await open(t);
   await signIn(eva.page, 'eva');
   await eva.page.goto(BASE + '/tasks/' + costTask.id);
-  assert.equal(await eva.page.getAttribute('[data-field="outcome"]', 'data-value'), 'rejected');
+  assert.equal(await field(eva.page, 'outcome'), 'rejected');
   assert.match(await eva.page.textContent('[data-field="comment"]'), /Ikke budsjett i år; bruk gratisversjonen\./);
   assert.match(await eva.page.textContent('[data-field="outcome"]'), /Avslått av Jon Berg/);
   await axe(eva.page, 'the rejected task as the employee sees it');
@@ -177,7 +175,7 @@ test('tor announces an outage, ola’s fault is linked to it, tor resolves it an
   const { context, page, problems } = await open(t, { locale: 'en-GB' });
   await signIn(page, 'tor');
   await page.goto(BASE + '/announcements');
-  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assert.equal(await lang(page), 'en');
   await axe(page, '/announcements (en)');
   await shot(page, 'announcements-en');
   await page.check('input[name="kind"][value="outage"]');
@@ -190,7 +188,7 @@ test('tor announces an outage, ola’s fault is linked to it, tor resolves it an
   await page.waitForURL(/\/announcements\/[0-9a-f-]{36}$/);
   const id = page.url().split('/').pop();
   assert.equal(await page.textContent('h1'), 'ESA is down ' + suffix);
-  assert.equal(await page.getAttribute('[data-field="linkedCount"]', 'data-value'), '0');
+  assert.equal(await field(page, 'linkedCount'), '0');
   await page.waitForFunction(() => document.querySelector('[data-live-src]') !== null);
   await page.waitForTimeout(500);
 
@@ -214,7 +212,7 @@ test('tor announces an outage, ola’s fault is linked to it, tor resolves it an
   await page.fill('textarea[name="comment"]', 'The database was restarted.');
   await page.click('button:has-text("End the outage")');
   await page.waitForURL(BASE + '/announcements/' + id);
-  assert.equal(await page.getAttribute('[data-field="status"]', 'data-value'), 'resolved');
+  assert.equal(await field(page, 'status'), 'resolved');
   assert.equal(await page.locator('form[action$="/resolve"]').count(), 0, 'nothing left to resolve');
 
   const resolved = await eventually('ola’s fault is resolved', async () => {
@@ -322,16 +320,16 @@ test('siri replays a case by keyboard, in English: its timeline, the case before
 
   await signIn(page, 'siri');
   await page.goto(BASE + '/audit');
-  assert.equal(await page.evaluate(() => document.documentElement.lang), 'en');
+  assert.equal(await lang(page), 'en');
   await axe(page, '/audit (en)');
   await shot(page, 'audit-en');
-  await tabTo(page, () => document.activeElement.getAttribute('name') === 'ref', 'the case reference field');
+  await tabTo(page, '[name="ref"]');
   await page.keyboard.type(c.reference);
   await page.keyboard.press('Enter');
   await page.waitForURL(BASE + '/audit/cases/' + c.reference);
-  assert.equal(await page.getAttribute('[data-field="verify"]', 'data-value'), 'ok');
+  assert.equal(await field(page, 'verify'), 'ok');
   assert.match(await page.textContent('[data-field="verify"]'), /The hash chain is whole/);
-  assert.equal(await page.getAttribute('[data-field="status"]', 'data-value'), 'resolved');
+  assert.equal(await field(page, 'status'), 'resolved');
   const types = await page.$$eval('[data-field="timeline"] > li', (lis) => lis.map((li) => li.dataset.type));
   const resolvedAt = types.indexOf('CaseResolved');
   assert.ok(resolvedAt > 0, `the timeline: ${types}`);
@@ -339,7 +337,7 @@ test('siri replays a case by keyboard, in English: its timeline, the case before
   await shot(page, 'audit-case-en');
 
   // The slider, by keyboard: back to the event before the resolution.
-  await tabTo(page, () => document.activeElement.id === 'field-step', 'the time slider');
+  await tabTo(page, '#field-step');
   const at = Number(await page.inputValue('#field-step'));
   for (let i = at; i >= resolvedAt; i--) await page.keyboard.press('ArrowLeft');
   assert.equal(Number(await page.inputValue('#field-step')), resolvedAt - 1);
@@ -347,17 +345,17 @@ test('siri replays a case by keyboard, in English: its timeline, the case before
   assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Show the case then');
   await page.keyboard.press('Enter');
   await page.waitForURL(/asOf=/);
-  assert.equal(await page.getAttribute('[data-field="status"]', 'data-value'), 'in-progress', 'before the resolution');
+  assert.equal(await field(page, 'status'), 'in-progress', 'before the resolution');
   assert.match(await page.textContent('#then-heading'), /The case as it was/);
   assert.equal(await page.locator('[data-type="CaseResolved"][data-after="true"]').count(), 1, 'the resolution is after the moment');
-  assert.equal(await page.getAttribute('[data-field="verify"]', 'data-value'), 'ok');
+  assert.equal(await field(page, 'verify'), 'ok');
   await axe(page, 'the case as it was (en)');
   await shot(page, 'audit-case-asof-en');
   // Nothing here writes: the only form that posts signs out.
   assert.equal(await page.locator('form[method="post"]').count(), 1);
 
   await page.goto(BASE + '/audit?verify=all');
-  assert.equal(await page.getAttribute('[data-field="verifyAll"]', 'data-value'), 'ok');
+  assert.equal(await field(page, 'verifyAll'), 'ok');
   await axe(page, 'verify everything (en)');
   await page.goto(BASE + '/audit/reads');
   assert.match(await page.textContent('table[data-table="reads"]'), /State at a moment/);
@@ -375,11 +373,11 @@ test('the manager’s other forms and the pages in both languages pass axe', asy
   const { page, problems } = await open(t);
   await signIn(page, 'kari');
   for (const [path, name] of [['/cases/new?kind=esa-access&employee=ola', 'esa-access'], ['/cases/new?kind=departure&employee=ola', 'departure']]) {
-    for (const lang of ['nb', 'en']) {
-      await page.goto(`${BASE}${path}&lang=${lang}`);
-      assert.equal(await page.evaluate(() => document.documentElement.lang), lang);
-      await axe(page, `${path} (${lang})`);
-      await shot(page, `${name}-${lang}`);
+    for (const l of ['nb', 'en']) {
+      await page.goto(`${BASE}${path}&lang=${l}`);
+      assert.equal(await lang(page), l);
+      await axe(page, `${path} (${l})`);
+      await shot(page, `${name}-${l}`);
     }
   }
   // The departure's plan follows the last working day.
@@ -396,8 +394,7 @@ test('the manager’s other forms and the pages in both languages pass axe', asy
   await page.setViewportSize({ width: 320, height: 640 });
   for (const p of ['/team', '/cases/new?kind=new-user', '/tasks']) {
     await page.goto(BASE + p);
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(wide <= 0, `${p} is ${wide} px wider than the screen`);
+    await assertReflows(page, p);
   }
   assertClean(problems);
 });

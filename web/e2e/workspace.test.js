@@ -3,7 +3,7 @@
 // keyboard-only use; forms without their CSRF token or after sign-out.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BASE, open, signIn, axe, shot, assertClean, field, api, tabTo, focusRing } from './helpers.js';
+import { BASE, open, signIn, axe, shot, assertClean, field, api, tabTo, assertFocusRing, assertReflows } from './helpers.js';
 
 test('the live queue shows a new case without a reload', async (t) => {
   const { page, context, problems } = await open(t);
@@ -15,7 +15,7 @@ test('the live queue shows a new case without a reload', async (t) => {
   const c = await api(context, 'eva', 'POST', '/cases', {
     kind: 'incident', title: 'Nettet er tregt på Samferdsel', priority: 'critical',
     description: 'Alle på Samferdsel har tregt nett siden kl. 10.',
-  });
+  }, 201);
   await page.locator(`tr[data-case="${c.reference}"]`).waitFor({ timeout: 15000 });
   assert.equal(await page.evaluate(() => window.__notReloaded), marker, 'the page was not reloaded');
   assert.match(await page.textContent('#live-region'), new RegExp(`Ny sak ${c.reference} fra Eva Hansen`));
@@ -52,9 +52,9 @@ test('the live queue shows a new case without a reload', async (t) => {
 
 test('the queues: mine, my groups’ unassigned, waiting for the user, all open', async (t) => {
   const { page, context } = await open(t);
-  const mine = await api(context, 'ola', 'POST', '/cases', { kind: 'incident', title: 'Mus virker ikke', description: 'Musa er død.' });
-  const unassigned = await api(context, 'ola', 'POST', '/cases', { kind: 'guidance', title: 'Kalender', description: 'Hvordan deler jeg?' });
-  const waiting = await api(context, 'ola', 'POST', '/cases', { kind: 'incident', title: 'Tastatur', description: 'Tasten Æ henger.' });
+  const mine = await api(context, 'ola', 'POST', '/cases', { kind: 'incident', title: 'Mus virker ikke', description: 'Musa er død.' }, 201);
+  const unassigned = await api(context, 'ola', 'POST', '/cases', { kind: 'guidance', title: 'Kalender', description: 'Hvordan deler jeg?' }, 201);
+  const waiting = await api(context, 'ola', 'POST', '/cases', { kind: 'incident', title: 'Tastatur', description: 'Tasten Æ henger.' }, 201);
   await api(context, 'lise', 'POST', `/cases/${mine.reference}/claim`);
   await api(context, 'lise', 'POST', `/cases/${waiting.reference}/claim`);
   await api(context, 'lise', 'POST', `/cases/${waiting.reference}/request-info`, { question: 'Hvilket tastatur?' });
@@ -90,7 +90,7 @@ test('a caseworker registers a phone call for the caller, by keyboard alone', as
   await page.keyboard.press('Enter');
   await page.waitForURL(BASE + '/');
   await tabTo(page, 'a[href="/cases/new?kind=incident&channel=phone"]');
-  assert.ok(await focusRing(page), 'the focused link shows a focus ring');
+  await assertFocusRing(page, 'the focused link shows a focus ring');
   await page.keyboard.press('Enter');
   await page.waitForURL(/channel=phone/);
   assert.equal(await page.isChecked('#field-channel'), true, 'channel phone is chosen');
@@ -104,7 +104,7 @@ test('a caseworker registers a phone call for the caller, by keyboard alone', as
   await page.keyboard.press('Tab');
   await page.keyboard.type('Eva ringte kl. 9: kontoen ble låst etter tre feil passord.');
   await tabTo(page, 'form.bh-form button[type="submit"]');
-  assert.ok(await focusRing(page), 'the focused button shows a focus ring');
+  await assertFocusRing(page, 'the focused button shows a focus ring');
   await page.keyboard.press('Enter');
   await page.waitForURL(/\/cases\/BH-/);
   const ref = await field(page, 'reference');
@@ -122,7 +122,7 @@ test('a caseworker registers a phone call for the caller, by keyboard alone', as
 
 test('a step posted without its CSRF token, or after signing out, changes nothing', async (t) => {
   const { page, context, problems } = await open(t);
-  const c = await api(context, 'ola', 'POST', '/cases', { kind: 'incident', title: 'Skjermen blinker', description: 'Skjermen blinker hvert minutt.' });
+  const c = await api(context, 'ola', 'POST', '/cases', { kind: 'incident', title: 'Skjermen blinker', description: 'Skjermen blinker hvert minutt.' }, 201);
   await signIn(page, 'per');
   await page.goto(BASE + '/cases/' + c.reference);
   // The claim form without its token.
@@ -152,12 +152,11 @@ test('a step posted without its CSRF token, or after signing out, changes nothin
 
 test('the queue, a case and the forms reflow to a 320 px wide screen', async (t) => {
   const { page, context } = await open(t, { viewport: { width: 320, height: 640 } });
-  const c = await api(context, 'ola', 'POST', '/cases', { kind: 'incident', title: 'Tilgjengelighetserklæringsproblem', description: 'Et langt ord: Tilgjengelighetserklæringsproblem.' });
+  const c = await api(context, 'ola', 'POST', '/cases', { kind: 'incident', title: 'Tilgjengelighetserklæringsproblem', description: 'Et langt ord: Tilgjengelighetserklæringsproblem.' }, 201);
   await signIn(page, 'per');
   for (const path of ['/cases?status=open&sort=due', '/cases/' + c.reference, '/cases/new?kind=incident&channel=phone', '/notifications', '/cases/new?kind=order']) {
     await page.goto(BASE + path);
-    const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(wide <= 0, `${path} is ${wide} px wider than the screen`);
+    await assertReflows(page, path);
   }
   await axe(page, 'the order form on a narrow screen');
   await shot(page, 'portal-order-narrow-nb');
