@@ -28,5 +28,6 @@ func TestPostgres(t *testing.T) {
 		TestSearchByIndexIsTheDefinition,
 		TestDuePagesNeverRepeatOrSkip,
 		TestDeferredIndexesComeBack,
+		TestBulkWritesEqualRowWrites,
 	)
 }
