@@ -114,7 +114,8 @@ func (t *Tx) QueueNotification(ctx context.Context, n Notification) error {
 
 // writeNotifications writes the queued notifications, the first of each
 // id (a notification already there is left as it is), and empties the
-// queue.
+// queue: rowsPerInsert at a time, or, many on PostgreSQL, by COPY (which
+// fails the batch should one be there already; postgres.go).
 func writeNotifications(ctx context.Context, tx *stmtTx, queue *[]Notification) error {
 	seen := make(map[string]bool, len(*queue))
 	notes := make([]Notification, 0, len(*queue))
