@@ -25,6 +25,7 @@ func TestPostgres(t *testing.T) {
 		TestReadyOnlyWhileRunning,
 		TestOneProjectorKeepsTheReadModel,
 		TestVerifyFindsWhatDiffersFromARebuild,
+		TestARebuildInLargeBatchesEqualsTheLiveReadModel,
 		TestAnnouncementsAreListedAndToldToEveryone,
 		TestACaseEventOnAnAnnouncementStreamIsPoison,
 		TestAuditLogStreamsAreIgnored,

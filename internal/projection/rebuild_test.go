@@ -2,10 +2,13 @@ package projection
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/brukerhjelp/brukerhjelp/internal/directory"
+	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel/readmodeltest"
 )
@@ -82,5 +85,40 @@ func TestVerifyFindsWhatDiffersFromARebuild(t *testing.T) {
 	w.catchUpInto(w.rm)
 	if _, diffs := compare(t, w.rm, fresh); len(diffs) != 0 {
 		t.Errorf("after a rebuild in place: %q", diffs)
+	}
+}
+
+// TestARebuildInLargeBatchesEqualsTheLiveReadModel: an offline rebuild
+// whose batches hold many new cases at once (on PostgreSQL written by
+// COPY, readmodel/postgres.go) leaves the read model the live projector
+// left, event by event, row for row: cases, tasks, notifications and the
+// checkpoint's counts.
+func TestARebuildInLargeBatchesEqualsTheLiveReadModel(t *testing.T) {
+	w := newWorld(t)
+	_, stop := w.startNotifying(w.rm, nil)
+	seedDesk(w)
+	for i := range 40 {
+		c := w.open(helpdesk.CaseOpened{Kind: helpdesk.KindOrder, Title: fmt.Sprintf("Ny skjerm %d", i), Reporter: "kari", CreatedBy: "kari"}).
+			then("system", helpdesk.TaskOpened{Kind: helpdesk.TaskApproval, Type: "cost-approval", Approver: "jon", Fallback: "nina",
+				CostNOK: int64(4000 + i), Title: "Godkjenn kostnaden"})
+		if i%3 == 0 {
+			c.then("jon", helpdesk.TaskCompleted{Outcome: helpdesk.OutcomeApproved, DecidedBy: "jon"})
+		}
+	}
+	w.caughtUp(w.rm)
+	stop()
+
+	fresh := w.openReadModel(w.rmPath + ".batches")
+	p, err := New(w.store, fresh, Options{Logger: slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
+		Groups: directory.Demo(), BatchSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := p.CatchUp(context.Background()); err != nil || st.Position != w.lastPos || st.Poisoned != 0 {
+		t.Fatalf("rebuild: %+v, %v; want position %d, nothing poisoned", st, err, w.lastPos)
+	}
+	rows, diffs := compare(t, w.rm, fresh)
+	if len(diffs) != 0 || rows < 40*3 {
+		t.Fatalf("%d rows compared, differences:\n%s", rows, strings.Join(diffs, "\n"))
 	}
 }

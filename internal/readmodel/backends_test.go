@@ -29,5 +29,6 @@ func TestPostgres(t *testing.T) {
 		TestSearchByIndexIsTheDefinition,
 		TestDuePagesNeverRepeatOrSkip,
 		TestDeferredIndexesComeBack,
+		TestBulkWritesEqualRowWrites,
 	)
 }

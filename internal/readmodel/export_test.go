@@ -5,6 +5,17 @@ import (
 	"strings"
 )
 
+// SetBulkMin sets how many rows a batch must write to a table for COPY
+// (postgres.go) and returns a function that puts it back.
+func SetBulkMin(n int) (restore func()) {
+	old := bulkMin
+	bulkMin = n
+	return func() { bulkMin = old }
+}
+
+// Copied returns how many rows COPY has written so far.
+func Copied() int64 { return copied.Load() }
+
 // TraceQueries has fn see each query the read side runs.
 func (d *DB) TraceQueries(fn func(query string, args []any)) { d.trace = fn }
 

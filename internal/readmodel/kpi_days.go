@@ -79,12 +79,45 @@ func kpiFactDays(c helpdesk.Case) []int64 {
 
 // markKPIDays marks the days whose facts writing cases changes: those of
 // their rows as they are (read here, before the write) and as they will
-// be. ids are the cases' ids.
-func markKPIDays(ctx context.Context, tx *stmtTx, cases []caseRow, ids []any) error {
+// be.
+func markKPIDays(ctx context.Context, tx *stmtTx, cases []caseRow) error {
 	var days []int64
 	for _, r := range cases {
 		days = append(days, kpiFactDays(r.c)...)
 	}
+	for len(cases) > 0 {
+		chunk := cases[:min(len(cases), 500)]
+		cases = cases[len(chunk):]
+		ids := make([]any, len(chunk))
+		for i, r := range chunk {
+			ids[i] = r.c.ID
+		}
+		old, err := oldKPIDays(ctx, tx, ids)
+		if err != nil {
+			return err
+		}
+		days = append(days, old...)
+	}
+	slices.Sort(days)
+	days = slices.Compact(days)
+	for len(days) > 0 {
+		chunk := days[:min(len(days), 500)]
+		days = days[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, d := range chunk {
+			args[i] = d
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_days (day, changed, built) VALUES `+kpiMarkRows(len(chunk))+`
+			ON CONFLICT (day) DO UPDATE SET changed = kpi_days.changed + 1`, args...); err != nil {
+			return fmt.Errorf("read model: mark kpi days: %w", err)
+		}
+	}
+	return nil
+}
+
+// oldKPIDays are the days the facts of the rows of ids fall on.
+func oldKPIDays(ctx context.Context, tx *stmtTx, ids []any) ([]int64, error) {
+	var days []int64
 	old := func(query string, cols int) error {
 		rows, err := tx.QueryContext(ctx, query, ids...)
 		if err != nil {
@@ -110,26 +143,12 @@ func markKPIDays(ctx context.Context, tx *stmtTx, cases []caseRow, ids []any) er
 	}
 	in := placeholders(len(ids))
 	if err := old(`SELECT created_at, responded_at, done_at FROM cases WHERE id IN (`+in+`)`, 3); err != nil {
-		return fmt.Errorf("read model: kpi days: %w", err)
+		return nil, fmt.Errorf("read model: kpi days: %w", err)
 	}
 	if err := old(`SELECT completed_at FROM tasks WHERE case_id IN (`+in+`) AND kind = '`+string(helpdesk.TaskApproval)+`'`, 1); err != nil {
-		return fmt.Errorf("read model: kpi days: %w", err)
+		return nil, fmt.Errorf("read model: kpi days: %w", err)
 	}
-	slices.Sort(days)
-	days = slices.Compact(days)
-	for len(days) > 0 {
-		chunk := days[:min(len(days), 500)]
-		days = days[len(chunk):]
-		args := make([]any, len(chunk))
-		for i, d := range chunk {
-			args[i] = d
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO kpi_days (day, changed, built) VALUES `+kpiMarkRows(len(chunk))+`
-			ON CONFLICT (day) DO UPDATE SET changed = kpi_days.changed + 1`, args...); err != nil {
-			return fmt.Errorf("read model: mark kpi days: %w", err)
-		}
-	}
-	return nil
+	return days, nil
 }
 
 // kpiMarkRows is n rows of a marked day: (?, 1, -1), never current.

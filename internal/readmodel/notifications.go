@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -113,37 +114,47 @@ func (t *Tx) QueueNotification(ctx context.Context, n Notification) error {
 
 // writeNotifications writes the queued notifications, the first of each
 // id (a notification already there is left as it is), and empties the
-// queue.
+// queue: rowsPerInsert at a time, or, many on PostgreSQL, by COPY (which
+// fails the batch should one be there already; postgres.go).
 func writeNotifications(ctx context.Context, tx *stmtTx, queue *[]Notification) error {
 	seen := make(map[string]bool, len(*queue))
-	var args []any
-	n := 0
-	flush := func() error {
-		if n == 0 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (id, recipient, case_id, case_reference, kind, title, title_en, created_at,
-				position, event_id, task_id) VALUES `+valueRows(n, 11)+` ON CONFLICT (id) DO NOTHING`, args...); err != nil {
-			return fmt.Errorf("read model: write notifications: %w", err)
-		}
-		args, n = args[:0], 0
-		return nil
-	}
+	notes := make([]Notification, 0, len(*queue))
 	for _, nt := range *queue {
-		if seen[nt.ID] {
-			continue
-		}
-		seen[nt.ID] = true
-		args = append(args, nt.ID, nt.Recipient, nt.CaseID, nt.CaseReference, nt.Kind, nt.Title, nt.TitleEn, nanos(nt.CreatedAt),
-			int64(nt.Position), nt.EventID, nt.TaskID)
-		if n++; n == rowsPerInsert {
-			if err := flush(); err != nil {
-				return err
-			}
+		if !seen[nt.ID] {
+			seen[nt.ID] = true
+			notes = append(notes, nt)
 		}
 	}
 	*queue = (*queue)[:0]
-	return flush()
+	if tx.conn != nil && len(notes) >= bulkMin {
+		return bulkNotifications(ctx, tx, notes) // postgres.go
+	}
+	for len(notes) > 0 {
+		chunk := notes[:min(rowsPerInsert, len(notes))]
+		notes = notes[len(chunk):]
+		args := make([]any, 0, len(chunk)*notificationColumnCount)
+		for _, nt := range chunk {
+			args = append(args, notificationValues(nt)...)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (`+notificationRowColumns+`) VALUES `+
+			valueRows(len(chunk), notificationColumnCount)+` ON CONFLICT (id) DO NOTHING`, args...); err != nil {
+			return fmt.Errorf("read model: write notifications: %w", err)
+		}
+	}
+	return nil
+}
+
+// notificationRowColumns are the columns of a notification row, in the order
+// notificationValues gives them.
+const notificationRowColumns = `id, recipient, case_id, case_reference, kind, title, title_en, created_at, position, event_id, task_id`
+
+// notificationColumnCount is how many columns notificationRowColumns names.
+var notificationColumnCount = strings.Count(notificationRowColumns, ",") + 1
+
+// notificationValues is nt's row in notificationRowColumns' order.
+func notificationValues(nt Notification) []any {
+	return []any{nt.ID, nt.Recipient, nt.CaseID, nt.CaseReference, nt.Kind, nt.Title, nt.TitleEn, nanos(nt.CreatedAt),
+		int64(nt.Position), nt.EventID, nt.TaskID}
 }
 
 // NotificationFilter selects the notifications ListNotifications returns.

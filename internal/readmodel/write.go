@@ -39,6 +39,9 @@ type cachedCase struct {
 	seen   int64
 	exists bool // a row exists, or will once the batch writes it
 	dirty  bool // changed since read: the batch writes it
+	// fresh: the case had no row when the batch read it, so its row is
+	// new (COPY on PostgreSQL, postgres.go).
+	fresh bool
 }
 
 // Project runs fn for the event at position in one transaction that also
@@ -73,7 +76,20 @@ type Batch struct {
 // moves projection's checkpoint to the last step. If fn or the commit
 // fails, nothing of the batch is kept.
 func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx context.Context, b *Batch) error) error {
-	tx, err := d.db.BeginTx(ctx, nil)
+	var (
+		tx   *sql.Tx
+		conn *sql.Conn // PostgreSQL: the connection, for bulk writes
+		err  error
+	)
+	if d.pg {
+		if conn, err = d.db.Conn(ctx); err != nil {
+			return fmt.Errorf("read model: begin: %w", err)
+		}
+		defer conn.Close()
+		tx, err = conn.BeginTx(ctx, nil)
+	} else {
+		tx, err = d.db.BeginTx(ctx, nil)
+	}
 	if err != nil {
 		return fmt.Errorf("read model: begin: %w", err)
 	}
@@ -92,7 +108,7 @@ func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx co
 	if err != nil {
 		return err
 	}
-	b := &Batch{tx: &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}, prepare: !d.pg}, checkpoint: checkpoint, last: checkpoint, counts: map[string]int64{}, cases: map[string]*cachedCase{}}
+	b := &Batch{tx: &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}, prepare: !d.pg, conn: conn}, checkpoint: checkpoint, last: checkpoint, counts: map[string]int64{}, cases: map[string]*cachedCase{}}
 	if err := fn(ctx, b); err != nil {
 		return err
 	}
@@ -108,7 +124,8 @@ func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx co
 	slices.Sort(ids)
 	rows := make([]caseRow, len(ids))
 	for i, id := range ids {
-		rows[i] = caseRow{c: b.cases[id].c, seen: b.cases[id].seen}
+		cc := b.cases[id]
+		rows[i] = caseRow{c: cc.c, seen: cc.seen, fresh: cc.fresh}
 	}
 	if err := writeCases(ctx, b.tx, rows); err != nil {
 		return err
@@ -180,7 +197,7 @@ func (b *Batch) Prefetch(ctx context.Context, ids []string) error {
 			if cc, ok := found[id]; ok {
 				b.cases[id] = cc
 			} else if !unreadable[id] {
-				b.cases[id] = &cachedCase{c: helpdesk.NewCase(), seen: -1}
+				b.cases[id] = &cachedCase{c: helpdesk.NewCase(), seen: -1, fresh: true}
 			}
 		}
 	}
@@ -223,6 +240,9 @@ type stmtTx struct {
 	*sql.Tx
 	stmts   map[string]*sql.Stmt
 	prepare bool
+	// conn is the transaction's connection on PostgreSQL, for bulk writes
+	// by COPY (postgres.go); nil on SQLite, and outside ProjectBatch.
+	conn *sql.Conn
 }
 
 func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
@@ -279,7 +299,7 @@ func (t *Tx) Case(ctx context.Context, id string) (c helpdesk.Case, seen int64, 
 	}
 	c, seen, ok, err = t.loadCase(ctx, id)
 	if err == nil && t.cases != nil {
-		t.cases[id] = &cachedCase{c: c, seen: seen, exists: ok}
+		t.cases[id] = &cachedCase{c: c, seen: seen, exists: ok, fresh: !ok}
 	}
 	return c, seen, ok, err
 }
@@ -320,7 +340,8 @@ func (t *Tx) MarkSeen(ctx context.Context, id string, seen int64) error {
 // when the batch commits).
 func (t *Tx) PutCase(ctx context.Context, c helpdesk.Case, seen int64) error {
 	if t.cases != nil {
-		t.cases[c.ID] = &cachedCase{c: c, seen: seen, exists: true, dirty: true}
+		prev := t.cases[c.ID]
+		t.cases[c.ID] = &cachedCase{c: c, seen: seen, exists: true, dirty: true, fresh: prev != nil && prev.fresh}
 		return nil
 	}
 	return writeCase(ctx, t.tx, c, seen)
@@ -331,9 +352,11 @@ func writeCase(ctx context.Context, tx *stmtTx, c helpdesk.Case, seen int64) err
 }
 
 // caseRow is a case to write and the last revision seen of its stream.
+// fresh says the case had no row when the batch read it.
 type caseRow struct {
-	c    helpdesk.Case
-	seen int64
+	c     helpdesk.Case
+	seen  int64
+	fresh bool
 }
 
 // rowsPerInsert bounds the rows of one multi-row INSERT: a catching-up
@@ -343,28 +366,30 @@ type caseRow struct {
 const rowsPerInsert = 100
 
 // writeCases writes the rows, snapshots, tasks and attachments of cases
-// (each case once), rowsPerInsert at a time.
+// (each case once): on PostgreSQL many at once by COPY (bulkCases),
+// otherwise rowsPerInsert at a time.
 func writeCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
+	// The KPI days of the rows before and after (kpi_days.go).
+	if err := markKPIDays(ctx, tx, cases); err != nil {
+		return err
+	}
+	if tx.conn != nil && len(cases) >= bulkMin {
+		return bulkCases(ctx, tx, cases)
+	}
+	return writeCaseRows(ctx, tx, cases)
+}
+
+// writeCaseRows writes cases rowsPerInsert at a time.
+func writeCaseRows(ctx context.Context, tx *stmtTx, cases []caseRow) error {
 	for len(cases) > 0 {
 		chunk := cases[:min(rowsPerInsert, len(cases))]
 		cases = cases[len(chunk):]
-		args := make([]any, 0, len(chunk)*caseColumnCount)
-		ids := make([]any, len(chunk))
-		for i, r := range chunk {
-			row, err := caseValues(r.c, r.seen)
-			if err != nil {
-				return err
-			}
-			args = append(args, row...)
-			ids[i] = r.c.ID
-		}
-		// The KPI days of the rows before and after (kpi_days.go).
-		if err := markKPIDays(ctx, tx, chunk, ids); err != nil {
+		if err := upsertCases(ctx, tx, chunk); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES `+valueRows(len(chunk), caseColumnCount)+`
-			ON CONFLICT (id) DO UPDATE SET `+caseUpdates, args...); err != nil {
-			return fmt.Errorf("read model: write cases %s…: %w", chunk[0].c.ID, err)
+		ids := make([]any, len(chunk))
+		for i, r := range chunk {
+			ids[i] = r.c.ID
 		}
 		// A case has a handful of tasks: rewriting them is simpler than
 		// working out which one an event touched, and just as correct.
@@ -377,9 +402,7 @@ func writeCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
 			if n == 0 {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (id, case_id, case_reference, kind, type, title, status, approver, fallback,
-					escalated, grp, cost_nok, created_at, due_at, completed_at, outcome, decided_by, on_behalf_of)
-				VALUES `+valueRows(n, 18), tasks...); err != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO tasks (`+taskColumns+`) VALUES `+valueRows(n, taskColumnCount), tasks...); err != nil {
 				return fmt.Errorf("read model: write tasks: %w", err)
 			}
 			tasks, n = tasks[:0], 0
@@ -388,9 +411,7 @@ func writeCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
 		for _, r := range chunk {
 			c := r.c
 			for _, tk := range c.Tasks {
-				tasks = append(tasks, tk.ID, c.ID, c.Reference, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
-					tk.Escalated, tk.Group, tk.CostNOK, nanos(tk.CreatedAt), optNanos(tk.DueAt), optNanos(tk.CompletedAt),
-					tk.Outcome, tk.DecidedBy, tk.OnBehalfOf)
+				tasks = append(tasks, taskValues(c, tk)...)
 				if n++; n == rowsPerInsert {
 					if err := flushTasks(); err != nil {
 						return err
@@ -406,6 +427,43 @@ func writeCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
 		}
 	}
 	return nil
+}
+
+// upsertCases writes the rows and snapshots of cases, inserted or
+// updated, rowsPerInsert at a time.
+func upsertCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
+	for len(cases) > 0 {
+		chunk := cases[:min(rowsPerInsert, len(cases))]
+		cases = cases[len(chunk):]
+		args := make([]any, 0, len(chunk)*caseColumnCount)
+		for _, r := range chunk {
+			row, err := caseValues(r.c, r.seen)
+			if err != nil {
+				return err
+			}
+			args = append(args, row...)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (`+caseColumns+`) VALUES `+valueRows(len(chunk), caseColumnCount)+`
+			ON CONFLICT (id) DO UPDATE SET `+caseUpdates, args...); err != nil {
+			return fmt.Errorf("read model: write cases %s…: %w", chunk[0].c.ID, err)
+		}
+	}
+	return nil
+}
+
+// taskColumns are the columns of a task row, in the order taskValues
+// gives them.
+const taskColumns = `id, case_id, case_reference, kind, type, title, status, approver, fallback, escalated, grp, cost_nok,
+	created_at, due_at, completed_at, outcome, decided_by, on_behalf_of`
+
+// taskColumnCount is how many columns taskColumns names.
+var taskColumnCount = strings.Count(taskColumns, ",") + 1
+
+// taskValues is tk's row (a task of c) in taskColumns' order.
+func taskValues(c helpdesk.Case, tk helpdesk.Task) []any {
+	return []any{tk.ID, c.ID, c.Reference, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
+		tk.Escalated, tk.Group, tk.CostNOK, nanos(tk.CreatedAt), optNanos(tk.DueAt), optNanos(tk.CompletedAt),
+		tk.Outcome, tk.DecidedBy, tk.OnBehalfOf}
 }
 
 // valueRows is n rows of cols placeholders: "(?, ?), (?, ?)".
