@@ -192,9 +192,9 @@ func dynamicConfig() dynamicconfig.StaticClient {
 var forceRefreshKey = dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key()
 
 // searchAttributesCacheTTL is how long a Temporal service may go on using
-// the search attributes it read (60 s in v1.32.1), with a margin. A
-// variable for tests.
-var searchAttributesCacheTTL = 65 * time.Second
+// the search attributes it read (60 s in v1.32.1; a namespace's names 1 s,
+// NamespaceCacheRefreshInterval), with a margin.
+const searchAttributesCacheTTL = 65 * time.Second
 
 // startupClient is the dynamic config: the static keys, and
 // forceRefreshKey on while a service may not know a search attribute
