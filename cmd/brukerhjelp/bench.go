@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"go.temporal.io/api/serviceerror"
@@ -279,7 +280,7 @@ func (b *bencher) round(ctx context.Context, clients int, d time.Duration) (roun
 		}
 		return b.watch.wait(ctx, evs[len(evs)-1].Position)
 	})
-	r.create.elapsed = r.visible.elapsed
+	r.create.elapsed, r.create.cpu = r.visible.elapsed, r.visible.cpu
 
 	// Steps: claim, then resolve, each client on its own cases.
 	// A client resolves only the cases its claims reached: when the
@@ -336,22 +337,37 @@ func (b *bencher) call(ctx context.Context, method, path, user, body string, wan
 }
 
 // checkpointWatch polls the read model's checkpoint (one query every
-// millisecond, whoever waits) and wakes those waiting for a position.
+// millisecond, shared by all who wait) and wakes those waiting for a
+// position. It polls only while someone waits: a thousand queries a
+// second would otherwise take CPU from what is measured meanwhile (bare,
+// the POST of a create, the steps) on a small machine.
 type checkpointWatch struct {
 	st      *stack
 	mu      sync.Mutex
 	pos     uint64
 	changed chan struct{}
+	waiting int           // guarded by mu
+	wake    chan struct{} // a waiter arrived
 }
 
 func newCheckpointWatch(st *stack) *checkpointWatch {
-	return &checkpointWatch{st: st, changed: make(chan struct{})}
+	return &checkpointWatch{st: st, changed: make(chan struct{}), wake: make(chan struct{}, 1)}
 }
 
 func (w *checkpointWatch) run(ctx context.Context) {
 	t := time.NewTicker(time.Millisecond)
 	defer t.Stop()
 	for {
+		w.mu.Lock()
+		idle := w.waiting == 0
+		w.mu.Unlock()
+		if idle {
+			select {
+			case <-ctx.Done():
+				return
+			case <-w.wake:
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -375,6 +391,18 @@ func (w *checkpointWatch) run(ctx context.Context) {
 func (w *checkpointWatch) wait(ctx context.Context, position uint64) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
+	w.mu.Lock()
+	w.waiting++
+	w.mu.Unlock()
+	defer func() {
+		w.mu.Lock()
+		w.waiting--
+		w.mu.Unlock()
+	}()
+	select {
+	case w.wake <- struct{}{}:
+	default: // the watch has been woken already
+	}
 	for {
 		w.mu.Lock()
 		pos, ch := w.pos, w.changed
@@ -400,6 +428,7 @@ func drive(ctx context.Context, name string, clients int, d time.Duration, op fu
 	s := series{name: name, clients: clients}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	cpu0 := processCPU()
 	start := time.Now()
 	deadline := start.Add(d)
 	for c := range clients {
@@ -426,14 +455,27 @@ func drive(ctx context.Context, name string, clients int, d time.Duration, op fu
 	}
 	wg.Wait()
 	s.elapsed = time.Since(start)
+	s.cpu = processCPU() - cpu0
 	return s
+}
+
+// processCPU is the CPU time (user and system) the whole process has
+// used: the embedded server, the worker, the API and the bench's clients.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // series is the latencies of one kind of operation at one client count.
 type series struct {
-	name       string
-	clients    int
-	elapsed    time.Duration
+	name    string
+	clients int
+	elapsed time.Duration
+	// cpu is the process's CPU time while the series ran (cpuPerOp).
+	cpu        time.Duration
 	samples    []time.Duration
 	errors     int
 	firstError string
@@ -442,6 +484,16 @@ type series struct {
 func (s *series) add(d time.Duration) { s.samples = append(s.samples, d) }
 
 // throughput is successful operations per second over the whole run.
+// cpuPerOp is the process's CPU time per successful operation: on a
+// shared machine it moves less with others' load than the latencies.
+// create's is e2e's (the same run).
+func (s series) cpuPerOp() time.Duration {
+	if len(s.samples) == 0 {
+		return 0
+	}
+	return s.cpu / time.Duration(len(s.samples))
+}
+
 func (s series) throughput() float64 {
 	if s.elapsed <= 0 {
 		return 0
@@ -465,11 +517,11 @@ func (s series) percentile(p float64) time.Duration {
 // writeReport prints one table row per measurement and one ratio line
 // per client count.
 func writeReport(w io.Writer, rounds []round) {
-	fmt.Fprintf(w, "%-8s %7s %8s %7s %10s %10s %10s\n", "test", "clients", "ops", "errors", "ops/s", "p50", "p99")
+	fmt.Fprintf(w, "%-8s %7s %8s %7s %10s %10s %10s %10s\n", "test", "clients", "ops", "errors", "ops/s", "p50", "p99", "cpu/op")
 	for _, r := range rounds {
 		for _, s := range []series{r.bare, r.create, r.visible, r.claim, r.resolve} {
-			fmt.Fprintf(w, "%-8s %7d %8d %7d %10.1f %10s %10s\n", s.name, r.clients, len(s.samples), s.errors,
-				s.throughput(), ms(s.percentile(50)), ms(s.percentile(99)))
+			fmt.Fprintf(w, "%-8s %7d %8d %7d %10.1f %10s %10s %10s\n", s.name, r.clients, len(s.samples), s.errors,
+				s.throughput(), ms(s.percentile(50)), ms(s.percentile(99)), ms(s.cpuPerOp()))
 			if s.firstError != "" {
 				fmt.Fprintf(w, "         first error: %s\n", s.firstError)
 			}

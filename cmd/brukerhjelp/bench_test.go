@@ -57,6 +57,7 @@ func TestReportShowsThroughputPercentilesAndRatio(t *testing.T) {
 		resolve: msSeries("resolve", 8, time.Second, 7),
 	}
 	r.visible.errors, r.visible.firstError = 1, "POST /api/v1/cases: 503"
+	r.bare.cpu, r.claim.cpu = 250*time.Millisecond, 30*time.Millisecond // 25 ms and 15 ms an operation
 	if got := r.ratio(); got != 0.4 {
 		t.Errorf("ratio = %v, want 0.4 (2/s over 5/s)", got)
 	}
@@ -64,11 +65,12 @@ func TestReportShowsThroughputPercentilesAndRatio(t *testing.T) {
 	writeReport(&b, []round{r})
 	out := b.String()
 	for _, want := range []string{
-		"bare           8       10       0        5.0     50.0ms    100.0ms",
+		"test     clients      ops  errors      ops/s        p50        p99     cpu/op",
+		"bare           8       10       0        5.0     50.0ms    100.0ms     25.0ms",
 		"create         8        4       0        2.0    200.0ms    400.0ms",
 		"e2e            8        4       1        2.0    220.0ms    440.0ms",
 		"first error: POST /api/v1/cases: 503",
-		"claim          8        2       0        2.0      5.0ms      6.0ms",
+		"claim          8        2       0        2.0      5.0ms      6.0ms     15.0ms",
 		"ratio 0.40  (clients 8: e2e 2.0/s over bare 5.0/s; goal ≥ 1.0)",
 	} {
 		if !strings.Contains(out, want) {
@@ -101,6 +103,20 @@ func TestDriveCountsSamplesErrorsAndStopsWhenWorkRunsOut(t *testing.T) {
 		if d < 5*time.Millisecond {
 			t.Errorf("sample %v is shorter than the op", d)
 		}
+	}
+	if s.cpu <= 0 {
+		t.Errorf("cpu %v: the series' process CPU time was not taken", s.cpu)
+	}
+}
+
+func TestCPUPerOpIsTheSeriesCPUOverItsOperations(t *testing.T) {
+	s := msSeries("claim", 1, time.Second, 10, 20, 30, 40)
+	s.cpu = 60 * time.Millisecond
+	if got := s.cpuPerOp(); got != 15*time.Millisecond {
+		t.Errorf("cpu/op = %v, want 15ms", got)
+	}
+	if got := (series{cpu: time.Second}).cpuPerOp(); got != 0 {
+		t.Errorf("cpu/op without operations = %v, want 0", got)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"go.temporal.io/server/common/cluster"
@@ -56,7 +57,7 @@ const (
 // variable so the throughput test can compare.
 var maxConns = 1
 
-func newTemporal(opts Options, frontendAddr string, ports []int, sqlConf *config.SQL, logger temporalLogger) (temporal.Server, error) {
+func newTemporal(opts Options, frontendAddr string, ports []int, sqlConf *config.SQL, logger temporalLogger, dc dynamicconfig.Client) (temporal.Server, error) {
 	// Internal services listen on the loopback ports picked by the caller.
 	// Static hosts replace ringpop: every service knows every other's
 	// address up front, so there is no gossip, no membership ports and no
@@ -114,7 +115,7 @@ func newTemporal(opts Options, frontendAddr string, ports []int, sqlConf *config
 		temporal.ForServices(temporal.DefaultServices),
 		temporal.WithStaticHosts(hosts),
 		temporal.WithLogger(logger),
-		temporal.WithDynamicConfigClient(withOverrides(dynamicConfig())),
+		temporal.WithDynamicConfigClient(dc),
 	)
 	if err != nil {
 		return nil, fmt.Errorf("create temporal server: %w", err)
@@ -134,11 +135,11 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.FrontendEnableUpdateWorkflowExecution.Key():              true,
 		dynamicconfig.FrontendEnableUpdateWorkflowExecutionAsyncAccepted.Key(): true,
 
-		// As the CLI dev server: a search attribute registered at run time is
-		// usable at once instead of after the cache expires ...
-		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): true,
-		// ... which costs a persistence read per use, so raise the
-		// persistence rate limits accordingly (CLI values).
+		// system.forceSearchAttributesCacheRefreshOnRead is not here:
+		// startupClient switches it.
+		//
+		// As the CLI dev server: persistence rate limits for one local
+		// file (CLI values).
 		dynamicconfig.FrontendPersistenceMaxQPS.Key(): 10000,
 		dynamicconfig.HistoryPersistenceMaxQPS.Key():  45000,
 		// The Web UI lists and counts workflows on every page; the default
@@ -176,6 +177,50 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.EnableEagerWorkflowStart.Key():     true,
 		dynamicconfig.EnableActivityEagerExecution.Key(): true,
 	}
+}
+
+// forceRefreshKey makes every read of the search attributes (by every
+// start, upsert, visibility write and workflow task handed out) read the
+// cluster metadata and the namespace from the database first, so that a
+// search attribute registered while the server runs is usable at once.
+// Without it each service keeps the types it read for a minute
+// (cacheRefreshInterval in go.temporal.io/server/common/searchattribute)
+// and a namespace's names for NamespaceCacheRefreshInterval. The Temporal
+// CLI's dev server forces it for good (and so did we); that cost nine
+// reads of the one SQLite connection per case step (docs/PERFORMANCE.md,
+// "Claim and resolve").
+var forceRefreshKey = dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key()
+
+// searchAttributesCacheTTL is how long a Temporal service may go on using
+// the search attributes it read (60 s in v1.32.1; a namespace's names 1 s,
+// NamespaceCacheRefreshInterval), with a margin.
+const searchAttributesCacheTTL = 65 * time.Second
+
+// startupClient is the dynamic config: the static keys, and
+// forceRefreshKey on while a service may not know a search attribute
+// Start registers. Start turns it off once they are registered: at once
+// when none was missing (a new namespace is created with them; an old one
+// has them), else searchAttributesCacheTTL after ensureSearchAttributes
+// added them to an existing namespace (an upgrade that brings a new one),
+// when every cache filled before has expired. A search attribute added by
+// hand later (`temporal operator search-attribute create`) is usable
+// within a minute, as on a cluster.
+type startupClient struct {
+	static       dynamicconfig.StaticClient
+	forceRefresh atomic.Bool
+}
+
+func newStartupClient(static dynamicconfig.StaticClient) *startupClient {
+	c := &startupClient{static: static}
+	c.forceRefresh.Store(true)
+	return c
+}
+
+func (c *startupClient) GetValue(key dynamicconfig.Key) []dynamicconfig.ConstrainedValue {
+	if _, set := c.static[key]; key != forceRefreshKey || set { // set: a test's override
+		return c.static.GetValue(key)
+	}
+	return []dynamicconfig.ConstrainedValue{{Value: c.forceRefresh.Load()}}
 }
 
 // dynamicOverrides replaces keys of dynamicConfig; tests only.
@@ -245,7 +290,11 @@ func prepareDatabase(opts Options) (*config.SQL, error) {
 		}
 	}
 
-	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, nil)
+	// A new namespace is created with its search attributes (each name
+	// mapped to a preallocated column), so every service knows them from
+	// its first read: none has to be added while the server runs, and
+	// nothing needs the forced refresh (startupClient).
+	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return nil, fmt.Errorf("namespace %q: %w", opts.Namespace, err)
 	}

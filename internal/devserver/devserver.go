@@ -77,6 +77,10 @@ type Server struct {
 
 	temporal temporal.Server
 	ui       *uiServer
+	// settle turns the search attributes' forced refresh off a while
+	// after Start added some to an existing namespace (startupClient).
+	settle *time.Timer
+	dc     *startupClient
 
 	stopOnce sync.Once
 }
@@ -148,7 +152,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("pick ports for temporal services: %w", err)
 	}
 	frontendAddr := net.JoinHostPort(dialIP(opts.IP), strconv.Itoa(opts.FrontendPort))
-	ts, err := newTemporal(opts, frontendAddr, ports, sqlConf, tlogger)
+	dc := newStartupClient(withOverrides(dynamicConfig()))
+	ts, err := newTemporal(opts, frontendAddr, ports, sqlConf, tlogger, dc)
 	if err != nil {
 		closeUIListener()
 		return nil, err
@@ -161,6 +166,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("start temporal server: %w", err)
 	}
 	s := &Server{
+		dc:           dc,
 		frontendAddr: frontendAddr,
 		namespace:    opts.Namespace,
 		logger:       logger,
@@ -173,10 +179,19 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("temporal server did not become ready: %w", err)
 	}
 	logger.Debug("temporal server ready", "frontend", frontendAddr, "took", time.Since(started))
-	if err := ensureSearchAttributes(ctx, frontendAddr, opts.Namespace, opts.SearchAttributes); err != nil {
+	added, err := ensureSearchAttributes(ctx, frontendAddr, opts.Namespace, opts.SearchAttributes)
+	if err != nil {
 		closeUIListener()
 		s.Stop()
 		return nil, err
+	}
+	// Every service knows the search attributes (or will once the caches
+	// filled before they were added expire): stop reading them from the
+	// database on every use (startupClient).
+	if added {
+		s.settle = time.AfterFunc(searchAttributesCacheTTL, func() { dc.forceRefresh.Store(false) })
+	} else {
+		dc.forceRefresh.Store(false)
 	}
 
 	if uiListener != nil {
@@ -218,6 +233,9 @@ func (s *Server) Namespace() string { return s.namespace }
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
 		s.stopping.Store(true)
+		if s.settle != nil {
+			s.settle.Stop()
+		}
 		if s.ui != nil {
 			s.ui.stop()
 		}
@@ -339,22 +357,23 @@ func probe(ctx context.Context, c client.Client, namespace, workflowID string) e
 	return fmt.Errorf("history probe: %w", err)
 }
 
-// ensureSearchAttributes registers those of want the namespace lacks. Only
-// the missing ones are asked for: the server logs a warning for each one
-// that exists already.
-func ensureSearchAttributes(ctx context.Context, frontendAddr, namespace string, want map[string]enumspb.IndexedValueType) error {
+// ensureSearchAttributes registers those of want the namespace lacks (one
+// created before they were wanted) and says whether it added any. Only the
+// missing ones are asked for: the server logs a warning for each one that
+// exists already.
+func ensureSearchAttributes(ctx context.Context, frontendAddr, namespace string, want map[string]enumspb.IndexedValueType) (added bool, err error) {
 	if len(want) == 0 {
-		return nil
+		return false, nil
 	}
 	c, err := client.DialContext(ctx, client.Options{HostPort: frontendAddr, Namespace: namespace,
 		Logger: sdklog.NewStructuredLogger(slog.New(slog.DiscardHandler))})
 	if err != nil {
-		return fmt.Errorf("search attributes: %w", err)
+		return false, fmt.Errorf("search attributes: %w", err)
 	}
 	defer c.Close()
 	have, err := c.OperatorService().ListSearchAttributes(ctx, &operatorservice.ListSearchAttributesRequest{Namespace: namespace})
 	if err != nil {
-		return fmt.Errorf("list search attributes: %w", err)
+		return false, fmt.Errorf("list search attributes: %w", err)
 	}
 	missing := map[string]enumspb.IndexedValueType{}
 	for name, typ := range want {
@@ -363,16 +382,16 @@ func ensureSearchAttributes(ctx context.Context, frontendAddr, namespace string,
 		case !ok:
 			missing[name] = typ
 		case got != typ:
-			return fmt.Errorf("search attribute %s is %s in namespace %s, want %s", name, got, namespace, typ)
+			return false, fmt.Errorf("search attribute %s is %s in namespace %s, want %s", name, got, namespace, typ)
 		}
 	}
 	if len(missing) == 0 {
-		return nil
+		return false, nil
 	}
 	if _, err := c.OperatorService().AddSearchAttributes(ctx, &operatorservice.AddSearchAttributesRequest{
 		Namespace: namespace, SearchAttributes: missing,
 	}); err != nil {
-		return fmt.Errorf("add search attributes: %w", err)
+		return false, fmt.Errorf("add search attributes: %w", err)
 	}
-	return nil
+	return true, nil
 }

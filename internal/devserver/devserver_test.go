@@ -19,8 +19,10 @@ import (
 	"time"
 
 	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -489,4 +491,86 @@ func logLevel() slog.Level {
 		return slog.LevelDebug
 	}
 	return slog.LevelWarn
+}
+
+// upsertStatus sets the CaseStatus search attribute, as the case
+// workflows do in their first workflow task.
+func upsertStatus(ctx workflow.Context, status string) error {
+	return workflow.UpsertTypedSearchAttributes(ctx, temporal.NewSearchAttributeKeyKeyword("CaseStatus").ValueSet(status))
+}
+
+// TestSearchAttributesWorkAtOnceAfterStart: a workflow started right
+// after Start can set the search attributes Start was given and be found
+// by them, on a new file (whose namespace is created with them) and after
+// a restart that adds one to the namespace (an upgrade bringing a new
+// attribute). The forced refresh, which costs database reads on every
+// use, is off when nothing was added and on while caches may lack what
+// was.
+func TestSearchAttributesWorkAtOnceAfterStart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dbFile := filepath.Join(t.TempDir(), "temporal.db")
+	run := func(attrs map[string]enumspb.IndexedValueType, id string, wantForced bool) {
+		t.Helper()
+		srv, err := devserver.Start(ctx, devserver.Options{DatabaseFile: dbFile, FrontendPort: freePort(t),
+			Logger: testLogger(), LogLevel: logLevel(), SearchAttributes: attrs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Stop()
+		if got := srv.ForcesSearchAttributeRefresh(); got != wantForced {
+			t.Errorf("%s: forced search attribute refresh = %v, want %v", id, got, wantForced)
+		}
+		c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(),
+			Logger: sdklog.NewStructuredLogger(testLogger())})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		w := worker.New(c, taskQueue, worker.Options{})
+		w.RegisterWorkflow(upsertStatus)
+		if err := w.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer w.Stop()
+		run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}, upsertStatus, "open")
+		if err != nil {
+			t.Fatal(err)
+		}
+		wctx, wcancel := context.WithTimeout(ctx, 20*time.Second)
+		defer wcancel()
+		if err := run.Get(wctx, nil); err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
+		it := c.GetWorkflowHistory(ctx, id, run.GetRunID(), false, enumspb.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT)
+		for it.HasNext() {
+			ev, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ev.GetEventType() == enumspb.EVENT_TYPE_WORKFLOW_TASK_FAILED {
+				t.Errorf("%s: a workflow task failed: %v", id, ev.GetWorkflowTaskFailedEventAttributes().GetFailure().GetMessage())
+			}
+		}
+		// Visibility follows a moment behind.
+		for deadline := time.Now().Add(20 * time.Second); ; {
+			resp, err := c.ListWorkflow(ctx, &workflowservice.ListWorkflowExecutionsRequest{
+				Query: `CaseStatus = "open" AND WorkflowId = "` + id + `"`})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(resp.GetExecutions()) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is not found by CaseStatus", id)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	// A new file: the namespace is created with CaseStatus.
+	run(map[string]enumspb.IndexedValueType{"CaseStatus": enumspb.INDEXED_VALUE_TYPE_KEYWORD}, "new-file", false)
+	// The same file again, with one more: CaseKind is added at start.
+	run(map[string]enumspb.IndexedValueType{"CaseStatus": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
+		"CaseKind": enumspb.INDEXED_VALUE_TYPE_KEYWORD}, "added", true)
 }

@@ -15,3 +15,7 @@ func SetDynamicConfig(overrides map[string]any) (restore func()) {
 	dynamicOverrides = overrides
 	return func() { dynamicOverrides = old }
 }
+
+// ForcesSearchAttributeRefresh says whether the server still reads the
+// search attributes from the database on every use (startupClient).
+func (s *Server) ForcesSearchAttributeRefresh() bool { return s.dc.forceRefresh.Load() }
