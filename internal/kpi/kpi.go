@@ -13,6 +13,7 @@ package kpi
 import (
 	"cmp"
 	"math"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -392,20 +393,70 @@ func rows(sets map[string]*acc, order []string) []Row {
 }
 
 // stats takes nearest-rank percentiles: the p-th percentile of n sorted
-// values is the one at rank ⌈p·n⌉.
+// values is the one at rank ⌈p·n⌉. The two ranks are selected, not
+// sorted for: a year at a million cases has a million values.
 func stats(v []float64) Stats {
 	s := Stats{Count: len(v)}
 	if len(v) == 0 {
 		return s
 	}
 	v = slices.Clone(v)
-	slices.Sort(v)
-	at := func(p float64) *float64 {
-		rank := int(math.Ceil(p * float64(len(v))))
-		return ptr(round(v[max(rank, 1)-1], 2))
-	}
-	s.Median, s.P90 = at(0.5), at(0.9)
+	rank := func(p float64) int { return max(int(math.Ceil(p*float64(len(v)))), 1) - 1 }
+	r50, r90 := rank(0.5), rank(0.9)
+	// The 90th first: then every value before it is no greater, and the
+	// median is among them.
+	s.P90 = ptr(round(selectNth(v, r90), 2))
+	s.Median = ptr(round(selectNth(v[:r90+1], r50), 2))
 	return s
+}
+
+// selectNth reorders v so that v[k] is the value sorting would put there,
+// those before it no greater and those after no smaller, and returns it
+// (quickselect; a sort when the partitions stop shrinking).
+func selectNth(v []float64, k int) float64 {
+	lo, hi := 0, len(v)-1
+	for budget := 2 * bits.Len(uint(len(v))); hi-lo > 16; budget-- {
+		if budget == 0 {
+			slices.Sort(v[lo : hi+1])
+			return v[k]
+		}
+		// Median of three as the pivot, then Hoare's partition.
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		i, j := lo, hi
+		for i <= j {
+			for v[i] < pivot {
+				i++
+			}
+			for v[j] > pivot {
+				j--
+			}
+			if i <= j {
+				v[i], v[j] = v[j], v[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return v[k] // between j and i: equal to the pivot
+		}
+	}
+	slices.Sort(v[lo : hi+1])
+	return v[k]
 }
 
 func round(x float64, places int) float64 {

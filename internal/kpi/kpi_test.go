@@ -2,6 +2,8 @@ package kpi
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +242,45 @@ func TestPercentiles(t *testing.T) {
 	}
 	if s := stats(nil); s.Count != 0 || s.Median != nil || s.P90 != nil {
 		t.Errorf("stats(nil) = %+v", s)
+	}
+}
+
+// TestPercentilesAreTheSortedValues: the median and 90th percentile
+// selected without sorting are the values at their nearest ranks in the
+// sorted values, for sets small and large, with many equal values and
+// in every order.
+func TestPercentilesAreTheSortedValues(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := range 3000 {
+		if n > 60 && n%97 != 0 {
+			continue
+		}
+		v := make([]float64, n)
+		distinct := 1 + r.IntN(n+1)
+		for i := range v {
+			v[i] = float64(r.IntN(distinct)) / 4
+		}
+		switch n % 3 {
+		case 1:
+			slices.Sort(v)
+		case 2:
+			slices.Sort(v)
+			slices.Reverse(v)
+		}
+		sorted := slices.Sorted(slices.Values(v))
+		got := stats(v)
+		if got.Count != n {
+			t.Fatalf("n=%d: count %d", n, got.Count)
+		}
+		if n == 0 {
+			if got.Median != nil || got.P90 != nil {
+				t.Fatalf("no values, yet a median or p90")
+			}
+			continue
+		}
+		at := func(p float64) float64 { return round(sorted[max(int(math.Ceil(p*float64(n))), 1)-1], 2) }
+		if *got.Median != at(0.5) || *got.P90 != at(0.9) {
+			t.Fatalf("n=%d (%d distinct): median %v p90 %v, sorted gives %v and %v", n, distinct, *got.Median, *got.P90, at(0.5), at(0.9))
+		}
 	}
 }

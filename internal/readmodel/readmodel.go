@@ -106,6 +106,11 @@ func openSQLite(path string) (*sql.DB, error) {
 	// replaying them: NORMAL is enough.
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
+	// A page cache of up to 32 MiB per connection (SQLite's default is 2
+	// MiB): at a million cases an inbox of a thousand tasks reads a page
+	// of cases for each, and the default cache sent most of those reads to
+	// the operating system (docs/PERFORMANCE.md, GET /tasks).
+	q.Add("_pragma", "cache_size(-32768)")
 	// What an erasure overwrites or deletes is zeroed in the file, not
 	// left in free pages (docs/PRIVACY.md).
 	q.Add("_pragma", "secure_delete(ON)")
