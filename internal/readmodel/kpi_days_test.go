@@ -11,7 +11,6 @@ import (
 
 	"github.com/brukerhjelp/brukerhjelp/internal/calendar"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
-	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
 // TestKPIDaysFollowTheCases: the report a service owner gets from the
@@ -88,19 +87,7 @@ func TestKPIDaysFollowTheCases(t *testing.T) {
 	for i := range 100 {
 		batch = append(batch, randomCase(r, n+i, edge))
 	}
-	if err := db.ProjectBatch(ctx, "cases", func(ctx context.Context, b *readmodel.Batch) error {
-		for _, c := range batch {
-			pos++
-			if _, err := b.Step(ctx, pos, func(ctx context.Context, tx *readmodel.Tx) error {
-				return tx.PutCase(ctx, c, c.Revision)
-			}); err != nil {
-				return err
-			}
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	pos = putBatch(t, db, pos, batch)
 	if _, stale, err := db.KPIDays(ctx); err != nil {
 		t.Fatal(err)
 	} else if stale >= current {

@@ -21,21 +21,12 @@ import (
 // through the projection's write path.
 func fillSynthetic(t testing.TB, db *readmodel.DB, n int) {
 	t.Helper()
-	ctx := context.Background()
 	for from := 0; from < n; from += 500 {
-		if err := db.ProjectBatch(ctx, "cases", func(ctx context.Context, b *readmodel.Batch) error {
-			for i := from; i < min(from+500, n); i++ {
-				c := scaleCase(i, n)
-				if _, err := b.Step(ctx, uint64(i+1), func(ctx context.Context, tx *readmodel.Tx) error {
-					return tx.PutCase(ctx, c, c.Revision)
-				}); err != nil {
-					return err
-				}
-			}
-			return nil
-		}); err != nil {
-			t.Fatal(err)
+		var cases []helpdesk.Case
+		for i := from; i < min(from+500, n); i++ {
+			cases = append(cases, scaleCase(i, n))
 		}
+		putBatch(t, db, uint64(from), cases)
 	}
 }
 

@@ -35,6 +35,25 @@ func put(t *testing.T, db *readmodel.DB, pos uint64, c helpdesk.Case) {
 	}
 }
 
+// putBatch writes cases as one batch of projection steps at the
+// positions after pos, and returns the last.
+func putBatch(t testing.TB, db *readmodel.DB, pos uint64, cases []helpdesk.Case) uint64 {
+	t.Helper()
+	if err := db.ProjectBatch(context.Background(), "cases", func(ctx context.Context, b *readmodel.Batch) error {
+		for i, c := range cases {
+			if _, err := b.Step(ctx, pos+uint64(i)+1, func(ctx context.Context, tx *readmodel.Tx) error {
+				return tx.PutCase(ctx, c, c.Revision)
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return pos + uint64(len(cases))
+}
+
 func newCase(n int, status helpdesk.Status, assignee string, updated time.Time) helpdesk.Case {
 	return helpdesk.Case{
 		ID: fmt.Sprintf("00000000-0000-4000-8000-%012d", n), Reference: helpdesk.FormatReference(2026, uint64(n)),
