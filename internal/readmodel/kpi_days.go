@@ -393,9 +393,10 @@ func (k *keyIndex) of(keys kpi.Keys) int {
 }
 
 // kpiFactQueries read the facts of [from, to) by the same indexes as
-// FillKPI, with what the report's selection needs; cond is added to each
-// (the selection, when a report reads them directly).
-func (d *DB) kpiFactQueries(cond string) (opened, responses, resolutions, approvals string) {
+// FillKPI, with what the report's selection needs; cond is added to the
+// queries of cases, approvalCond (the same on the alias c) to that of
+// approvals (the selection, when a report reads them directly).
+func (d *DB) kpiFactQueries(cond, approvalCond string) (opened, responses, resolutions, approvals string) {
 	const c = `created_at, updated_at, final`
 	opened = `SELECT kind, priority, grp, ` + c + ` FROM cases WHERE created_at >= ? AND created_at < ?` + cond
 	responses = `SELECT kind, priority, grp, ` + c + `, responded_at, sla_response_target, sla_response_breached FROM cases
@@ -404,7 +405,7 @@ func (d *DB) kpiFactQueries(cond string) (opened, responses, resolutions, approv
 		sla_resolution_breached FROM cases WHERE done_at >= ? AND done_at < ?` + cond
 	approvals = `SELECT c.kind, c.priority, c.grp, c.created_at, c.updated_at, c.final, t.created_at, t.completed_at
 		FROM tasks t JOIN cases c ` + d.kpiKeys + ` ON c.id = t.case_id
-		WHERE t.completed_at >= ? AND t.completed_at < ? AND t.kind || '' = ? AND t.status || '' = ? AND t.outcome || '' IN (?, ?)` + cond
+		WHERE t.completed_at >= ? AND t.completed_at < ? AND t.kind || '' = ? AND t.status || '' = ? AND t.outcome || '' IN (?, ?)` + approvalCond
 	return
 }
 
@@ -414,8 +415,7 @@ var approvalArgs = []any{string(helpdesk.TaskApproval), string(helpdesk.TaskStat
 // readFacts reads the facts of [from, to) into f, with cond (and its
 // args) added to each query.
 func (d *DB) readFacts(ctx context.Context, q querier, from, to int64, cond string, condArgs []any, approvalCond string, f *dayFacts) error {
-	opened, responses, resolutions, _ := d.kpiFactQueries(cond)
-	_, _, _, approvals := d.kpiFactQueries(approvalCond)
+	opened, responses, resolutions, approvals := d.kpiFactQueries(cond, approvalCond)
 	keys := &keyIndex{f: f, at: map[kpi.Keys]int{}}
 	for i, k := range f.keys {
 		keys.at[k] = i
