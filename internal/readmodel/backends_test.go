@@ -26,6 +26,7 @@ func TestPostgres(t *testing.T) {
 		TestCommonQueriesUseIndexes,
 		TestKPIFromIndexesEqualsTheFold,
 		TestKPIDaysFollowTheCases,
+		TestMailFeedSkipsWhatIsTooOldToMail,
 		TestSearchByIndexIsTheDefinition,
 		TestDuePagesNeverRepeatOrSkip,
 		TestDeferredIndexesComeBack,

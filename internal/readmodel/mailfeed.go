@@ -2,6 +2,7 @@ package readmodel
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 )
@@ -15,6 +16,33 @@ import (
 // mailFeedIndex serves the feed's order: by the event's place in the
 // record, then by id (one event may notify several people).
 const mailFeedIndex = `CREATE INDEX IF NOT EXISTS notifications_feed ON notifications (position, id)`
+
+// mailFeedRecentIndex finds where the notifications young enough to mail
+// begin (feedStart).
+const mailFeedRecentIndex = `CREATE INDEX IF NOT EXISTS notifications_recent ON notifications (created_at, position)`
+
+// feedStart is where a walk of the feed after cur for the notifications
+// since since begins: cur, or the first notification that young when it
+// lies further on. The feed follows the record, and so time: walking it
+// from the start past years of notifications too old to mail, with none
+// young enough to stop at, read every one of them at each poll of an
+// idle dispatcher (3 million at a million cases). ok is false when no
+// notification is that young: nothing to read.
+func (d *DB) feedStart(ctx context.Context, cur FeedCursor, since time.Time) (start FeedCursor, ok bool, err error) {
+	var first sql.NullInt64
+	if err := d.db.QueryRowContext(ctx, `SELECT min(position) FROM notifications WHERE created_at >= ?`, nanos(since)).Scan(&first); err != nil {
+		return cur, false, fmt.Errorf("read model: mail feed: %w", err)
+	}
+	if !first.Valid {
+		return cur, false, nil
+	}
+	// After (p, "") is every notification at p (ids are never empty) or
+	// later.
+	if p := uint64(first.Int64); p > cur.Position {
+		return FeedCursor{Position: p}, true, nil
+	}
+	return cur, true, nil
+}
 
 // FeedCursor is a place in the feed: after the notification (Position,
 // ID). The zero value is the start.
@@ -40,6 +68,10 @@ func (n MailNote) Cursor() FeedCursor { return FeedCursor{Position: n.Position, 
 func (d *DB) NotificationsAfter(ctx context.Context, cur FeedCursor, since time.Time, limit int) ([]MailNote, error) {
 	if limit < 1 || limit > MaxLimit {
 		return nil, fmt.Errorf("read model: limit %d is not within 1..%d", limit, MaxLimit)
+	}
+	cur, ok, err := d.feedStart(ctx, cur, since)
+	if err != nil || !ok {
+		return nil, err
 	}
 	rows, err := d.db.QueryContext(ctx, `SELECT n.id, n.recipient, n.case_id, n.case_reference, n.kind, n.title, n.title_en,
 			n.created_at, n.position, n.event_id, n.task_id, COALESCE(c.title, '')
@@ -73,8 +105,12 @@ func (d *DB) NotificationsAfter(ctx context.Context, cur FeedCursor, since time.
 // CountNotificationsAfter counts the notifications NotificationsAfter
 // would return without a limit: the mail not yet handled.
 func (d *DB) CountNotificationsAfter(ctx context.Context, cur FeedCursor, since time.Time) (int, error) {
+	cur, ok, err := d.feedStart(ctx, cur, since)
+	if err != nil || !ok {
+		return 0, err
+	}
 	var n int
-	err := d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications
+	err = d.db.QueryRowContext(ctx, `SELECT count(*) FROM notifications
 		WHERE (position > ? OR (position = ? AND id > ?)) AND created_at >= ?`,
 		int64(cur.Position), int64(cur.Position), cur.ID, nanos(since)).Scan(&n)
 	if err != nil {

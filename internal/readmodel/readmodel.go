@@ -282,7 +282,7 @@ var schema = []string{
 	// Notifications and their read flags (notifications.go).
 	notificationsTable, notificationsIndex, notificationReadsTable,
 	// The mail feed's order (mailfeed.go).
-	mailFeedIndex,
+	mailFeedIndex, mailFeedRecentIndex,
 	// Maintenance notices and outages (announcements.go).
 	announcementsTable, announcementsIndex,
 }
