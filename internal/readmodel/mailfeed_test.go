@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,7 +67,25 @@ func TestMailFeedSkipsWhatIsTooOldToMail(t *testing.T) {
 		}
 		return c
 	}
-	if got := ids(readmodel.FeedCursor{}, since, 100); !slices.Equal(got, want) {
+	// Where the young ones begin is found by their time, not by a walk of
+	// the feed's order from its start.
+	var traced [][2]any
+	db.TraceQueries(func(q string, args []any) { traced = append(traced, [2]any{q, args}) })
+	got := ids(readmodel.FeedCursor{}, since, 100)
+	db.TraceQueries(nil)
+	if len(traced) == 0 {
+		t.Fatal("no query of the feed's start was traced")
+	}
+	for _, q := range traced {
+		plan, err := db.ExplainPlan(ctx, q[0].(string), q[1].([]any))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(plan, "notifications_feed") || !strings.Contains(plan, "notifications_recent") {
+			t.Errorf("the feed's start is not sought by time:\n%s\nquery: %s", plan, q[0])
+		}
+	}
+	if !slices.Equal(got, want) {
 		t.Fatalf("from the start: %v, want %v", got, want)
 	}
 	if got := count(readmodel.FeedCursor{}, since); got != len(want) {
