@@ -15,8 +15,10 @@ import (
 // the same id.
 
 // mailFeedIndex serves the feed's order: by the event's place in the
-// record, then by id (one event may notify several people).
-const mailFeedIndex = `CREATE INDEX IF NOT EXISTS notifications_feed ON notifications (position, id)`
+// record, then by id (one event may notify several people), with the
+// time each is tested by, so that a walk past notifications too old to
+// mail reads the index alone.
+const mailFeedIndex = `CREATE INDEX IF NOT EXISTS notifications_feed ON notifications (position, id, created_at)`
 
 // mailFeedRecentIndex finds where the notifications young enough to mail
 // begin (feedStart).
