@@ -41,6 +41,9 @@ type benchFlags struct {
 	dataDir    string
 	cpuProfile string
 	scale      bool
+	// readModel, with --scale, is the read model to measure instead of
+	// the data dir's readmodel.db (postgres://…).
+	readModel string
 }
 
 func parseBenchFlags(args []string) (benchFlags, error) {
@@ -51,6 +54,9 @@ func parseBenchFlags(args []string) (benchFlags, error) {
 	}
 	if fs.NArg() > 0 {
 		return f, usageError{fmt.Errorf("unexpected argument %q", fs.Arg(0))}
+	}
+	if f.readModel != "" && !f.scale {
+		return f, usageError{errors.New("--read-model: only with --scale")}
 	}
 	for _, s := range strings.Split(*clients, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -74,6 +80,7 @@ func benchFlagSet(f *benchFlags) (fs *flag.FlagSet, clients *string) {
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "hvor lenge hver måling varer per antall klienter / how long each measurement runs at each client count")
 	fs.StringVar(&f.dataDir, "data-dir", "", "datakatalog for den innebygde løsningen (standard: en ny midlertidig, slettet etterpå) / data dir for the embedded stack (default: a fresh temporary dir, removed afterwards)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "skriv en CPU-profil av målingene til denne filen / write a CPU profile of the measurements to this file (go tool pprof -top FILE)")
+	fs.StringVar(&f.readModel, "read-model", "", "med --scale: lesemodellen som måles i stedet for datakatalogens readmodel.db, f.eks. postgres://… (bygd med projections rebuild --read-model) / with --scale: the read model to measure instead of the data dir's readmodel.db, such as postgres://… (built by projections rebuild --read-model)")
 	fs.BoolVar(&f.scale, "scale", false, "mål lesesiden på en datakatalog fra brukerhjelp seed: lister, køer, søk, oppgaver, KPI, minne / measure the read side on a data dir written by brukerhjelp seed (--data-dir): lists, queues, search, tasks, KPI, memory")
 	return fs, clients
 }

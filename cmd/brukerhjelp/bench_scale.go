@@ -53,7 +53,7 @@ func runBenchScale(ctx context.Context, f benchFlags, out io.Writer) error {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	began := time.Now()
 	st, err := startStack(ctx, devFlags{
-		dataDir: f.dataDir, httpAddr: "127.0.0.1:0", temporalPort: temporalPort, smtpAddr: "off",
+		dataDir: f.dataDir, readModel: f.readModel, httpAddr: "127.0.0.1:0", temporalPort: temporalPort, smtpAddr: "off",
 		rateLimit: api.RateLimit{PerSecond: -1},
 	}, log)
 	if err != nil {

@@ -125,7 +125,10 @@ func TestParseBenchFlags(t *testing.T) {
 	if err != nil || len(f.clients) != 3 || f.clients[2] != 32 || f.duration != 10*time.Second || f.dataDir != "" {
 		t.Errorf("defaults = %+v, %v", f, err)
 	}
-	for _, bad := range [][]string{{"--clients", "1,x"}, {"--clients", "0"}, {"--duration", "0s"}, {"extra"}} {
+	if f, err := parseBenchFlags([]string{"--scale", "--data-dir", "d", "--read-model", "postgres://h/db"}); err != nil || f.readModel != "postgres://h/db" {
+		t.Errorf("--scale --read-model = %+v, %v", f, err)
+	}
+	for _, bad := range [][]string{{"--clients", "1,x"}, {"--clients", "0"}, {"--duration", "0s"}, {"extra"}, {"--read-model", "postgres://h/db"}} {
 		if _, err := parseBenchFlags(bad); err == nil {
 			t.Errorf("%v accepted", bad)
 		}

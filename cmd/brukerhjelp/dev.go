@@ -62,6 +62,9 @@ type devFlags struct {
 	rateLimit api.RateLimit
 	// retention is a JSON retention policy (--retention); "" the default.
 	retention string
+	// readModel is the read model instead of the data dir's readmodel.db.
+	// Not a flag of dev: bench --scale --read-model measures one.
+	readModel string
 }
 
 func parseDevFlags(args []string) (devFlags, error) {
@@ -253,7 +256,11 @@ func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, er
 	st.store = store
 	st.undo = append(st.undo, func() { store.Close() })
 
-	rm, err := readmodel.Open(ctx, filepath.Join(f.dataDir, "readmodel.db"))
+	rmDSN := filepath.Join(f.dataDir, "readmodel.db")
+	if f.readModel != "" {
+		rmDSN = f.readModel
+	}
+	rm, err := readmodel.Open(ctx, rmDSN)
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}

@@ -20,9 +20,9 @@ import (
 )
 
 const projectionsUsage = `Bruk / usage:
-  brukerhjelp projections rebuild [--data-dir ./data] [--directory fil.yaml]
-      bygger lesemodellen (readmodel.db) på nytt fra hendelsesloggen (events.db); stopp dev først
-      rebuilds the read model in place from the record; stop dev first
+  brukerhjelp projections rebuild [--data-dir ./data] [--directory fil.yaml] [--read-model postgres://…]
+      bygger lesemodellen (readmodel.db, eller den --read-model gir) på nytt fra hendelsesloggen (events.db); stopp dev først
+      rebuilds the read model (readmodel.db, or the one --read-model names) in place from the record; stop dev first
   brukerhjelp projections rebuild --verify [--data-dir ./data] [--directory fil.yaml]
       bygger en ny lesemodell ved siden av og sammenligner rad for rad; avslutter med 0 hvis lik, 1 hvis ikke
       builds a fresh read model aside and compares it row by row; exit status 0 if identical, 1 if not
@@ -45,6 +45,7 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 	fs.Usage = func() { fmt.Fprint(stderr, projectionsUsage) }
 	dataDir := fs.String("data-dir", "./data", "datakatalogen til brukerhjelp dev (events.db, readmodel.db) / the data directory of brukerhjelp dev (events.db, readmodel.db)")
 	verify := fs.Bool("verify", false, "bygg en ny lesemodell ved siden av og sammenlign med readmodel.db / build a fresh read model aside and compare it with readmodel.db instead of rebuilding in place")
+	readModel := fs.String("read-model", "", "lesemodellen som bygges i stedet for readmodel.db: postgres://… eller sqlite:<sti> (ikke med --verify) / the read model to build instead of readmodel.db: postgres://… or sqlite:<path> (not with --verify)")
 	dirFile := fs.String("directory", "", "katalogfilen dev kjører med (standard: den innebygde demo-organisasjonen) / the directory file dev runs with (default: the built-in demo organisation); notifications follow its groups")
 	if err := fs.Parse(args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -56,6 +57,10 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "brukerhjelp projections rebuild: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
+	if *verify && *readModel != "" {
+		fmt.Fprintln(stderr, "brukerhjelp projections rebuild: --verify compares readmodel.db; it does not take --read-model")
+		return 2
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	var err error
 	if *verify {
@@ -65,7 +70,7 @@ func projectionsCmd(ctx context.Context, args []string, stdout, stderr io.Writer
 			return 1
 		}
 	} else {
-		err = rebuildReadModel(ctx, *dataDir, *dirFile, log, stdout)
+		err = rebuildReadModel(ctx, *dataDir, *readModel, *dirFile, log, stdout)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "brukerhjelp projections rebuild:", err)
@@ -133,10 +138,13 @@ func build(ctx context.Context, store eventstore.Store, rm *readmodel.DB, dir *d
 	return p.CatchUp(ctx)
 }
 
-// rebuildReadModel empties readmodel.db (keeping the read flags) and
-// projects the record into it.
-func rebuildReadModel(ctx context.Context, dataDir, dirFile string, log *slog.Logger, out io.Writer) error {
-	r, err := rebuildFromRecord(ctx, dataDir, filepath.Join(dataDir, "readmodel.db"), dirFile, log)
+// rebuildReadModel empties the read model at dsn, readmodel.db when empty
+// (keeping the read flags), and projects the record into it.
+func rebuildReadModel(ctx context.Context, dataDir, dsn, dirFile string, log *slog.Logger, out io.Writer) error {
+	if dsn == "" {
+		dsn = filepath.Join(dataDir, "readmodel.db")
+	}
+	r, err := rebuildFromRecord(ctx, dataDir, dsn, dirFile, log)
 	if err != nil {
 		return err
 	}

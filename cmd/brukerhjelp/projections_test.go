@@ -89,6 +89,24 @@ func TestProjectionsRebuildVerify(t *testing.T) {
 		t.Fatalf("verify after the rebuild = %d, want 0\n%s", code, out)
 	}
 
+	// Into another read model, which then holds the same cases.
+	other := filepath.Join(t.TempDir(), "other.db")
+	if code, out := projections(t, "rebuild", "--data-dir", dir, "--read-model", "sqlite:"+other); code != 0 || !strings.Contains(out, "6 applied") {
+		t.Fatalf("rebuild into --read-model = %d\n%s", code, out)
+	}
+	odb, err := sql.Open("sqlite", other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var assignee string
+	if err := odb.QueryRow(`SELECT assignee FROM cases WHERE id = ?`, caseID).Scan(&assignee); err != nil || assignee != "per" {
+		t.Fatalf("the case in the other read model: assignee %q, %v; want per", assignee, err)
+	}
+	odb.Close()
+	if code, _ := projections(t, "rebuild", "--verify", "--data-dir", dir, "--read-model", "sqlite:"+other); code != 2 {
+		t.Errorf("--verify with --read-model = %d, want 2", code)
+	}
+
 	if code, _ := projections(t, "rebuild", "--verify", "--data-dir", t.TempDir()); code != 1 {
 		t.Errorf("verify of an empty data dir = %d, want 1", code)
 	}
