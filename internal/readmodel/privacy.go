@@ -138,7 +138,10 @@ func (d *DB) CasesConcerning(ctx context.Context, username string) ([]string, er
 			out = append(out, id)
 		}
 	}
-	rows, err := d.db.QueryContext(ctx, `SELECT id FROM cases WHERE reporter = ? OR created_by = ? OR assignee = ? ORDER BY created_at, id`,
+	// (created_by = reporter is the reporter's own: the first condition;
+	// the second is then the cases created for others, cases_created_for.)
+	rows, err := d.db.QueryContext(ctx, `SELECT id FROM cases WHERE reporter = ? OR (`+createdFor+`) = ? OR assignee = ?
+		ORDER BY created_at, id`,
 		username, username, username)
 	if err != nil {
 		return nil, fmt.Errorf("read model: cases of %s: %w", username, err)

@@ -220,10 +220,15 @@ var schema = []string{
 	`CREATE INDEX IF NOT EXISTS cases_assignee_queue ON cases (assignee, status, due_key, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_reporter ON cases (reporter, updated_at, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_reporter_due ON cases (reporter, due_key, id)`,
-	`CREATE INDEX IF NOT EXISTS cases_created_by ON cases (created_by)`,
 	// The cases somebody reported for someone else (a phone call): a
-	// user's own cases besides those they reported (cases.go, visibility).
-	`CREATE INDEX IF NOT EXISTS cases_created_for ON cases (created_by, updated_at, id) WHERE created_by <> reporter`,
+	// user's own cases besides those they reported (cases.go, visibility;
+	// privacy.go). Only these: with an index of every case's creator, at
+	// a million cases PostgreSQL read the 166,000 an employee created
+	// for themselves to find the none created for others.
+	// (An expression, not a partial index, so that PostgreSQL keeps
+	// statistics of it: of a partial index it guessed that a user created
+	// as many cases for others as for themselves, and read every case.)
+	`CREATE INDEX IF NOT EXISTS cases_created_for ON cases ((` + createdFor + `), updated_at, id)`,
 	`CREATE INDEX IF NOT EXISTS cases_reference ON cases (reference)`,
 	// The KPI report (kpi.go): each figure's instant, with every column
 	// its part reads, so a year's report reads these indexes and never a
