@@ -12,7 +12,7 @@ import (
 )
 
 // MaxReportDays bounds a report's period.
-const MaxReportDays = 3660
+const MaxReportDays = kpi.MaxPeriodDays
 
 // KPIReport is the service owner's key figures for [from, to)
 // (docs/KPI.md), by kind, priority and group. The read is recorded.

@@ -126,6 +126,10 @@ type Bucket struct {
 	Count   int    `json:"count"`
 }
 
+// MaxPeriodDays bounds a report's period (the desk refuses a longer one,
+// and a rebuilt read model prepares this many days back).
+const MaxPeriodDays = 3660
+
 // Builder accumulates cases into a Report.
 type Builder struct {
 	from, to, backlogAt time.Time

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
+	"github.com/brukerhjelp/brukerhjelp/internal/kpi"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 )
 
@@ -199,8 +200,10 @@ func (p *Projector) applyBatch(ctx context.Context, evs []eventstore.RecordedEve
 // after: built from empty, a table's statistics say it is empty.
 const analyzeAfter = 10_000
 
-// analyze refreshes the read model's statistics (readmodel.DB.Analyze);
-// failing only makes queries plan with older ones.
+// analyze refreshes the read model's statistics (readmodel.DB.Analyze)
+// and builds the KPI report's days, after a build from the record;
+// failing only makes queries plan with older statistics, or reports
+// read by index.
 func (p *Projector) analyze(ctx context.Context) {
 	start := time.Now()
 	if err := p.db.Analyze(ctx); err != nil {
@@ -209,21 +212,16 @@ func (p *Projector) analyze(ctx context.Context) {
 	}
 	p.log.Info("projection: refreshed the read model's statistics", "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 	// The KPI report's days (readmodel/kpi_days.go), so that the first
-	// report after a build is as quick as the next: every past day since
-	// the oldest case a report may ask about.
+	// report after a build is as quick as the next: every past day a
+	// report may ask about.
 	start = time.Now()
-	until := time.Now()
-	n, err := p.db.RefreshKPIDays(ctx, until.AddDate(0, 0, -kpiDaysBack), until)
+	n, err := p.db.RefreshKPIDays(ctx, start.AddDate(0, 0, -kpi.MaxPeriodDays), start)
 	if err != nil {
 		p.log.Warn("projection: building the KPI report's days failed; reports read the indexes meanwhile", "error", err)
 		return
 	}
 	p.log.Info("projection: built the KPI report's days", "days", n, "seconds", time.Since(start).Round(time.Millisecond).Seconds())
 }
-
-// kpiDaysBack is how far back a build makes the KPI report's days: the
-// longest period a report may have (desk.MaxReportDays).
-const kpiDaysBack = 3660
 
 // head returns the position of the last event of the record, when the
 // store can tell (for progress reports); 0 when not.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
@@ -153,14 +154,7 @@ func oldKPIDays(ctx context.Context, tx *stmtTx, ids []any) ([]int64, error) {
 
 // kpiMarkRows is n rows of a marked day: (?, 1, -1), never current.
 func kpiMarkRows(n int) string {
-	b := make([]byte, 0, n*12)
-	for i := range n {
-		if i > 0 {
-			b = append(b, ", "...)
-		}
-		b = append(b, "(?, 1, -1)"...)
-	}
-	return string(b)
+	return strings.TrimSuffix(strings.Repeat("(?, 1, -1), ", n), ", ")
 }
 
 // dayFacts are a day's facts as a report reads them.
