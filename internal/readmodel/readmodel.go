@@ -58,6 +58,9 @@ type DB struct {
 	// trace, when set (by tests), sees each query the read side runs
 	// through query, so its plan can be checked.
 	trace func(query string, args []any)
+	// stmts are the projection's statements prepared on the database, on
+	// SQLite (stmtTx); each connection prepares each once.
+	stmts stmtCache
 }
 
 // query runs a read of the lists, tasks or reports.
@@ -93,6 +96,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open read model %s: %w", where, err)
 	}
+	d.stmts.db = d.db
 	if err := d.migrate(ctx); err != nil {
 		d.db.Close()
 		return nil, fmt.Errorf("read model %s: %w", where, err)
@@ -139,7 +143,10 @@ func (d *DB) Rebuilt() string { return d.rebuilt }
 func (d *DB) Ping(ctx context.Context) error { return d.db.PingContext(ctx) }
 
 // Close closes the database.
-func (d *DB) Close() error { return d.db.Close() }
+func (d *DB) Close() error {
+	d.stmts.close()
+	return d.db.Close()
+}
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS meta (

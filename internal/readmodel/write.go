@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
@@ -108,7 +109,7 @@ func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx co
 	if err != nil {
 		return err
 	}
-	b := &Batch{tx: &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}, prepare: !d.pg, conn: conn}, checkpoint: checkpoint, last: checkpoint, counts: map[string]int64{}, cases: map[string]*cachedCase{}}
+	b := &Batch{tx: &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}, prepare: !d.pg, shared: &d.stmts, conn: conn}, checkpoint: checkpoint, last: checkpoint, counts: map[string]int64{}, cases: map[string]*cachedCase{}}
 	if err := fn(ctx, b); err != nil {
 		return err
 	}
@@ -232,14 +233,19 @@ func (b *Batch) step(ctx context.Context, position uint64, fn func(ctx context.C
 
 // stmtTx is a transaction that prepares each statement once: a batch runs
 // the same few statements thousands of times, and parsing them again each
-// time was a fifth of a rebuild's CPU on SQLite. The statements close
-// with the transaction. pgx keeps its own cache of prepared statements per
-// connection, so on PostgreSQL preparing here would only add round trips:
-// prepare is false there.
+// time was a fifth of a rebuild's CPU on SQLite. Nor does a statement die
+// with its transaction: the live projector writes a transaction or two per
+// case step, and parsing its statements anew each time was a fifth of its
+// CPU (docs/PERFORMANCE.md). Each is prepared on the database (shared) and
+// bound to the transaction's connection, where database/sql keeps it for
+// the next transaction on that connection. pgx keeps its own cache of
+// prepared statements per connection, so on PostgreSQL preparing here
+// would only add round trips: prepare is false there.
 type stmtTx struct {
 	*sql.Tx
 	stmts   map[string]*sql.Stmt
 	prepare bool
+	shared  *stmtCache
 	// conn is the transaction's connection on PostgreSQL, for bulk writes
 	// by COPY (postgres.go); nil on SQLite, and outside ProjectBatch.
 	conn *sql.Conn
@@ -252,12 +258,54 @@ func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := t.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
+	var st *sql.Stmt
+	if t.shared == nil {
+		var err error
+		if st, err = t.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+	} else {
+		db, err := t.shared.get(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		st = t.StmtContext(ctx, db)
 	}
 	t.stmts[query] = st
 	return st, nil
+}
+
+// stmtCache holds statements prepared on db, by their text.
+type stmtCache struct {
+	mu    sync.Mutex
+	db    *sql.DB
+	stmts map[string]*sql.Stmt
+}
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if st, ok := c.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if c.stmts == nil {
+		c.stmts = map[string]*sql.Stmt{}
+	}
+	c.stmts[query] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.stmts {
+		st.Close()
+	}
+	c.stmts = nil
 }
 
 var errNoPrepare = errors.New("statements are not prepared on this database")
