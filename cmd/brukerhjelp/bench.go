@@ -144,17 +144,11 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	defer w.Stop()
 
-	if f.cpuProfile != "" {
-		pf, err := os.Create(f.cpuProfile)
-		if err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer pf.Close()
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return fmt.Errorf("--cpuprofile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 
 	b := &bencher{st: st, http: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1024}}}
 	watch := newCheckpointWatch(st)
@@ -182,6 +176,23 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	writeReport(os.Stdout, rounds)
 	return nil
+}
+
+// startCPUProfile writes a CPU profile to path (none when path is empty)
+// until stop is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, fmt.Errorf("--cpuprofile: %w", err)
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }
 
 func freeLocalPort() (int, error) {

@@ -75,6 +75,11 @@ func runBenchScale(ctx context.Context, f benchFlags, out io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("--scale: signing in to the web pages: %w", err)
 	}
+	stop, err := startCPUProfile(f.cpuProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	// Each row as it is measured: a slow query (the KPI report over a
 	// large record) shows what came before it while it runs.
 	writeScaleHeader(out)

@@ -245,7 +245,7 @@ type stmtTx struct {
 	*sql.Tx
 	stmts   map[string]*sql.Stmt
 	prepare bool
-	shared  *stmtCache
+	shared  *stmtCache // the database's statements (DB.stmts)
 	// conn is the transaction's connection on PostgreSQL, for bulk writes
 	// by COPY (postgres.go); nil on SQLite, and outside ProjectBatch.
 	conn *sql.Conn
@@ -258,19 +258,11 @@ func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[query]; ok {
 		return st, nil
 	}
-	var st *sql.Stmt
-	if t.shared == nil {
-		var err error
-		if st, err = t.PrepareContext(ctx, query); err != nil {
-			return nil, err
-		}
-	} else {
-		db, err := t.shared.get(ctx, query)
-		if err != nil {
-			return nil, err
-		}
-		st = t.StmtContext(ctx, db)
+	shared, err := t.shared.get(ctx, query)
+	if err != nil {
+		return nil, err
 	}
+	st := t.StmtContext(ctx, shared)
 	t.stmts[query] = st
 	return st, nil
 }
@@ -282,11 +274,23 @@ type stmtCache struct {
 	stmts map[string]*sql.Stmt
 }
 
+// maxSharedStmts bounds a stmtCache: the multi-row writes have a text per
+// number of rows (valueRows), and a rebuild's batches meet many numbers.
+// A full cache starts afresh; the live projector's few statements come
+// back at their next use.
+const maxSharedStmts = 128
+
+// get returns the statement of query prepared on the database.
 func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if st, ok := c.stmts[query]; ok {
 		return st, nil
+	}
+	if len(c.stmts) >= maxSharedStmts {
+		// database/sql keeps a closed statement's connections' copies
+		// until the transactions using them end.
+		c.closeLocked()
 	}
 	st, err := c.db.PrepareContext(ctx, query)
 	if err != nil {
@@ -302,6 +306,10 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 func (c *stmtCache) close() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.closeLocked()
+}
+
+func (c *stmtCache) closeLocked() {
 	for _, st := range c.stmts {
 		st.Close()
 	}
