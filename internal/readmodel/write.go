@@ -51,7 +51,9 @@ type cachedCase struct {
 // So a redelivered event is a no-op, and a crash before the commit leaves
 // neither the change nor the checkpoint behind.
 func (d *DB) Project(ctx context.Context, projection string, position uint64, fn func(ctx context.Context, tx *Tx) error) (applied bool, err error) {
-	err = d.ProjectBatch(ctx, projection, func(ctx context.Context, b *Batch) error {
+	// One event, one transaction: the live projector's way, which keeps
+	// its statements on the database (stmtTx).
+	err = d.projectBatch(ctx, projection, &d.stmts, func(ctx context.Context, b *Batch) error {
 		applied, err = b.step(ctx, position, fn, false)
 		return err
 	})
@@ -77,6 +79,12 @@ type Batch struct {
 // moves projection's checkpoint to the last step. If fn or the commit
 // fails, nothing of the batch is kept.
 func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx context.Context, b *Batch) error) error {
+	return d.projectBatch(ctx, projection, nil, fn)
+}
+
+// projectBatch is ProjectBatch, its statements prepared on shared when
+// that is set, else for the transaction alone.
+func (d *DB) projectBatch(ctx context.Context, projection string, shared *stmtCache, fn func(ctx context.Context, b *Batch) error) error {
 	var (
 		tx   *sql.Tx
 		conn *sql.Conn // PostgreSQL: the connection, for bulk writes
@@ -109,7 +117,7 @@ func (d *DB) ProjectBatch(ctx context.Context, projection string, fn func(ctx co
 	if err != nil {
 		return err
 	}
-	b := &Batch{tx: &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}, prepare: !d.pg, shared: &d.stmts, conn: conn}, checkpoint: checkpoint, last: checkpoint, counts: map[string]int64{}, cases: map[string]*cachedCase{}}
+	b := &Batch{tx: &stmtTx{Tx: tx, stmts: map[string]*sql.Stmt{}, prepare: !d.pg, shared: shared, conn: conn}, checkpoint: checkpoint, last: checkpoint, counts: map[string]int64{}, cases: map[string]*cachedCase{}}
 	if err := fn(ctx, b); err != nil {
 		return err
 	}
@@ -233,19 +241,21 @@ func (b *Batch) step(ctx context.Context, position uint64, fn func(ctx context.C
 
 // stmtTx is a transaction that prepares each statement once: a batch runs
 // the same few statements thousands of times, and parsing them again each
-// time was a fifth of a rebuild's CPU on SQLite. Nor does a statement die
-// with its transaction: the live projector writes a transaction or two per
-// case step, and parsing its statements anew each time was a fifth of its
-// CPU (docs/PERFORMANCE.md). Each is prepared on the database (shared) and
-// bound to the transaction's connection, where database/sql keeps it for
-// the next transaction on that connection. pgx keeps its own cache of
-// prepared statements per connection, so on PostgreSQL preparing here
-// would only add round trips: prepare is false there.
+// time was a fifth of a rebuild's CPU on SQLite. The one-event
+// transactions of Project (the live projector's, one or two per case
+// step) keep theirs beyond the transaction: parsing them anew each time
+// was a fifth of the live projector's CPU (docs/PERFORMANCE.md). Those
+// are prepared on the database (shared) and bound to the transaction's
+// connection, where database/sql keeps them for the next transaction on
+// that connection. A batch prepares its own: preparing on the database
+// first (on another connection) made a rebuild 10% slower. pgx keeps its
+// own cache of prepared statements per connection, so on PostgreSQL
+// preparing here would only add round trips: prepare is false there.
 type stmtTx struct {
 	*sql.Tx
 	stmts   map[string]*sql.Stmt
 	prepare bool
-	shared  *stmtCache // the database's statements (DB.stmts)
+	shared  *stmtCache // the database's statements (DB.stmts), or nil
 	// conn is the transaction's connection on PostgreSQL, for bulk writes
 	// by COPY (postgres.go); nil on SQLite, and outside ProjectBatch.
 	conn *sql.Conn
@@ -258,11 +268,19 @@ func (t *stmtTx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[query]; ok {
 		return st, nil
 	}
-	shared, err := t.shared.get(ctx, query)
-	if err != nil {
-		return nil, err
+	var st *sql.Stmt
+	if t.shared == nil {
+		var err error
+		if st, err = t.PrepareContext(ctx, query); err != nil {
+			return nil, err
+		}
+	} else {
+		shared, err := t.shared.get(ctx, query)
+		if err != nil {
+			return nil, err
+		}
+		st = t.StmtContext(ctx, shared)
 	}
-	st := t.StmtContext(ctx, shared)
 	t.stmts[query] = st
 	return st, nil
 }
