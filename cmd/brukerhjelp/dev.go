@@ -477,9 +477,8 @@ func printReady(out *os.File, base, uiAddr string, dir *directory.Directory) {
 // embeddedGCPercent and embeddedMemoryLimit are the collector's settings
 // for the embedded stack, unless GOGC or GOMEMLIMIT say otherwise. At
 // Go's default (GOGC=100) the collector took a tenth of the process's
-// CPU under load, the embedded Temporal server allocating most of it;
-// at 200 it runs half as often, and 8 clients created 20% more cases a
-// second (docs/PERFORMANCE.md). The soft limit makes it run more often
+// CPU under load; at 200 it runs half as often, and 8 clients created
+// 20% more cases a second (docs/PERFORMANCE.md). The soft limit makes it run more often
 // instead as the heap nears it, so `dev` stays within its memory goal
 // (under 1 GiB at a million cases) whatever GOGC lets the heap grow to.
 // The limit counts Go's memory only, not SQLite's page caches beside it:
@@ -490,8 +489,8 @@ const (
 	embeddedMemoryLimit = 512 << 20
 )
 
-// tuneGC applies embeddedGCPercent and embeddedMemoryLimit where the
-// environment sets neither.
+// tuneGC applies embeddedGCPercent unless GOGC is set, and
+// embeddedMemoryLimit unless GOMEMLIMIT is.
 func tuneGC() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(embeddedGCPercent)
