@@ -478,9 +478,10 @@ func printReady(out *os.File, base, uiAddr string, dir *directory.Directory) {
 // for the embedded stack, unless GOGC or GOMEMLIMIT say otherwise. At
 // Go's default (GOGC=100) the collector took a tenth of the process's
 // CPU under load; at 200 it runs half as often, and 8 clients created
-// 20% more cases a second (docs/PERFORMANCE.md). The soft limit makes it run more often
-// instead as the heap nears it, so `dev` stays within its memory goal
-// (under 1 GiB at a million cases) whatever GOGC lets the heap grow to.
+// 20% more cases a second (docs/PERFORMANCE.md). The soft limit makes it
+// run more often instead as the heap nears it, so `dev` stays within its
+// memory goal (under 1 GiB at a million cases) whatever GOGC lets the
+// heap grow to.
 // The limit counts Go's memory only, not SQLite's page caches beside it:
 // on a million cases `bench --scale` peaked at 996 MiB with a limit of
 // 768 MiB, at 791 MiB with 512 (820 MiB at GOGC=100 without a limit).

@@ -293,9 +293,9 @@ type stmtCache struct {
 }
 
 // maxSharedStmts bounds a stmtCache: the multi-row writes have a text per
-// number of rows (valueRows), and a rebuild's batches meet many numbers.
-// A full cache starts afresh; the live projector's few statements come
-// back at their next use.
+// number of rows (valueRows), and a case with many tasks or notifications
+// brings a new one. A full cache starts afresh; the few statements of
+// every step come back at their next use.
 const maxSharedStmts = 128
 
 // get returns the statement of query prepared on the database.
