@@ -43,3 +43,25 @@ func (s *Store) AppendMany(ctx context.Context, appends []eventstore.StreamAppen
 	}
 	return inner.AppendMany(ctx, sealed)
 }
+
+var _ eventstore.AtomicAppender = (*Store)(nil)
+
+// AppendAtomic implements eventstore.AtomicAppender when the wrapped
+// store does (errors.ErrUnsupported otherwise, before anything is
+// written): each append is encrypted as Append encrypts it, then the
+// whole is handed on.
+func (s *Store) AppendAtomic(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendResult, error) {
+	inner, ok := s.inner.(eventstore.AtomicAppender)
+	if !ok {
+		return nil, fmt.Errorf("privacy: the wrapped store appends to one stream at a time: %w", errors.ErrUnsupported)
+	}
+	sealed := make([]eventstore.StreamAppend, len(appends))
+	for i, a := range appends {
+		evs, err := s.seal(ctx, a.Stream, a.Events)
+		if err != nil {
+			return nil, err
+		}
+		sealed[i] = eventstore.StreamAppend{Stream: a.Stream, Expected: a.Expected, Events: evs}
+	}
+	return inner.AppendAtomic(ctx, sealed)
+}

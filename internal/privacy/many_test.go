@@ -3,6 +3,7 @@ package privacy_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
@@ -74,4 +75,45 @@ func wrapWithKeys(t *testing.T, w, keys *world) *world {
 		t.Fatal(err)
 	}
 	return &world{dir: w.dir, inner: w.inner, keys: keys.keys, store: s, ring: keys.ring}
+}
+
+// An atomic append is encrypted as one append at a time is; over a store
+// without atomic appends (EventStoreDB) it is refused as unsupported and
+// writes nothing, so the caller appends one stream after the other.
+func TestAppendAtomicEncryptsAsAppendDoes(t *testing.T) {
+	ctx := context.Background()
+	one := newWorld(t)
+	atomic := wrapWithKeys(t, newWorld(t), one)
+	a, b := olasCase(t), evasCase(t)
+	appendAll(t, one.store, helpdesk.Stream(caseA), a)
+	appendAll(t, one.store, helpdesk.Stream(caseB), b)
+	both := []eventstore.StreamAppend{
+		{Stream: helpdesk.Stream(caseA), Expected: eventstore.NoStream(), Events: a},
+		{Stream: helpdesk.Stream(caseB), Expected: eventstore.NoStream(), Events: b},
+	}
+	if _, err := atomic.store.AppendAtomic(ctx, both); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := one.inner.ReadAll(ctx, 0, 0, eventstore.Filter{})
+	y, _ := atomic.inner.ReadAll(ctx, 0, 0, eventstore.Filter{})
+	if len(x) != len(y) || len(x) != len(a)+len(b) {
+		t.Fatalf("%d and %d events", len(x), len(y))
+	}
+	for i := range x {
+		if !bytes.Equal(x[i].Data, y[i].Data) || !bytes.Equal(x[i].Metadata, y[i].Metadata) {
+			t.Errorf("event %d stored differently:\n%s\n%s", i, x[i].Data, y[i].Data)
+		}
+	}
+	read, _ := atomic.store.ReadStream(ctx, helpdesk.Stream(caseB), 0, 0)
+	if len(read) != 1 || !bytes.Equal(read[0].Data, b[0].Data) {
+		t.Errorf("read back %d events", len(read))
+	}
+
+	esdb := newESDBWorld(t)
+	if _, err := esdb.store.AppendAtomic(ctx, both); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("over EventStoreDB: %v, want unsupported", err)
+	}
+	if all, _ := esdb.inner.ReadAll(ctx, 0, 0, eventstore.Filter{}); len(all) != 0 {
+		t.Errorf("the refused atomic append wrote %d events", len(all))
+	}
 }

@@ -30,6 +30,10 @@ type appendReq struct {
 	expected eventstore.ExpectedRevision
 	events   []eventstore.EventData
 	size     int
+	// parts, if any, make r an atomic append (AppendAtomic): they are
+	// written all or none, and their results go to many.
+	parts []*appendReq
+	many  []eventstore.AppendResult
 
 	state atomic.Int32
 	res   eventstore.AppendResult
@@ -50,17 +54,25 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	for _, e := range events {
 		r.size += len(e.Data) + len(e.Metadata)
 	}
+	if err := s.submit(ctx, r); err != nil {
+		return eventstore.AppendResult{}, fmt.Errorf("sqlitestore: append to %q: %w", stream, err)
+	}
+	return r.res, r.err
+}
 
+// submit queues r for the writer and waits for its outcome. An error
+// means r was not taken: nothing of it was written.
+func (s *Store) submit(ctx context.Context, r *appendReq) error {
 	s.mu.RLock()
 	if s.closed {
 		s.mu.RUnlock()
-		return eventstore.AppendResult{}, fmt.Errorf("sqlitestore: append to %q: %w", stream, eventstore.ErrClosed)
+		return eventstore.ErrClosed
 	}
 	select {
 	case s.reqs <- r:
 	case <-ctx.Done():
 		s.mu.RUnlock()
-		return eventstore.AppendResult{}, fmt.Errorf("sqlitestore: append to %q: %w", stream, ctx.Err())
+		return ctx.Err()
 	}
 	s.mu.RUnlock()
 
@@ -68,12 +80,12 @@ func (s *Store) Append(ctx context.Context, stream string, expected eventstore.E
 	case <-r.done:
 	case <-ctx.Done():
 		if r.state.CompareAndSwap(reqQueued, reqWithdrawn) {
-			return eventstore.AppendResult{}, fmt.Errorf("sqlitestore: append to %q: %w", stream, ctx.Err())
+			return ctx.Err()
 		}
 		// The writer has it: its outcome is the truth, and it is near.
 		<-r.done
 	}
-	return r.res, r.err
+	return nil
 }
 
 // writeLoop is the only goroutine that writes. It takes everything queued
@@ -136,7 +148,18 @@ func (s *Store) commitBatch(batch []*appendReq) {
 	now := time.Now().UTC().UnixNano()
 	var last uint64
 	for _, r := range live {
-		res, err := s.appendOne(ctx, r, now)
+		var (
+			res eventstore.AppendResult
+			err error
+		)
+		if r.parts != nil {
+			r.many, err = s.appendAtomic(ctx, r, now)
+			for _, p := range r.many {
+				res.Position = max(res.Position, p.Position)
+			}
+		} else {
+			res, err = s.appendOne(ctx, r, now)
+		}
 		var fatal *fatalError
 		if errors.As(err, &fatal) {
 			s.rollback(ctx)
@@ -325,6 +348,8 @@ func (s *Store) diagnose(ctx context.Context, r *appendReq, exists bool, head ui
 type writeStmts struct {
 	head, insert, byID             *sql.Stmt
 	savepoint, rollbackTo, release *sql.Stmt
+	// The atomic append's savepoint, around the appends' own.
+	atomicSavepoint, atomicRollbackTo, atomicRelease *sql.Stmt
 }
 
 func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
@@ -338,6 +363,9 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 		{&w.savepoint, `SAVEPOINT sp_append`},
 		{&w.rollbackTo, `ROLLBACK TO sp_append`},
 		{&w.release, `RELEASE sp_append`},
+		{&w.atomicSavepoint, `SAVEPOINT sp_atomic`},
+		{&w.atomicRollbackTo, `ROLLBACK TO sp_atomic`},
+		{&w.atomicRelease, `RELEASE sp_atomic`},
 	} {
 		st, err := c.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -350,7 +378,8 @@ func (w *writeStmts) prepare(ctx context.Context, c *sql.Conn) error {
 
 func (w *writeStmts) close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{w.head, w.insert, w.byID, w.savepoint, w.rollbackTo, w.release} {
+	for _, st := range []*sql.Stmt{w.head, w.insert, w.byID, w.savepoint, w.rollbackTo, w.release,
+		w.atomicSavepoint, w.atomicRollbackTo, w.atomicRelease} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}
