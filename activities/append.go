@@ -92,11 +92,24 @@ func executionOf(ctx context.Context, local func() string) execution {
 }
 
 func (a *Activities) appendEvents(ctx context.Context, in AppendInput, x execution) (AppendOutput, error) {
+	events, err := eventData(in, x)
+	if err != nil {
+		return AppendOutput{}, err
+	}
+	res, err := a.store.Append(ctx, in.Stream, expected(in.ExpectedRevision), events...)
+	if err != nil {
+		return AppendOutput{}, classify(err)
+	}
+	return AppendOutput{LastRevision: int64(res.NextExpected.Revision()), Position: res.Position}, nil
+}
+
+// eventData is in's events with the IDs execution x gives them.
+func eventData(in AppendInput, x execution) ([]eventstore.EventData, error) {
 	events := make([]eventstore.EventData, len(in.Events))
 	for i, e := range in.Events {
 		meta, err := json.Marshal(e.Metadata)
 		if err != nil {
-			return AppendOutput{}, temporal.NewNonRetryableApplicationError("encode metadata", ErrTypeInvalidEvent, err)
+			return nil, temporal.NewNonRetryableApplicationError("encode metadata", ErrTypeInvalidEvent, err)
 		}
 		events[i] = eventstore.EventData{
 			ID:       eventstore.DeterministicID(x.workflowID, x.runID, x.activityID, i),
@@ -105,11 +118,7 @@ func (a *Activities) appendEvents(ctx context.Context, in AppendInput, x executi
 			Metadata: meta,
 		}
 	}
-	res, err := a.store.Append(ctx, in.Stream, expected(in.ExpectedRevision), events...)
-	if err != nil {
-		return AppendOutput{}, classify(err)
-	}
-	return AppendOutput{LastRevision: int64(res.NextExpected.Revision()), Position: res.Position}, nil
+	return events, nil
 }
 
 func expected(rev int64) eventstore.ExpectedRevision {

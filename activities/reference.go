@@ -35,10 +35,6 @@ func (a *Activities) AllocateReference(ctx context.Context, in AllocateReference
 // head, retrying on conflict, and returns the reference it stands for.
 func (a *Activities) allocateReference(ctx context.Context, id uuid.UUID, in AllocateReferenceInput) (string, error) {
 	stream := helpdesk.ReferenceStream(in.Year)
-	meta, err := json.Marshal(in.Metadata)
-	if err != nil {
-		return "", fmt.Errorf("encode metadata: %w", err)
-	}
 	for {
 		last, mine, err := a.referenceTail(ctx, stream, id)
 		if err != nil {
@@ -49,12 +45,11 @@ func (a *Activities) allocateReference(ctx context.Context, id uuid.UUID, in All
 		}
 		n := uint64(last + 2) // revision last+1 holds number last+2
 		ref := helpdesk.FormatReference(in.Year, n)
-		data, err := json.Marshal(helpdesk.ReferenceAllocated{CaseID: in.CaseID, Reference: ref})
+		ev, err := referenceEvent(id, ref, in)
 		if err != nil {
-			return "", fmt.Errorf("encode reference: %w", err)
+			return "", err
 		}
-		_, err = a.store.Append(ctx, stream, expected(last),
-			eventstore.EventData{ID: id, Type: helpdesk.ReferenceAllocated{}.EventType(), Data: data, Metadata: meta})
+		_, err = a.store.Append(ctx, stream, expected(last), ev)
 		switch {
 		case err == nil:
 			a.setReferenceTail(stream, last+1)
@@ -118,6 +113,14 @@ func (a *Activities) setReferenceTail(stream string, last int64) {
 	if cur, ok := a.refTail[stream]; !ok || last > cur {
 		a.refTail[stream] = last
 	}
+}
+
+// forgetReferenceTail drops the cached tail of a reference stream: the
+// next look reads it from the start.
+func (a *Activities) forgetReferenceTail(stream string) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	delete(a.refTail, stream)
 }
 
 func (a *Activities) findAllocated(ctx context.Context, stream string, id uuid.UUID) (string, error) {

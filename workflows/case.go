@@ -240,7 +240,12 @@ func runCase(ctx workflow.Context, in CaseInput, wfType string) (helpdesk.Case, 
 	// opening, the steps and the timers' events with local activities,
 	// in the workflow task that decides them (record.go). Runs recorded
 	// before (version DefaultVersion) used activities, and replay so.
-	w.local = workflow.GetVersion(ctx, "local-record", workflow.DefaultVersion, 1) != workflow.DefaultVersion
+	// Since its version 2 a run allocates the reference and records the
+	// opening with one local activity, in one commit of the record
+	// (openOnce); runs of version 1 used two, and replay so.
+	record := workflow.GetVersion(ctx, "local-record", workflow.DefaultVersion, 2)
+	w.local = record != workflow.DefaultVersion
+	w.openOnce = record >= 2
 	w.mu = workflow.NewMutex(ctx)
 	if err := w.register(ctx); err != nil {
 		return w.state, err
@@ -379,8 +384,10 @@ type caseRun struct {
 	wfType     string
 	searchable bool
 	// local: this run records with local activities (record.go);
-	// adopted: what the last adoption read from the record.
+	// openOnce: it opens the case with one (OpenCase); adopted: what
+	// the last adoption read from the record.
 	local    bool
+	openOnce bool
 	adopted  []activities.StoredEvent
 	searched *searchValues
 	cal      serviceCalendar
@@ -627,40 +634,15 @@ func refusal(err error) error {
 func (w *caseRun) open(ctx workflow.Context) error {
 	now := workflow.Now(ctx)
 	meta := helpdesk.Metadata{Actor: w.in.Actor.Username, OccurredAt: now, CorrelationID: w.in.CorrelationID}
-	actx := workflow.WithActivityOptions(ctx, appendOptions)
-	var ref string
 	refIn := activities.AllocateReferenceInput{CaseID: w.in.CaseID, Year: now.In(helpdesk.Oslo).Year(), Metadata: meta}
 	var err error
-	if w.local {
-		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localRecordOptions), a.AllocateReference, refIn).Get(ctx, &ref)
+	if w.openOnce {
+		err = w.openAtOnce(ctx, refIn)
 	} else {
-		err = workflow.ExecuteActivity(actx, a.AllocateReference, refIn).Get(ctx, &ref)
-	}
-	if err != nil {
-		return fmt.Errorf("allocate reference: %w", err)
-	}
-	var events []helpdesk.Event
-	if x := w.in.ESA; x != nil {
-		events = append(events, helpdesk.OpenAccess(w.in.CaseID, ref, x.Request, x.Access, w.in.Actor), helpdesk.AccessRequested{Access: x.Access})
-	} else if d := w.in.Departure; d != nil {
-		events = append(events, helpdesk.OpenDeparture(w.in.CaseID, ref, d.Request, d.DisplayName, w.in.Actor), helpdesk.DepartureRequested{Departure: d.Request})
-	} else if n := w.in.NewUser; n != nil {
-		events = append(events, helpdesk.OpenNewUser(w.in.CaseID, ref, n.Request, w.in.Actor), helpdesk.NewUserRequested{Request: n.Request})
-	} else if o := w.in.Order; o != nil {
-		events = append(events, helpdesk.OpenOrder(w.in.CaseID, ref, o.Request, w.in.Actor), helpdesk.OrderPlaced{Order: o.Order})
-	} else {
-		opened := helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor, w.in.Policy.Routes)
-		opened.Attachments, opened.MailAuth, opened.MailMessageID = w.in.Attachments, w.in.MailAuth, w.in.MailMessageID
-		events = append(events, opened)
-		if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
-			events = append(events, started)
-		}
-		if l := w.in.Announcement; l != nil {
-			events = append(events, helpdesk.LinkedToAnnouncement{AnnouncementID: l.ID, Reference: l.Reference, Title: l.Title})
-		}
+		err = w.openInTwo(ctx, refIn)
 	}
 	adopted := false
-	if err := w.write(ctx, w.in.Actor.Username, w.in.CorrelationID, events); errors.Is(err, errAdopted) && w.state.Reference != "" {
+	if errors.Is(err, errAdopted) && w.state.Reference != "" {
 		// A lost attempt of this workflow task opened the case already
 		// (record.go); its events are the case's.
 		adopted = true
@@ -676,6 +658,72 @@ func (w *caseRun) open(ctx workflow.Context) error {
 		}
 	}
 	w.opened = true
+	return nil
+}
+
+// openingEvents are the events that open the case at now with
+// reference ref.
+func (w *caseRun) openingEvents(now time.Time, ref string) []helpdesk.Event {
+	if x := w.in.ESA; x != nil {
+		return []helpdesk.Event{helpdesk.OpenAccess(w.in.CaseID, ref, x.Request, x.Access, w.in.Actor), helpdesk.AccessRequested{Access: x.Access}}
+	}
+	if d := w.in.Departure; d != nil {
+		return []helpdesk.Event{helpdesk.OpenDeparture(w.in.CaseID, ref, d.Request, d.DisplayName, w.in.Actor), helpdesk.DepartureRequested{Departure: d.Request}}
+	}
+	if n := w.in.NewUser; n != nil {
+		return []helpdesk.Event{helpdesk.OpenNewUser(w.in.CaseID, ref, n.Request, w.in.Actor), helpdesk.NewUserRequested{Request: n.Request}}
+	}
+	if o := w.in.Order; o != nil {
+		return []helpdesk.Event{helpdesk.OpenOrder(w.in.CaseID, ref, o.Request, w.in.Actor), helpdesk.OrderPlaced{Order: o.Order}}
+	}
+	opened := helpdesk.Open(w.in.CaseID, ref, w.in.Request, w.in.Actor, w.in.Policy.Routes)
+	opened.Attachments, opened.MailAuth, opened.MailMessageID = w.in.Attachments, w.in.MailAuth, w.in.MailMessageID
+	events := []helpdesk.Event{opened}
+	if started, ok := helpdesk.StartSLA(w.in.Policy.SLA, w.in.Request.Priority, now, w.cal); ok {
+		events = append(events, started)
+	}
+	if l := w.in.Announcement; l != nil {
+		events = append(events, helpdesk.LinkedToAnnouncement{AnnouncementID: l.ID, Reference: l.Reference, Title: l.Title})
+	}
+	return events
+}
+
+// openInTwo allocates the reference, then records the opening: with
+// activities (runs before "local-record") or two local activities
+// (its version 1).
+func (w *caseRun) openInTwo(ctx workflow.Context, refIn activities.AllocateReferenceInput) error {
+	var ref string
+	var err error
+	if w.local {
+		err = workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, localRecordOptions), a.AllocateReference, refIn).Get(ctx, &ref)
+	} else {
+		err = workflow.ExecuteActivity(workflow.WithActivityOptions(ctx, appendOptions), a.AllocateReference, refIn).Get(ctx, &ref)
+	}
+	if err != nil {
+		return fmt.Errorf("allocate reference: %w", err)
+	}
+	return w.write(ctx, w.in.Actor.Username, w.in.CorrelationID, w.openingEvents(refIn.Metadata.OccurredAt, ref))
+}
+
+// openAtOnce allocates the reference and records the opening with one
+// local activity (OpenCase), in one commit where the record can.
+func (w *caseRun) openAtOnce(ctx workflow.Context, refIn activities.AllocateReferenceInput) error {
+	events := w.openingEvents(refIn.Metadata.OccurredAt, "")
+	opening, meta, err := w.appendInput(ctx, w.in.Actor.Username, w.in.CorrelationID, events)
+	if err != nil {
+		return err
+	}
+	var out activities.OpenCaseOutput
+	if err := w.runLocal(ctx, a.OpenCase, activities.OpenCaseInput{Reference: refIn, Opening: opening}, &out); err != nil {
+		if errors.Is(err, errAdopted) {
+			return err
+		}
+		return fmt.Errorf("open the case: %w", err)
+	}
+	opened := events[0].(helpdesk.CaseOpened)
+	opened.Reference = out.Reference
+	events[0] = opened
+	w.appended(ctx, events, meta, out.Opening)
 	return nil
 }
 

@@ -30,7 +30,9 @@ const (
 )
 
 // faultyStore wraps the real store and spoils the appends listed in plan,
-// in order (append number → fault); every other call goes through.
+// in order (append number → fault); every other call goes through. It
+// has no atomic append, so a case opens with two appends (reference,
+// then opening), as on EventStoreDB; atomicFaultyStore has one.
 type faultyStore struct {
 	eventstore.Store
 	mu      sync.Mutex
@@ -42,14 +44,7 @@ type faultyStore struct {
 var errInjected = errors.New("injected: connection reset by peer")
 
 func (s *faultyStore) Append(ctx context.Context, stream string, expected eventstore.ExpectedRevision, events ...eventstore.EventData) (eventstore.AppendResult, error) {
-	s.mu.Lock()
-	s.n++
-	f := s.plan[s.n]
-	if f != 0 {
-		s.applied = append(s.applied, fmt.Sprintf("append %d to %s: fault %d", s.n, stream, f))
-	}
-	s.mu.Unlock()
-	switch f {
+	switch s.next("to " + stream) {
 	case failBefore:
 		return eventstore.AppendResult{}, errInjected
 	case failAfter:
@@ -58,15 +53,9 @@ func (s *faultyStore) Append(ctx context.Context, stream string, expected events
 		}
 		return eventstore.AppendResult{}, errInjected
 	case lostAttempt:
-		earlier := make([]eventstore.EventData, len(events))
-		for i, e := range events {
-			var m helpdesk.Metadata
-			if err := json.Unmarshal(e.Metadata, &m); err != nil {
-				return eventstore.AppendResult{}, err
-			}
-			m.OccurredAt = m.OccurredAt.Add(-time.Second)
-			e.Metadata, _ = json.Marshal(m)
-			earlier[i] = e
+		earlier, err := earlierAttempt(events)
+		if err != nil {
+			return eventstore.AppendResult{}, err
 		}
 		if _, err := s.Store.Append(ctx, stream, expected, earlier...); err != nil {
 			return eventstore.AppendResult{}, err
@@ -80,6 +69,145 @@ func (s *faultyStore) Append(ctx context.Context, stream string, expected events
 		return eventstore.AppendResult{}, fmt.Errorf("append: %w", hctx.Err())
 	}
 	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// earlierAttempt is events as an attempt a second earlier recorded them.
+func earlierAttempt(events []eventstore.EventData) ([]eventstore.EventData, error) {
+	earlier := make([]eventstore.EventData, len(events))
+	for i, e := range events {
+		var m helpdesk.Metadata
+		if err := json.Unmarshal(e.Metadata, &m); err != nil {
+			return nil, err
+		}
+		m.OccurredAt = m.OccurredAt.Add(-time.Second)
+		e.Metadata, _ = json.Marshal(m)
+		earlier[i] = e
+	}
+	return earlier, nil
+}
+
+// next counts an append and returns its fault.
+func (s *faultyStore) next(what string) fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n++
+	f := s.plan[s.n]
+	if f != 0 {
+		s.applied = append(s.applied, fmt.Sprintf("append %d, %s: fault %d", s.n, what, f))
+	}
+	return f
+}
+
+// takenNumber: another process allocates the next reference just
+// before this atomic append, which then expects a stale revision.
+const takenNumber fault = 100
+
+// atomicFaultyStore is a faultyStore over a store with atomic appends
+// (SQLite): an atomic append (a case's reference and opening, OpenCase)
+// counts as one append of the plan and is spoiled as a whole.
+type atomicFaultyStore struct{ *faultyStore }
+
+func (s atomicFaultyStore) AppendAtomic(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendResult, error) {
+	inner := s.Store.(eventstore.AtomicAppender)
+	switch s.next("atomic") {
+	case failBefore:
+		return nil, errInjected
+	case failAfter:
+		if _, err := inner.AppendAtomic(ctx, appends); err != nil {
+			return nil, err
+		}
+		return nil, errInjected
+	case lostAttempt:
+		earlier := make([]eventstore.StreamAppend, len(appends))
+		for i, a := range appends {
+			evs, err := earlierAttempt(a.Events)
+			if err != nil {
+				return nil, err
+			}
+			earlier[i] = eventstore.StreamAppend{Stream: a.Stream, Expected: a.Expected, Events: evs}
+		}
+		if _, err := inner.AppendAtomic(ctx, earlier); err != nil {
+			return nil, err
+		}
+	case takenNumber:
+		ref := appends[0]
+		data, _ := json.Marshal(helpdesk.ReferenceAllocated{CaseID: "another", Reference: helpdesk.FormatReference(2026, ref.Expected.Next()+1)})
+		taken := eventstore.EventData{ID: eventstore.DeterministicID("another", "process", "ref", 0), Type: "ReferenceAllocated", Data: data}
+		if _, err := s.Store.Append(ctx, ref.Stream, ref.Expected, taken); err != nil {
+			return nil, err
+		}
+	}
+	return inner.AppendAtomic(ctx, appends)
+}
+
+// A case opens with one atomic append of its reference and its opening
+// (OpenCase) when the store has them. When that append fails before or
+// after it committed, when a lost workflow task made it already, or when
+// another process took the number first, the case still opens once, with
+// one reference that its CaseOpened holds, and runs to the end.
+func TestAnAtomicOpeningSurvivesStoreFailures(t *testing.T) {
+	for name, tc := range map[string]struct {
+		plan map[int]fault
+		ref  string
+	}{
+		"fails before":     {map[int]fault{1: failBefore, 2: failBefore}, "BH-2026-000001"},
+		"fails after":      {map[int]fault{1: failAfter}, "BH-2026-000001"},
+		"a lost task":      {map[int]fault{1: lostAttempt}, "BH-2026-000001"},
+		"the number taken": {map[int]fault{1: takenNumber}, "BH-2026-000002"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			base := newFixture(t)
+			store := atomicFaultyStore{&faultyStore{Store: base.store, plan: tc.plan}}
+			f := newFixtureOn(t, store)
+			var claimed, resolved outcome
+			f.step(time.Minute, workflows.UpdateClaim, workflows.StepInput{Actor: per}, &claimed)
+			f.step(2*time.Hour, workflows.UpdateResolve, workflows.StepInput{Actor: per, Resolution: "Byttet toner."}, &resolved)
+			f.step(26*time.Hour, workflows.UpdateConfirm, workflows.StepInput{Actor: ola}, &outcome{})
+			f.run(input())
+			if err := f.env.GetWorkflowError(); err != nil {
+				t.Fatalf("workflow error: %v", err)
+			}
+			if len(store.applied) != len(tc.plan) {
+				t.Fatalf("faults applied: %v; want all %d of the plan", store.applied, len(tc.plan))
+			}
+			if claimed.err != nil || resolved.err != nil || resolved.view.Case.Reference != tc.ref {
+				t.Errorf("claim %v, resolve %v as %q; want both done on %s", claimed.err, resolved.err, resolved.view.Case.Reference, tc.ref)
+			}
+			evs, err := base.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var types []string
+			for _, e := range evs {
+				types = append(types, e.Type)
+			}
+			want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
+			if !slices.Equal(types, want) {
+				t.Fatalf("event types = %v, want %v (opened once)", types, want)
+			}
+			var opened helpdesk.CaseOpened
+			if err := json.Unmarshal(evs[0].Data, &opened); err != nil || opened.Reference != tc.ref {
+				t.Errorf("the record opened the case as %q (%v), want %s", opened.Reference, err, tc.ref)
+			}
+			refs, err := base.store.ReadStream(t.Context(), helpdesk.ReferenceStream(2026), 0, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ours []string
+			for _, e := range refs {
+				var ra helpdesk.ReferenceAllocated
+				if json.Unmarshal(e.Data, &ra) == nil && ra.CaseID == caseID {
+					ours = append(ours, ra.Reference)
+				}
+			}
+			if !slices.Equal(ours, []string{tc.ref}) {
+				t.Errorf("the case's references in the record: %v, want %s once", ours, tc.ref)
+			}
+			if res, err := base.store.VerifyAll(t.Context()); err != nil || !res.OK {
+				t.Errorf("verify = %+v, %v", res, err)
+			}
+		})
+	}
 }
 
 // An event store that fails, hangs, or fails after committing inside the

@@ -78,8 +78,23 @@ func (w *caseRun) write(ctx workflow.Context, actor, correlationID string, event
 		return err
 	}
 	var out activities.AppendOutput
+	if err := w.runLocal(ctx, a.AppendEvents, in, &out); err != nil {
+		if errors.Is(err, errAdopted) {
+			return err
+		}
+		return fmt.Errorf("record %s: %w", events[0].EventType(), err)
+	}
+	w.appended(ctx, events, meta, out)
+	return nil
+}
+
+// runLocal runs activity, a local activity that appends to the case's
+// stream, with in, into out. When the store refused the append because
+// the stream was ahead of the workflow, it adopts what the stream has
+// and returns errAdopted.
+func (w *caseRun) runLocal(ctx workflow.Context, activity, in, out any) error {
 	lctx := workflow.WithLocalActivityOptions(ctx, localRecordOptions)
-	err = workflow.ExecuteLocalActivity(lctx, a.AppendEvents, in).Get(ctx, &out)
+	err := workflow.ExecuteLocalActivity(lctx, activity, in).Get(ctx, out)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && (appErr.Type() == activities.ErrTypeWrongExpectedRevision || appErr.Type() == activities.ErrTypeIDConflict) {
 		if err := w.adopt(ctx, appErr); err != nil {
@@ -87,11 +102,7 @@ func (w *caseRun) write(ctx workflow.Context, actor, correlationID string, event
 		}
 		return errAdopted
 	}
-	if err != nil {
-		return fmt.Errorf("record %s: %w", events[0].EventType(), err)
-	}
-	w.appended(ctx, events, meta, out)
-	return nil
+	return err
 }
 
 // adopt folds the events of the case's stream after the revision the

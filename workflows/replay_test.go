@@ -19,13 +19,15 @@ import (
 // histories of the old CaseWorkflow (and an outage) recorded before each
 // kind had its own type; testdata/before-local-record/ those of today's
 // types recorded before they recorded with local activities
-// (workflows/record.go); testdata/ those of today's code. Every
+// (workflows/record.go); testdata/before-atomic-open/ those recorded
+// when a case opened with two local activities ("local-record" version
+// 1); testdata/ those of today's code. Every
 // registered workflow type must have at least one. Re-record today's with
 // BRUKERHJELP_RECORD_HISTORY=$PWD/workflows/testdata go test ./e2e/
 func TestReplayRecordedHistories(t *testing.T) {
 	var files []string
-	for _, pattern := range []string{"testdata/*_history.json", "testdata/before-local-record/*_history.json",
-		"testdata/before-kind-types/*_history.json"} {
+	for _, pattern := range []string{"testdata/*_history.json", "testdata/before-atomic-open/*_history.json",
+		"testdata/before-local-record/*_history.json", "testdata/before-kind-types/*_history.json"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
 			t.Fatal(err)
