@@ -18,8 +18,10 @@ type RateLimit struct {
 	Burst     int
 }
 
-// DefaultRateLimit is generous: a person in a browser, or a script doing
-// one thing at a time, never meets it.
+// DefaultRateLimit is generous: a person in a browser never meets it.
+// A script doing one thing at a time as fast as the desk answers (a step
+// in under 10 ms) can; it is answered 429 with Retry-After, nothing done,
+// and sends the request again then.
 var DefaultRateLimit = RateLimit{PerSecond: 20, Burst: 40}
 
 // limiter holds one bucket per username. Usernames come from the
