@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"encoding/json"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
 
@@ -165,18 +164,7 @@ func TestIncidentLifecycle(t *testing.T) {
 	}
 
 	// The record holds exactly the four facts, in order, chained.
-	evs, err := f.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, e := range evs {
-		types = append(types, e.Type)
-	}
-	want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
-	if !slices.Equal(types, want) {
-		t.Fatalf("event types = %v, want %v", types, want)
-	}
+	evs := closedIncidentRecord(t, f.store, "the facts in order")
 	var m helpdesk.Metadata
 	if err := json.Unmarshal(evs[4].Metadata, &m); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
@@ -69,6 +71,31 @@ func (s *faultyStore) Append(ctx context.Context, stream string, expected events
 		return eventstore.AppendResult{}, fmt.Errorf("append: %w", hctx.Err())
 	}
 	return s.Store.Append(ctx, stream, expected, events...)
+}
+
+// closedIncidentRecord reads the case's stream from store and fails t
+// unless it holds an incident's seven events from opening to closing, in
+// order, each ID once; why says what a mismatch breaks.
+func closedIncidentRecord(t *testing.T, store eventstore.Store, why string) []eventstore.RecordedEvent {
+	t.Helper()
+	evs, err := store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	ids := map[uuid.UUID]bool{}
+	for _, e := range evs {
+		types = append(types, e.Type)
+		if ids[e.ID] {
+			t.Errorf("event ID %s written twice", e.ID)
+		}
+		ids[e.ID] = true
+	}
+	want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
+	if !slices.Equal(types, want) {
+		t.Fatalf("event types = %v, want %v (%s)", types, want, why)
+	}
+	return evs
 }
 
 // earlierAttempt is events as an attempt a second earlier recorded them.
@@ -173,18 +200,7 @@ func TestAnAtomicOpeningSurvivesStoreFailures(t *testing.T) {
 			if claimed.err != nil || resolved.err != nil || resolved.view.Case.Reference != tc.ref {
 				t.Errorf("claim %v, resolve %v as %q; want both done on %s", claimed.err, resolved.err, resolved.view.Case.Reference, tc.ref)
 			}
-			evs, err := base.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var types []string
-			for _, e := range evs {
-				types = append(types, e.Type)
-			}
-			want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
-			if !slices.Equal(types, want) {
-				t.Fatalf("event types = %v, want %v (opened once)", types, want)
-			}
+			evs := closedIncidentRecord(t, base.store, "opened once")
 			var opened helpdesk.CaseOpened
 			if err := json.Unmarshal(evs[0].Data, &opened); err != nil || opened.Reference != tc.ref {
 				t.Errorf("the record opened the case as %q (%v), want %s", opened.Reference, err, tc.ref)
@@ -254,23 +270,7 @@ func TestStoreFailuresInsideActivitiesAreRetriedWithoutDuplicates(t *testing.T) 
 	if final.Status != helpdesk.StatusClosed || final.Reference != "BH-2026-000001" || final.Revision != 6 {
 		t.Errorf("final case = status %q reference %q revision %d, want closed BH-2026-000001 6", final.Status, final.Reference, final.Revision)
 	}
-	evs, err := base.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	ids := map[string]bool{}
-	for _, e := range evs {
-		types = append(types, e.Type)
-		if ids[e.ID.String()] {
-			t.Errorf("event ID %s written twice", e.ID)
-		}
-		ids[e.ID.String()] = true
-	}
-	want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
-	if !slices.Equal(types, want) {
-		t.Fatalf("event types = %v, want %v (no duplicates, nothing lost)", types, want)
-	}
+	closedIncidentRecord(t, base.store, "no duplicates, nothing lost")
 	if res, err := base.store.Verify(t.Context(), helpdesk.Stream(caseID)); err != nil || !res.OK || res.Events != 7 {
 		t.Errorf("verify = %+v, %v; want ok with 7 events", res, err)
 	}
@@ -319,18 +319,7 @@ func TestWhatALostWorkflowTaskRecordedIsAdoptedNotRepeated(t *testing.T) {
 	if final.Status != helpdesk.StatusClosed || final.Reference != "BH-2026-000001" || final.Revision != 6 {
 		t.Errorf("final case = status %q reference %q revision %d, want closed BH-2026-000001 6", final.Status, final.Reference, final.Revision)
 	}
-	evs, err := base.store.ReadStream(t.Context(), helpdesk.Stream(caseID), 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var types []string
-	for _, e := range evs {
-		types = append(types, e.Type)
-	}
-	want := []string{"CaseOpened", "SLAStarted", "CaseClaimed", "SLAResponded", "CaseResolved", "SLAStopped", "CaseClosed"}
-	if !slices.Equal(types, want) {
-		t.Fatalf("event types = %v, want %v (the lost attempts' events once, nothing twice)", types, want)
-	}
+	evs := closedIncidentRecord(t, base.store, "the lost attempts' events once, nothing twice")
 	// The record keeps the lost attempt's time, and so does the case.
 	var m helpdesk.Metadata
 	if err := json.Unmarshal(evs[2].Metadata, &m); err != nil {

@@ -39,15 +39,8 @@ func TestAppendManyEncryptsAsAppendDoes(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	x, _ := one.inner.ReadAll(ctx, 0, 0, eventstore.Filter{})
-	y, _ := many.inner.ReadAll(ctx, 0, 0, eventstore.Filter{})
-	if len(x) != len(y) || len(x) != len(a)+len(b) {
-		t.Fatalf("%d and %d events", len(x), len(y))
-	}
-	for i := range x {
-		if !bytes.Equal(x[i].Data, y[i].Data) || !bytes.Equal(x[i].Metadata, y[i].Metadata) {
-			t.Errorf("event %d stored differently:\n%s\n%s", i, x[i].Data, y[i].Data)
-		}
+	y := storedAlike(t, one, many, len(a)+len(b))
+	for i := range y {
 		if bytes.Contains(y[i].Data, []byte("Zyxwa")) {
 			t.Errorf("event %d holds personal text in clear: %s", i, y[i].Data)
 		}
@@ -65,6 +58,23 @@ func TestAppendManyEncryptsAsAppendDoes(t *testing.T) {
 	if err != nil || again[helpdesk.Stream(caseA)].ID != helpdesk.Stream(caseA)+"/2" {
 		t.Errorf("after an erasure: %v, %v", again, err)
 	}
+}
+
+// storedAlike fails t unless the records of worlds x and y hold the same
+// n events byte for byte (ciphertext included); it returns y's.
+func storedAlike(t *testing.T, x, y *world, n int) []eventstore.RecordedEvent {
+	t.Helper()
+	xs, _ := x.inner.ReadAll(t.Context(), 0, 0, eventstore.Filter{})
+	ys, _ := y.inner.ReadAll(t.Context(), 0, 0, eventstore.Filter{})
+	if len(xs) != len(ys) || len(xs) != n {
+		t.Fatalf("%d and %d events, want %d", len(xs), len(ys), n)
+	}
+	for i := range xs {
+		if !bytes.Equal(xs[i].Data, ys[i].Data) || !bytes.Equal(xs[i].Metadata, ys[i].Metadata) {
+			t.Errorf("event %d stored differently:\n%s\n%s", i, xs[i].Data, ys[i].Data)
+		}
+	}
+	return ys
 }
 
 // wrapWithKeys is w's record behind keys's key store.
@@ -94,16 +104,7 @@ func TestAppendAtomicEncryptsAsAppendDoes(t *testing.T) {
 	if _, err := atomic.store.AppendAtomic(ctx, both); err != nil {
 		t.Fatal(err)
 	}
-	x, _ := one.inner.ReadAll(ctx, 0, 0, eventstore.Filter{})
-	y, _ := atomic.inner.ReadAll(ctx, 0, 0, eventstore.Filter{})
-	if len(x) != len(y) || len(x) != len(a)+len(b) {
-		t.Fatalf("%d and %d events", len(x), len(y))
-	}
-	for i := range x {
-		if !bytes.Equal(x[i].Data, y[i].Data) || !bytes.Equal(x[i].Metadata, y[i].Metadata) {
-			t.Errorf("event %d stored differently:\n%s\n%s", i, x[i].Data, y[i].Data)
-		}
-	}
+	storedAlike(t, one, atomic, len(a)+len(b))
 	read, _ := atomic.store.ReadStream(ctx, helpdesk.Stream(caseB), 0, 0)
 	if len(read) != 1 || !bytes.Equal(read[0].Data, b[0].Data) {
 		t.Errorf("read back %d events", len(read))
