@@ -1,10 +1,8 @@
 package readmodel
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/gob"
 	"fmt"
 	"reflect"
 	"slices"
@@ -140,8 +138,8 @@ func columnDiff(ctx context.Context, live, rebuilt *DB, table, key string, colum
 		}
 		if c == "state" {
 			// The same case may encode to other bytes; compare the cases.
-			gc, gerr := decodeState(g[i])
-			wc, werr := decodeState(w[i])
+			gc, gerr := decodeStateValue(g[i])
+			wc, werr := decodeStateValue(w[i])
 			if gerr == nil && werr == nil && reflect.DeepEqual(gc, wc) {
 				continue
 			}
@@ -185,9 +183,7 @@ func normalize(v any) any {
 	return v
 }
 
-func decodeState(v any) (helpdesk.Case, error) {
-	var c helpdesk.Case
+func decodeStateValue(v any) (helpdesk.Case, error) {
 	b, _ := v.([]byte)
-	err := gob.NewDecoder(bytes.NewReader(b)).Decode(&c)
-	return c, err
+	return decodeState(b)
 }

@@ -1,9 +1,7 @@
 package readmodel
 
 import (
-	"bytes"
 	"context"
-	"encoding/gob"
 	"fmt"
 	"slices"
 	"time"
@@ -169,12 +167,12 @@ func (d *DB) CasesConcerning(ctx context.Context, username string) ([]string, er
 		var (
 			id    string
 			state []byte
-			c     helpdesk.Case
 		)
 		if err := rows.Scan(&id, &state); err != nil {
 			return nil, err
 		}
-		if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&c); err != nil {
+		c, err := decodeState(state)
+		if err != nil {
 			return nil, fmt.Errorf("read model: case %s: %w: %v", id, ErrBadState, err)
 		}
 		if Subject(c) == username {

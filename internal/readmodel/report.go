@@ -1,9 +1,7 @@
 package readmodel
 
 import (
-	"bytes"
 	"context"
-	"encoding/gob"
 	"fmt"
 	"time"
 
@@ -27,12 +25,12 @@ func (d *DB) ReportCases(ctx context.Context, from, to time.Time, fn func(helpde
 		var (
 			id    string
 			state []byte
-			c     helpdesk.Case
 		)
 		if err := rows.Scan(&id, &state); err != nil {
 			return fmt.Errorf("read model: report cases: %w", err)
 		}
-		if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&c); err != nil {
+		c, err := decodeState(state)
+		if err != nil {
 			return fmt.Errorf("read model: case %s: %w: %v", id, ErrBadState, err)
 		}
 		if err := fn(c); err != nil {

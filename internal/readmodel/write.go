@@ -1,10 +1,8 @@
 package readmodel
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/gob"
 	"errors"
 	"fmt"
 	"slices"
@@ -184,13 +182,13 @@ func (b *Batch) Prefetch(ctx context.Context, ids []string) error {
 				id    string
 				state []byte
 				seen  int64
-				c     helpdesk.Case
 			)
 			if err := rows.Scan(&id, &state, &seen); err != nil {
 				rows.Close()
 				return fmt.Errorf("read model: prefetch cases: %w", err)
 			}
-			if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&c); err != nil {
+			c, err := decodeState(state)
+			if err != nil {
 				// Left for the step to read, and fail on, itself.
 				unreadable[id] = true
 				continue
@@ -390,7 +388,7 @@ func (t *Tx) loadCase(ctx context.Context, id string) (c helpdesk.Case, seen int
 	// gob, not JSON: the snapshot is only ever folded on, and the fold
 	// needs fields the API's JSON leaves out (the SLA clock's running
 	// time, reminders).
-	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&c); err != nil {
+	if c, err = decodeState(state); err != nil {
 		return c, 0, false, fmt.Errorf("read model: case %s: %w: %v", id, ErrBadState, err)
 	}
 	return c, seen, true, nil
