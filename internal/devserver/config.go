@@ -272,6 +272,10 @@ func prepareDatabase(opts Options) (*config.SQL, error) {
 			// A deleted history (retention, an erasure) is zeroed in the
 			// file, not left in free pages (docs/PRIVACY.md).
 			"secure_delete": "on",
+			// Statement journals (a statement's undo pages within a
+			// transaction) in memory, not in a temp file opened and
+			// closed for each statement (docs/PERFORMANCE.md).
+			"temp_store": "memory",
 		}
 		conf.MaxConns = maxConns
 		conf.MaxIdleConns = maxConns

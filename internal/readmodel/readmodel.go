@@ -121,6 +121,11 @@ func openSQLite(path string) (*sql.DB, error) {
 	// What an erasure overwrites or deletes is zeroed in the file, not
 	// left in free pages (docs/PRIVACY.md).
 	q.Add("_pragma", "secure_delete(ON)")
+	// A statement that may have to undo part of itself (an upsert, a
+	// delete of several rows) keeps its undo pages in memory: in a temp
+	// file, each such statement opened, wrote and closed a file of its own
+	// (docs/PERFORMANCE.md, "fifth pass").
+	q.Add("_pragma", "temp_store(MEMORY)")
 	// Writers take the lock at BEGIN, so two writers never deadlock on
 	// upgrading a read lock.
 	q.Set("_txlock", "immediate")
