@@ -470,6 +470,67 @@ func checkWAL(t *testing.T, path string) {
 	}
 }
 
+// checkSparseVisibilityIndexes: every index of the visibility table on a
+// search attribute's column keeps only the rows with a value (and still
+// answers a comparison on the column), those on Temporal's own columns
+// are as Temporal made them.
+func checkSparseVisibilityIndexes(t *testing.T, path string) {
+	t.Helper()
+	uri := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
+	db, err := sql.Open("sqlite", "file:"+uri+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility' AND sql IS NOT NULL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	partial, full := 0, 0
+	for rows.Next() {
+		var name, stmt string
+		if err := rows.Scan(&name, &stmt); err != nil {
+			t.Fatal(err)
+		}
+		isPartial := strings.Contains(stmt, " WHERE ")
+		switch {
+		case isPartial:
+			partial++
+		case name == "by_keyword_01" || name == "by_batcher_user" || name == "by_temporal_int_01":
+			t.Errorf("index %s is not partial: %s", name, stmt)
+		default:
+			full++
+		}
+		if isPartial && (name == "default_idx" || name == "by_status" || name == "by_workflow_id") {
+			t.Errorf("Temporal's own index %s was made partial: %s", name, stmt)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if partial < 40 || full < 10 {
+		t.Errorf("%d partial and %d full indexes on executions_visibility, want every one on a search attribute's column partial (41 here), Temporal's own full (14)", partial, full)
+	}
+	var plan strings.Builder
+	prows, err := db.Query(`EXPLAIN QUERY PLAN SELECT run_id FROM executions_visibility WHERE namespace_id = ? AND Keyword01 = ?`, "ns", "open")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prows.Close()
+	for prows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := prows.Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(detail + "\n")
+	}
+	if !strings.Contains(plan.String(), "by_keyword_01") {
+		t.Errorf("a comparison on Keyword01 does not use its partial index:\n%s", plan.String())
+	}
+}
+
 func freePort(t *testing.T) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -570,6 +631,7 @@ func TestSearchAttributesWorkAtOnceAfterStart(t *testing.T) {
 	}
 	// A new file: the namespace is created with CaseStatus.
 	run(map[string]enumspb.IndexedValueType{"CaseStatus": enumspb.INDEXED_VALUE_TYPE_KEYWORD}, "new-file", false)
+	checkSparseVisibilityIndexes(t, dbFile)
 	// The same file again, with one more: CaseKind is added at start.
 	run(map[string]enumspb.IndexedValueType{"CaseStatus": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		"CaseKind": enumspb.INDEXED_VALUE_TYPE_KEYWORD}, "added", true)
