@@ -531,7 +531,7 @@ func checkSparseVisibilityIndexes(t *testing.T, path string) {
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -19,3 +19,12 @@ func SetDynamicConfig(overrides map[string]any) (restore func()) {
 // ForcesSearchAttributeRefresh says whether the server still reads the
 // search attributes from the database on every use (startupClient).
 func (s *Server) ForcesSearchAttributeRefresh() bool { return s.dc.forceRefresh.Load() }
+
+// SetSparseIndexes turns the partial visibility indexes of new files off
+// (false) or on, and returns a func restoring the default; for the
+// benchmark of their cost only.
+func SetSparseIndexes(on bool) (restore func()) {
+	old := sparseIndexes
+	sparseIndexes = on
+	return func() { sparseIndexes = old }
+}
