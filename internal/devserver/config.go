@@ -371,8 +371,9 @@ var sparseIndexes = true
 // 58 indexes on the table, 44 of them on such columns, and almost all of
 // those columns are NULL in every row here: a workflow's visibility row is
 // written again at its start, at every search attribute upsert and at its
-// close, and every write put a NULL entry into each of the 44 (11% of the
-// CPU of `brukerhjelp bench`, docs/PERFORMANCE.md). A partial index keeps
+// close, and every write put a NULL entry into each of the 44 (the
+// visibility writes were 11% of the CPU of `brukerhjelp bench`,
+// docs/PERFORMANCE.md). A partial index keeps
 // only the rows that have a value, and answers the same queries: SQLite
 // uses it for any comparison on the column (CaseReference = "BH-…" is
 // Keyword0n = ?), which implies the column is not NULL. The names stay

@@ -109,7 +109,7 @@ func (l temporalLogger) Fatal(msg string, tags ...tag.Tag) {
 // shard, the queue), and nearly none of those loggers ever passes a record
 // at our level: the tags are kept as they are and rendered only when a
 // record is logged. (Rendering them at once, with slog.Logger.With, was
-// 2.5% of the CPU of `brukerhjelp bench`, docs/PERFORMANCE.md.)
+// 1.5% of the CPU of `brukerhjelp bench`, docs/PERFORMANCE.md.)
 func (l temporalLogger) With(tags ...tag.Tag) log.Logger {
 	if len(tags) == 0 {
 		return l
