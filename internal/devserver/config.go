@@ -337,10 +337,9 @@ func schemaState(path string) (schemaStatus, error) {
 	} else if err != nil {
 		return 0, fmt.Errorf("temporal database %s: %w", path, err)
 	}
-	// The "sqlite" driver is modernc.org/sqlite, registered by the plugin.
-	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?mode=rw&_pragma=busy_timeout%3D"+strconv.Itoa(busyTimeoutMillis))
+	db, err := openPlain(path)
 	if err != nil {
-		return 0, fmt.Errorf("open temporal database %s: %w", path, err)
+		return 0, err
 	}
 	defer func() { _ = db.Close() }()
 	var objects, last int
@@ -357,6 +356,18 @@ func schemaState(path string) (schemaStatus, error) {
 	default:
 		return schemaComplete, nil
 	}
+}
+
+// openPlain opens the Temporal database with a plain connection pool of
+// its own, outside the plugin's process-wide one, for looking into or
+// preparing the file before the server starts. The "sqlite" driver is
+// modernc.org/sqlite, registered by the plugin.
+func openPlain(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?mode=rw&_pragma=busy_timeout%3D"+strconv.Itoa(busyTimeoutMillis))
+	if err != nil {
+		return nil, fmt.Errorf("open temporal database %s: %w", path, err)
+	}
+	return db, nil
 }
 
 // sparseIndexes is off only in BenchmarkVisibilityIndexes, which measures
@@ -381,9 +392,9 @@ var sparseIndexes = true
 // alone), each index in its own transaction; on a large existing file
 // each index is built anew from the table once.
 func sparseVisibilityIndexes(path string) error {
-	db, err := sql.Open("sqlite", "file:"+uriPath(path)+"?mode=rw&_pragma=busy_timeout%3D"+strconv.Itoa(busyTimeoutMillis))
+	db, err := openPlain(path)
 	if err != nil {
-		return fmt.Errorf("open temporal database %s: %w", path, err)
+		return err
 	}
 	defer func() { _ = db.Close() }()
 	rows, err := db.Query(`SELECT name, sql FROM sqlite_master

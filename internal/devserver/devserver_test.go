@@ -455,11 +455,7 @@ func checkWAL(t *testing.T, path string) {
 	if _, err := os.Stat(path + "-wal"); err != nil {
 		t.Errorf("no write-ahead log next to the database: %v", err)
 	}
-	uri := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
-	db, err := sql.Open("sqlite", "file:"+uri+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openReadOnly(t, path)
 	defer db.Close()
 	var mode string
 	if err := db.QueryRow("PRAGMA journal_mode").Scan(&mode); err != nil {
@@ -470,17 +466,25 @@ func checkWAL(t *testing.T, path string) {
 	}
 }
 
-// checkSparseVisibilityIndexes: every index of the visibility table on a
-// search attribute's column keeps only the rows with a value (and still
-// answers a comparison on the column), those on Temporal's own columns
-// are as Temporal made them.
-func checkSparseVisibilityIndexes(t *testing.T, path string) {
+// openReadOnly opens the database file for reading beside the running
+// server (WAL lets it); the caller closes it.
+func openReadOnly(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	uri := strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
 	db, err := sql.Open("sqlite", "file:"+uri+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// checkSparseVisibilityIndexes: every index of the visibility table on a
+// search attribute's column keeps only the rows with a value (and still
+// answers a comparison on the column), those on Temporal's own columns
+// are as Temporal made them.
+func checkSparseVisibilityIndexes(t *testing.T, path string) {
+	t.Helper()
+	db := openReadOnly(t, path)
 	defer db.Close()
 	rows, err := db.Query(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'executions_visibility' AND sql IS NOT NULL`)
 	if err != nil {

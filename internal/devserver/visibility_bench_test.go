@@ -32,10 +32,10 @@ func caseLike(ctx workflow.Context, ref string) error {
 // BenchmarkVisibilityIndexes: the process's CPU for one case-like
 // workflow, start to close and its visibility rows written, on a new file
 // with Temporal's indexes as they come (full) and with those on search
-// attribute columns partial (sparseVisibilityIndexes). Run with -count to
-// alternate the two:
+// attribute columns partial (sparseVisibilityIndexes). Each runs on a
+// server of its own; -count repeats each:
 //
-//	go test ./internal/devserver/ -run '^$' -bench BenchmarkVisibilityIndexes -benchtime 300x -count 3
+//	go test ./internal/devserver/ -run '^$' -bench BenchmarkVisibilityIndexes -benchtime 300x -count 4
 func BenchmarkVisibilityIndexes(b *testing.B) {
 	for _, mode := range []string{"full", "partial"} {
 		b.Run(mode, func(b *testing.B) {
