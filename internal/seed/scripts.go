@@ -20,6 +20,55 @@ type play struct {
 	s        *sim
 	reporter directory.User
 	openCorr string
+	// waiting is the task the case's process waits for (an order's, an
+	// access's), empty when it waits for none.
+	waiting string
+}
+
+// openTask records a task the case's process opens and waits for.
+func (p *play) openTask(at time.Time, o helpdesk.TaskOpened) error {
+	o.TaskID = helpdesk.TaskID(p.s.caseID, len(p.s.state.Tasks)+1)
+	p.waiting = o.TaskID
+	return p.s.append(at, systemActor.Username, p.openCorr, []helpdesk.Event{o})
+}
+
+// completed is the task the process waits for, once it is completed.
+func (p *play) completed() (helpdesk.Task, bool) {
+	t, ok := p.s.state.Task(p.waiting)
+	return t, ok && t.Status == helpdesk.TaskStatusCompleted
+}
+
+// reject ends the case because of task t, as the workflows' reject does.
+func (p *play) reject(at time.Time, why string, t helpdesk.Task) error {
+	reason := why
+	if t.Outcome == helpdesk.OutcomeExpired {
+		reason = why + ": ingen avgjørelse innen fristen"
+	} else if t.Comment != "" {
+		reason = why + ": " + t.Comment
+	}
+	p.waiting = ""
+	return p.s.record(at, systemActor, p.openCorr, helpdesk.CaseRejected{Reason: reason})
+}
+
+// approval is who decides approval t and when: mostly the approver the
+// same day, some after the reminder, a few the fallback after the
+// escalation. ok is false when nobody decides and it expires.
+func (p *play) approval(t helpdesk.Task) (who helpdesk.Actor, when time.Time, ok bool) {
+	u, _ := p.g.dir.User(t.Approver)
+	who = u.Actor()
+	switch x := p.r.IntN(100); {
+	case x < 85:
+		when = p.later(t.CreatedAt, hours(p.uniform(0.3, 7)))
+	case x < 93:
+		when = p.later(t.CreatedAt, hours(p.uniform(9, 16))) // after the reminder
+	case x < 97 && t.Fallback != "":
+		f, _ := p.g.dir.User(t.Fallback)
+		who = f.Actor() // escalated; the fallback decides
+		when = p.later(t.CreatedAt, hours(p.uniform(17.5, 34)))
+	default:
+		return helpdesk.Actor{}, time.Time{}, false
+	}
+	return who, when, true
 }
 
 func (p *play) corr() string { return uuidFrom(p.r).String() }
@@ -318,53 +367,37 @@ func (p *play) order(at time.Time) error {
 		return err
 	}
 	// The process: which task it waits for, and what it does next.
-	var waiting string
-	openTask := func(at time.Time, o helpdesk.TaskOpened) error {
-		o.TaskID = helpdesk.TaskID(s.caseID, len(s.state.Tasks)+1)
-		waiting = o.TaskID
-		return s.append(at, systemActor.Username, p.openCorr, []helpdesk.Event{o})
-	}
 	orderTask := helpdesk.TaskOpened{Kind: helpdesk.TaskFulfilment, Type: "order", Group: workflows.GroupFirstLine, Title: "Bestill varene"}
 	deliverTask := helpdesk.TaskOpened{Kind: helpdesk.TaskFulfilment, Type: "deliver", Group: workflows.GroupFirstLine, Title: "Lever varene til bestilleren"}
 	costTask := helpdesk.TaskOpened{Kind: helpdesk.TaskApproval, Type: "cost-approval", Approver: budgetHolder, Fallback: fallback,
 		CostNOK: order.NonStandardNOK, Title: "Godkjenn kostnaden på " + fmt.Sprintf("%d kr", order.NonStandardNOK) + " for " + order.CostCenter}
-	reject := func(at time.Time, why string, t helpdesk.Task) error {
-		reason := why
-		if t.Outcome == helpdesk.OutcomeExpired {
-			reason = why + ": ingen avgjørelse innen fristen"
-		} else if t.Comment != "" {
-			reason = why + ": " + t.Comment
-		}
-		waiting = ""
-		return s.record(at, systemActor, p.openCorr, helpdesk.CaseRejected{Reason: reason})
-	}
 	s.react = func(at time.Time) error {
-		t, ok := s.state.Task(waiting)
-		if !ok || t.Status != helpdesk.TaskStatusCompleted {
+		t, ok := p.completed()
+		if !ok {
 			return nil
 		}
 		at = at.Add(40 * time.Millisecond) // the process's next workflow task
 		switch t.Type {
 		case "it-review":
 			if t.Outcome != helpdesk.OutcomeApproved {
-				return reject(at, "IT-vurderingen avslo bestillingen", t)
+				return p.reject(at, "IT-vurderingen avslo bestillingen", t)
 			}
-			return openTask(at, costTask)
+			return p.openTask(at, costTask)
 		case "cost-approval":
 			if t.Outcome != helpdesk.OutcomeApproved {
-				return reject(at, "Budsjettansvarlig godkjente ikke kostnaden", t)
+				return p.reject(at, "Budsjettansvarlig godkjente ikke kostnaden", t)
 			}
-			return openTask(at, orderTask)
+			return p.openTask(at, orderTask)
 		case "order":
 			if t.Outcome != helpdesk.OutcomeDone {
-				return openTask(at, orderTask)
+				return p.openTask(at, orderTask)
 			}
-			return openTask(at, deliverTask)
+			return p.openTask(at, deliverTask)
 		case "deliver":
 			if t.Outcome != helpdesk.OutcomeDone {
-				return openTask(at, deliverTask)
+				return p.openTask(at, deliverTask)
 			}
-			waiting = ""
+			p.waiting = ""
 			return s.record(at, systemActor, p.openCorr, helpdesk.CaseResolved{Resolution: "Varene er levert."})
 		}
 		return nil
@@ -374,12 +407,12 @@ func (p *play) order(at time.Time) error {
 		first = helpdesk.TaskOpened{Kind: helpdesk.TaskApproval, Type: "it-review", Group: workflows.GroupService,
 			Title: "IT-vurdering av bestilling utenfor standardkatalogen", CostNOK: order.NonStandardNOK}
 	}
-	if err := openTask(at.Add(40*time.Millisecond), first); err != nil {
+	if err := p.openTask(at.Add(40*time.Millisecond), first); err != nil {
 		return err
 	}
 	// The people: each task completed by whoever may, when they get to it.
-	for !s.stopped && !s.state.Final() && waiting != "" {
-		t, _ := s.state.Task(waiting)
+	for !s.stopped && !s.state.Final() && p.waiting != "" {
+		t, _ := s.state.Task(p.waiting)
 		if t.Status != helpdesk.TaskStatusOpen {
 			break
 		}
@@ -398,21 +431,11 @@ func (p *play) order(at time.Time) error {
 				done = helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeRejected, Comment: "Dekkes av standardkatalogen"}
 			}
 		case "cost-approval":
-			u, _ := g.dir.User(t.Approver)
-			who = u.Actor()
-			done.Outcome = helpdesk.OutcomeApproved
-			switch x := r.IntN(100); {
-			case x < 85:
-				when = p.later(t.CreatedAt, hours(p.uniform(0.3, 7)))
-			case x < 93:
-				when = p.later(t.CreatedAt, hours(p.uniform(9, 16))) // after the reminder
-			case x < 97 && t.Fallback != "":
-				f, _ := g.dir.User(t.Fallback)
-				who = f.Actor() // escalated; the fallback decides
-				when = p.later(t.CreatedAt, hours(p.uniform(17.5, 34)))
-			default:
+			var ok bool
+			if who, when, ok = p.approval(t); !ok {
 				return s.finish() // nobody decides: it expires, the order is rejected
 			}
+			done.Outcome = helpdesk.OutcomeApproved
 			if r.IntN(100) < 6 {
 				done = helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeRejected, Comment: "Ikke rom i budsjettet i år"}
 			}

@@ -2,7 +2,7 @@
 // the record (brukerhjelp seed), so the read side can be measured at
 // scale. Every case is played the way its workflow records it: the same
 // event types and payloads decided by the domain (internal/helpdesk), the
-// same streams (case-<id>, reference-<year>), the same deterministic event
+// same streams (case-<id>, reference-<year>, person-<username>), the same deterministic event
 // IDs (eventstore.DeterministicID of the case's workflow, run and append
 // activity), the same SLA reactions and timers on the Norwegian working
 // calendar. The record is a function of the options alone: the same seed,
@@ -78,7 +78,8 @@ type Totals struct {
 	ByKind   map[helpdesk.Kind]int   `json:"byKind"`
 	ByStatus map[helpdesk.Status]int `json:"byStatus"`
 	// Open cases are still going on at the end of the record (new, in
-	// progress, waiting, awaiting approval): they have no workflow.
+	// progress, waiting, awaiting approval, an access still active): they
+	// have no workflow.
 	Open      int       `json:"open"`
 	OpenTasks int       `json:"openTasks"`
 	From      time.Time `json:"from"`
@@ -96,6 +97,8 @@ type generator struct {
 	caseworkers map[string][]directory.User
 	reporters   []weighted
 	orderers    []weighted
+	teams       []team
+	accessShare float64 // of cases that are ESA access requests
 	end         time.Time
 	ref         string // the reference of the case being played (per play)
 }
@@ -163,6 +166,8 @@ func newGenerator(opt Options) (*generator, error) {
 	if len(g.reporters) == 0 {
 		return nil, errors.New("--directory: nobody with the employee role reports cases")
 	}
+	g.teams = teams(dir)
+	g.accessShare = accessShare(g.teams, opt.Years, opt.Cases)
 	// The end: the close of service hours on Until (16:00 on a working
 	// day), or midnight ending a day the desk is closed.
 	d := cal.DateOf(opt.Until)
@@ -267,6 +272,7 @@ type written struct {
 	refEvent eventstore.EventData
 	stream   string
 	events   []eventstore.EventData
+	persons  []personWrite
 	kind     helpdesk.Kind
 	status   helpdesk.Status
 	tasks    int // open tasks at the end
@@ -290,11 +296,21 @@ func (g *generator) play(i int, a arrival) (written, error) {
 	case x < 41 && len(g.orderers) > 0:
 		kind = helpdesk.KindOrder
 	}
+	// Access requests are drawn apart: their share is per person, not a
+	// percentage of the cases.
+	if len(g.teams) > 0 && r.Float64() < g.accessShare {
+		kind = helpdesk.KindESAAccess
+	}
 	var err error
-	if kind == helpdesk.KindOrder {
+	switch kind {
+	case helpdesk.KindESAAccess:
+		tm := pick(r, g.teams)
+		p.reporter = tm.manager
+		err = p.access(at, tm)
+	case helpdesk.KindOrder:
 		p.reporter = pickWeighted(r, g.orderers)
 		err = p.order(at)
-	} else {
+	default:
 		p.reporter = pickWeighted(r, g.reporters)
 		err = p.ticket(kind, at)
 	}
@@ -308,7 +324,7 @@ func (g *generator) play(i int, a arrival) (written, error) {
 	if err != nil {
 		return written{}, err
 	}
-	w := written{year: year, stream: helpdesk.Stream(caseID), events: s.events, kind: kind, status: s.state.Status,
+	w := written{year: year, stream: helpdesk.Stream(caseID), events: s.events, persons: s.persons, kind: kind, status: s.state.Status,
 		refEvent: eventstore.EventData{ID: eventstore.DeterministicID(s.workflowID, runID, "1", 0),
 			Type: helpdesk.ReferenceAllocated{}.EventType(), Data: refData, Metadata: opened.Metadata}}
 	for _, t := range s.state.Tasks {
@@ -396,7 +412,8 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 		}
 	}()
 
-	refHead := map[int]int64{} // last revision of each year's reference stream
+	refHead := map[int]int64{}       // last revision of each year's reference stream
+	personHead := map[string]int64{} // and of each person's stream
 	began, lastReport := time.Now(), time.Now()
 	for c := range chunks {
 		if c.err != nil {
@@ -440,17 +457,21 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 		for _, w := range c.cases {
 			batch = append(batch, eventstore.StreamAppend{Stream: w.stream, Expected: eventstore.NoStream(), Events: w.events})
 		}
+		// Then what the chunk's cases record in people's streams, in
+		// the cases' order: one append per person at the head of their
+		// stream.
+		batch = append(batch, personAppends(c.cases, personHead)...)
 		if err := appendAll(ctx, store, batch); err != nil {
 			return tot, fmt.Errorf("seed: %w", err)
 		}
 		for _, w := range c.cases {
 			tot.Cases++
-			tot.Events += len(w.events)
+			tot.Events += len(w.events) + len(w.persons)
 			tot.ByKind[w.kind]++
 			tot.ByStatus[w.status]++
 			tot.OpenTasks += w.tasks
 			switch w.status {
-			case helpdesk.StatusNew, helpdesk.StatusInProgress, helpdesk.StatusWaitingForUser, helpdesk.StatusAwaitingApproval:
+			case helpdesk.StatusNew, helpdesk.StatusInProgress, helpdesk.StatusWaitingForUser, helpdesk.StatusAwaitingApproval, helpdesk.StatusActive:
 				tot.Open++
 			}
 		}
@@ -465,6 +486,37 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 		return tot, err
 	}
 	return tot, nil
+}
+
+// personAppends are the appends of the cases' facts about people, one
+// per person in the order the cases first name them, each at the head of
+// its stream as head has it (and moves it on).
+func personAppends(cases []written, head map[string]int64) []eventstore.StreamAppend {
+	var out []eventstore.StreamAppend
+	at := map[string]int{} // stream → its append in out
+	for _, w := range cases {
+		for _, pw := range w.persons {
+			i, ok := at[pw.stream]
+			if !ok {
+				i = len(out)
+				at[pw.stream] = i
+				exp := eventstore.NoStream()
+				if h, seen := head[pw.stream]; seen {
+					exp = eventstore.Exact(uint64(h))
+				}
+				out = append(out, eventstore.StreamAppend{Stream: pw.stream, Expected: exp})
+			}
+			out[i].Events = append(out[i].Events, pw.event)
+		}
+	}
+	for _, a := range out {
+		h, seen := head[a.Stream]
+		if !seen {
+			h = -1
+		}
+		head[a.Stream] = h + int64(len(a.Events))
+	}
+	return out
 }
 
 // appendAll appends batch in order: in one go where the store takes

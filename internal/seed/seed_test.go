@@ -16,6 +16,7 @@ import (
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore"
 	"github.com/brukerhjelp/brukerhjelp/internal/eventstore/sqlitestore"
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/people"
 	"github.com/brukerhjelp/brukerhjelp/internal/privacy"
 	"github.com/brukerhjelp/brukerhjelp/internal/seed"
 )
@@ -279,4 +280,123 @@ func TestBadOptionsWriteNothing(t *testing.T) {
 	if evs := all(t, store); len(evs) != 0 {
 		t.Errorf("refused options wrote %d events", len(evs))
 	}
+}
+
+// ESA accesses are played as their workflow runs them: a manager asks for
+// an employee of a unit they lead, the system owner (not the manager)
+// approves, arkiv grants it; it is recertified yearly by the manager, in a
+// new run each year, until it expires, is not confirmed or the record
+// ends. The employee's stream says which accesses are active, as the desk
+// reads it (people.Read), and agrees with the cases.
+func TestSeededAccessesLiveAsTheirWorkflow(t *testing.T) {
+	// The demo organisation and eight more employees.
+	demo := directory.Demo()
+	f := directory.File{Units: demo.Units(), Users: demo.Users()}
+	var employees []string
+	for i := range 8 {
+		u := directory.User{Username: fmt.Sprintf("ansatt%d", i), DisplayName: fmt.Sprintf("Ansatt %d", i),
+			Roles: []helpdesk.Role{helpdesk.RoleEmployee}, Unit: []string{"opplaering", "samferdsel"}[i%2]}
+		f.Users = append(f.Users, u)
+		employees = append(employees, u.Username)
+	}
+	dir, err := directory.New(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := open(t, t.TempDir())
+	tot := write(t, store, seed.Options{Cases: 4000, Seed: 3, Years: 10, Until: until, Directory: dir})
+	evs := all(t, store)
+	if len(evs) != tot.Events {
+		t.Fatalf("the record holds %d events, the seed counted %d", len(evs), tot.Events)
+	}
+	ids := map[string]string{} // every event's ID is its own, across runs and streams
+	cases := map[string]helpdesk.Case{}
+	caseEvents := map[string][]stored{}
+	var streams []string
+	for _, e := range evs {
+		if other, dup := ids[e.ID.String()]; dup {
+			t.Fatalf("event ID %s in %s and %s", e.ID, other, e.Stream)
+		}
+		ids[e.ID.String()] = e.Stream
+		if !strings.HasPrefix(e.Stream, "case-") {
+			continue
+		}
+		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m helpdesk.Metadata
+		if err := json.Unmarshal(e.Metadata, &m); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := caseEvents[e.Stream]; !ok {
+			streams = append(streams, e.Stream)
+		}
+		caseEvents[e.Stream] = append(caseEvents[e.Stream], stored{ev, m, e})
+	}
+	active := map[string][]string{} // employee → active access cases, in order granted
+	var granted []string
+	byStatus := map[helpdesk.Status]int{}
+	recertified := 0
+	for _, name := range streams {
+		c := helpdesk.NewCase()
+		for _, s := range caseEvents[name] {
+			c.Apply(s.ev, s.meta, int64(s.rec.Revision))
+		}
+		if c.Kind != helpdesk.KindESAAccess {
+			continue
+		}
+		cases[c.ID] = c
+		byStatus[c.Status]++
+		a := c.Access
+		if a == nil {
+			t.Fatalf("%s: an access case without AccessRequested", c.Reference)
+		}
+		emp, _ := dir.User(a.Employee)
+		if c.Reporter != a.Manager || !dir.Manages(c.Reporter, emp.Unit) || a.Employee == c.Reporter {
+			t.Errorf("%s: %s asked for %s of unit %s", c.Reference, c.Reporter, a.Employee, emp.Unit)
+		}
+		if len(c.Tasks) == 0 || c.Tasks[0].Type != "esa-owner-approval" || c.Tasks[0].Approver == c.Reporter {
+			t.Errorf("%s: first task %+v", c.Reference, c.Tasks[0])
+		}
+		if !a.GrantedAt.IsZero() {
+			granted = append(granted, c.ID)
+		}
+		if c.Status == helpdesk.StatusActive {
+			active[a.Employee] = append(active[a.Employee], c.ID)
+			if due := a.GrantedAt.AddDate(a.Recertified+1, 0, 0); !due.After(time.Date(2026, 11, 27, 16, 0, 0, 0, helpdesk.Oslo)) && !hasOpenTask(c) {
+				t.Errorf("%s: active, recertification due %v, and nothing open", c.Reference, due)
+			}
+		}
+		recertified += a.Recertified
+	}
+	if byStatus[helpdesk.StatusActive] == 0 || byStatus[helpdesk.StatusExpired] == 0 || byStatus[helpdesk.StatusRevoked] == 0 ||
+		byStatus[helpdesk.StatusRejected] == 0 || recertified == 0 {
+		t.Errorf("accesses %v, %d recertifications: not the life of ten years' accesses", byStatus, recertified)
+	}
+	t.Logf("%d access cases: %v, %d recertifications", len(cases), byStatus, recertified)
+	if n := len(cases); n < 50 || n > 115 {
+		t.Errorf("%d access requests for 10 employees in 10 years, want about 80", n)
+	}
+	for _, u := range append([]string{"ola", "kari", "eva", "jon"}, employees...) {
+		p, err := people.Read(context.Background(), store, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(p.Accesses, active[u]) {
+			t.Errorf("%s's stream says active %v, the cases %v", u, p.Accesses, active[u])
+		}
+	}
+	if tot.ByKind[helpdesk.KindESAAccess] != len(cases) {
+		t.Errorf("seed counted %d access cases, the record holds %d", tot.ByKind[helpdesk.KindESAAccess], len(cases))
+	}
+}
+
+func hasOpenTask(c helpdesk.Case) bool {
+	for _, t := range c.Tasks {
+		if t.Status == helpdesk.TaskStatusOpen {
+			return true
+		}
+	}
+	return false
 }

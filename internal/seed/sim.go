@@ -35,7 +35,10 @@ type sim struct {
 	activity                  int // the workflow's activity counter: AllocateReference is 1
 	last                      time.Time
 	events                    []eventstore.EventData
-	stopped                   bool // past end, or final
+	// persons are the facts the case records in people's streams
+	// (person-<username>), in the order it records them.
+	persons []personWrite
+	stopped bool // past end, or final
 	// react is the kind's process (an order's approvals and tasks): it
 	// runs after every recorded event, as the workflow's process wakes.
 	react func(at time.Time) error
@@ -71,6 +74,37 @@ func (s *sim) append(at time.Time, actor, correlationID string, evs []helpdesk.E
 	}
 	s.last = at
 	return nil
+}
+
+// personWrite is one event for a person's stream.
+type personWrite struct {
+	stream string
+	event  eventstore.EventData
+}
+
+// person records a fact about username in their stream, as the
+// workflow's RecordPersonEvent activity does: by the case's workflow
+// (brukerhjelp) at at, with the ID of that activity.
+func (s *sim) person(at time.Time, correlationID, username string, e helpdesk.PersonEvent) error {
+	s.activity++
+	data, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	mb, err := json.Marshal(helpdesk.Metadata{Actor: systemActor.Username, OccurredAt: at.UTC(), CorrelationID: correlationID})
+	if err != nil {
+		return err
+	}
+	s.persons = append(s.persons, personWrite{stream: helpdesk.PersonStream(username),
+		event: eventstore.EventData{ID: s.id(0), Type: e.EventType(), Data: data, Metadata: mb}})
+	return nil
+}
+
+// continueAsNew starts the workflow's next run, as a long-lived case
+// does (an access, each year it is recertified): its events get the new
+// run's IDs, counted from the activity that loads the stream (1).
+func (s *sim) continueAsNew(runID string) {
+	s.runID, s.activity = runID, 1
 }
 
 // record appends a step's event with the SLA's reactions to it.
