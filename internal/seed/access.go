@@ -112,8 +112,10 @@ func (p *play) access(at time.Time, tm team) error {
 		return err
 	}
 	var ending string // why the access is being removed, once it is
-	endTask := func(attempt int, title string) helpdesk.TaskOpened {
-		return helpdesk.TaskOpened{Kind: helpdesk.TaskFulfilment, Type: fmt.Sprintf("esa-revoke-%d", attempt),
+	removals := 0     // the removal tasks opened (one more for each that failed)
+	endTask := func(title string) helpdesk.TaskOpened {
+		removals++
+		return helpdesk.TaskOpened{Kind: helpdesk.TaskFulfilment, Type: fmt.Sprintf("esa-revoke-%d", removals),
 			Group: workflows.GroupArchive, Title: title}
 	}
 	grant := helpdesk.TaskOpened{Kind: helpdesk.TaskFulfilment, Type: "esa-grant", Group: workflows.GroupArchive,
@@ -146,7 +148,7 @@ func (p *play) access(at time.Time, tm team) error {
 		case t.Kind == helpdesk.TaskApproval: // the yearly recertification
 			if !approved {
 				ending = "revoked"
-				return p.openTask(at, endTask(1, "Fjern tilgangen i ESA: ikke bekreftet ved årlig resertifisering"))
+				return p.openTask(at, endTask("Fjern tilgangen i ESA: ikke bekreftet ved årlig resertifisering"))
 			}
 			p.waiting = ""
 			if err := s.record(at, systemActor, p.openCorr, helpdesk.AccessRecertified{By: t.DecidedBy}); err != nil {
@@ -156,9 +158,7 @@ func (p *play) access(at time.Time, tm team) error {
 			s.continueAsNew(uuidFrom(r).String())
 			return nil
 		case t.Outcome != helpdesk.OutcomeDone: // removing it failed: again
-			var n int
-			fmt.Sscanf(t.Type, "esa-revoke-%d", &n)
-			return p.openTask(at, endTask(n+1, t.Title))
+			return p.openTask(at, endTask(t.Title))
 		default:
 			p.waiting = ""
 			if err := s.record(at, systemActor, p.openCorr, helpdesk.AccessEnded{Reason: ending}); err != nil {
@@ -191,7 +191,7 @@ func (p *play) access(at time.Time, tm team) error {
 			var err error
 			if next.Equal(expires) {
 				ending = "expired"
-				err = p.openTask(at, endTask(1, "Fjern tilgangen i ESA: gyldighetstiden er ute"))
+				err = p.openTask(at, endTask("Fjern tilgangen i ESA: gyldighetstiden er ute"))
 			} else {
 				err = p.openTask(at, helpdesk.TaskOpened{Kind: helpdesk.TaskApproval, Type: fmt.Sprintf("esa-recertify-%d", c.Access.Recertified+1),
 					Attestation: true, Approver: c.Access.Manager, Fallback: fallback,
@@ -241,10 +241,7 @@ func (p *play) access(at time.Time, tm team) error {
 				done = helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeFailed, Comment: "ESA var utilgjengelig"}
 			}
 		}
-		id := t.ID
-		if ok, err := s.step("complete-task", when, who, p.corr(), func(c helpdesk.Case) (helpdesk.Event, error) {
-			return c.CompleteTask(who, id, done)
-		}); !ok || err != nil {
+		if ok, err := p.complete(when, who, t.ID, done); !ok || err != nil {
 			return err
 		}
 	}

@@ -50,6 +50,14 @@ func (p *play) reject(at time.Time, why string, t helpdesk.Task) error {
 	return p.s.record(at, systemActor, p.openCorr, helpdesk.CaseRejected{Reason: reason})
 }
 
+// complete has who complete task id at when (a step: the timers due
+// before it fire first).
+func (p *play) complete(when time.Time, who helpdesk.Actor, id string, done helpdesk.CompleteRequest) (bool, error) {
+	return p.s.step("complete-task", when, who, p.corr(), func(c helpdesk.Case) (helpdesk.Event, error) {
+		return c.CompleteTask(who, id, done)
+	})
+}
+
 // approval is who decides approval t and when: mostly the approver the
 // same day, some after the reminder, a few the fallback after the
 // escalation. ok is false when nobody decides and it expires.
@@ -452,10 +460,7 @@ func (p *play) order(at time.Time) error {
 				done = helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeFailed, Comment: "Ingen til stede ved levering"}
 			}
 		}
-		id := t.ID
-		if ok, err := s.step("complete-task", when, who, p.corr(), func(c helpdesk.Case) (helpdesk.Event, error) {
-			return c.CompleteTask(who, id, done)
-		}); !ok || err != nil {
+		if ok, err := p.complete(when, who, t.ID, done); !ok || err != nil {
 			return err
 		}
 	}
