@@ -66,7 +66,12 @@ func (s *Server) timelineItem(v *view, p names, c helpdesk.Case, e desk.Timeline
 	case helpdesk.CaseResolved:
 		it.Kind, it.Text, it.Body = "resolution", t("timeline.resolved", who), ev.Resolution
 	case helpdesk.CaseClosed:
-		it.Text = t("timeline.closed."+string(ev.Reason), who)
+		// Only the reporter's confirmation is somebody's doing; the
+		// other reasons are the timers'.
+		it.Text = t("timeline.closed." + string(ev.Reason))
+		if ev.Reason == helpdesk.ClosedConfirmed {
+			it.Text = t("timeline.closed."+string(ev.Reason), who)
+		}
 	case helpdesk.CaseReopened:
 		it.Kind, it.Text, it.Body = "comment", t("timeline.reopened", who), ev.Reason
 	case helpdesk.CaseCancelled:
