@@ -187,6 +187,10 @@ func runSeed(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "  by kind:   %s\n", countLine(tot.ByKind))
 	fmt.Fprintf(stdout, "  by status: %s\n", countLine(tot.ByStatus))
 	fmt.Fprintf(stdout, "  still open (no workflow runs them): %d cases, %d open tasks\n", tot.Open, tot.OpenTasks)
+	if len(tot.Announcements) > 0 {
+		fmt.Fprintf(stdout, "  announcements: %s\n", countLine(tot.Announcements))
+		fmt.Fprintf(stdout, "  linked to an outage: %d cases\n", tot.Linked)
+	}
 
 	if f.readModel == "none" {
 		fmt.Fprintf(stdout, "Ferdig / done: %d cases, %d events in %s; no read model built (--read-model none): dev builds it at its first start, or brukerhjelp projections rebuild --data-dir %s\n",

@@ -211,6 +211,24 @@ func TestSeededCasesShowInTheProduct(t *testing.T) {
 	if !strings.HasPrefix(line, "CaseOpened SLAStarted") || !strings.Contains(line, "CaseClaimed SLAResponded") || !strings.HasSuffix(line, "CaseClosed") {
 		t.Errorf("%s's history: %s", closed.Reference, line)
 	}
+	// Operations' announcements, as everyone reads them.
+	published := 0
+	for _, n := range countsOf(t, out, "announcements:") {
+		published += n
+	}
+	var anns struct {
+		Items []struct {
+			Reference string `json:"reference"`
+			Kind      string `json:"kind"`
+			Status    string `json:"status"`
+		} `json:"items"`
+	}
+	if err := b.call(ctx, "GET", "/api/v1/announcements?limit=200", "ola", "", http.StatusOK, &anns); err != nil {
+		t.Fatal(err)
+	}
+	if published == 0 || len(anns.Items) != published {
+		t.Errorf("GET /api/v1/announcements lists %d, seed reported %d", len(anns.Items), published)
+	}
 	// A step on a case seed left open: no workflow runs it; a clear 409.
 	if open.Reference == "" {
 		t.Fatalf("seed left no case open among %v", byStatus)

@@ -1,11 +1,11 @@
 // Package seed writes a county help desk's years of cases straight into
 // the record (brukerhjelp seed), so the read side can be measured at
-// scale. Every case is played the way its workflow records it: the same
-// event types and payloads decided by the domain (internal/helpdesk), the
-// same streams (case-<id>, reference-<year>, person-<username>), the same deterministic event
-// IDs (eventstore.DeterministicID of the case's workflow, run and append
-// activity), the same SLA reactions and timers on the Norwegian working
-// calendar. The record is a function of the options alone: the same seed,
+// scale. Every case and announcement is played the way its workflow
+// records it: the same event types and payloads decided by the domain
+// (internal/helpdesk), the same streams (case-<id>, reference-<year>,
+// person-<username>, announcement-<id>), the same deterministic event IDs
+// (eventstore.DeterministicID of the workflow, run and append activity),
+// the same SLA reactions and timers on the Norwegian working calendar. The record is a function of the options alone: the same seed,
 // number of cases, years and last day give the same events in the same
 // order (docs/PERFORMANCE.md, "A million cases").
 package seed
@@ -84,6 +84,10 @@ type Totals struct {
 	OpenTasks int       `json:"openTasks"`
 	From      time.Time `json:"from"`
 	Until     time.Time `json:"until"`
+	// Announcements by kind (maintenance, outage), and the cases linked
+	// to an outage.
+	Announcements map[string]int `json:"announcements"`
+	Linked        int            `json:"linked"`
 }
 
 // generator holds what every case is played with.
@@ -98,7 +102,8 @@ type generator struct {
 	reporters   []weighted
 	orderers    []weighted
 	teams       []team
-	accessShare float64 // of cases that are ESA access requests
+	accessShare float64  // of cases that are ESA access requests
+	notices     []notice // operations' announcements, by publishing time
 	end         time.Time
 	ref         string // the reference of the case being played (per play)
 }
@@ -179,6 +184,13 @@ func newGenerator(opt Options) (*generator, error) {
 	return g, nil
 }
 
+// days are the noon of the record's first and last day.
+func (g *generator) days() (first, last time.Time) {
+	endDay := g.cal.DateOf(g.end)
+	last = time.Date(endDay.Year, endDay.Month, endDay.Day, 12, 0, 0, 0, g.cal.Location())
+	return last.AddDate(-g.opt.Years, 0, 1), last
+}
+
 // arrival is when a case is opened and which reference it gets.
 type arrival struct {
 	at  int64 // unix nanoseconds
@@ -190,9 +202,7 @@ type arrival struct {
 // and in August, few in July and at Christmas.
 func (g *generator) schedule() []arrival {
 	loc := g.cal.Location()
-	endDay := g.cal.DateOf(g.end)
-	last := time.Date(endDay.Year, endDay.Month, endDay.Day, 12, 0, 0, 0, loc)
-	first := last.AddDate(-g.opt.Years, 0, 1)
+	first, last := g.days()
 	type day struct {
 		noon   time.Time
 		weight float64
@@ -273,6 +283,7 @@ type written struct {
 	stream   string
 	events   []eventstore.EventData
 	persons  []personWrite
+	links    []link
 	kind     helpdesk.Kind
 	status   helpdesk.Status
 	tasks    int // open tasks at the end
@@ -301,13 +312,23 @@ func (g *generator) play(i int, a arrival) (written, error) {
 	if len(g.teams) > 0 && r.Float64() < g.accessShare {
 		kind = helpdesk.KindESAAccess
 	}
+	// A ticket during an outage is often about it.
+	ticket := kind == helpdesk.KindIncident || kind == helpdesk.KindGuidance
+	outage, during := g.outageAt(at)
+	if during && ticket && r.Float64() >= linkShare {
+		during = false
+	}
 	var err error
-	switch kind {
-	case helpdesk.KindESAAccess:
+	switch {
+	case during && ticket:
+		kind = helpdesk.KindIncident
+		p.reporter = pickWeighted(r, g.reporters)
+		err = p.outageTicket(at, outage)
+	case kind == helpdesk.KindESAAccess:
 		tm := pick(r, g.teams)
 		p.reporter = tm.manager
 		err = p.access(at, tm)
-	case helpdesk.KindOrder:
+	case kind == helpdesk.KindOrder:
 		p.reporter = pickWeighted(r, g.orderers)
 		err = p.order(at)
 	default:
@@ -324,7 +345,7 @@ func (g *generator) play(i int, a arrival) (written, error) {
 	if err != nil {
 		return written{}, err
 	}
-	w := written{year: year, stream: helpdesk.Stream(caseID), events: s.events, persons: s.persons, kind: kind, status: s.state.Status,
+	w := written{year: year, stream: helpdesk.Stream(caseID), events: s.events, persons: s.persons, links: s.links, kind: kind, status: s.state.Status,
 		refEvent: eventstore.EventData{ID: eventstore.DeterministicID(s.workflowID, runID, "1", 0),
 			Type: helpdesk.ReferenceAllocated{}.EventType(), Data: refData, Metadata: opened.Metadata}}
 	for _, t := range s.state.Tasks {
@@ -351,11 +372,13 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 		return Totals{}, err
 	}
 	arrivals := g.schedule()
+	first, _ := g.days()
+	g.scheduleNotices(first)
 	workers := opt.Workers
 	if workers < 1 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	tot := Totals{ByKind: map[helpdesk.Kind]int{}, ByStatus: map[helpdesk.Status]int{}, Until: g.end}
+	tot := Totals{ByKind: map[helpdesk.Kind]int{}, ByStatus: map[helpdesk.Status]int{}, Announcements: map[string]int{}, Until: g.end}
 	if len(arrivals) > 0 {
 		tot.From = time.Unix(0, arrivals[0].at).UTC()
 	}
@@ -364,6 +387,7 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 
 	type chunk struct {
 		cases []written
+		until time.Time // its last case's opening
 		err   error
 	}
 	chunks := make(chan chunk, 2)
@@ -371,7 +395,7 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 		defer close(chunks)
 		for lo := 0; lo < len(arrivals); lo += chunkSize {
 			hi := min(lo+chunkSize, len(arrivals))
-			c := chunk{cases: make([]written, hi-lo)}
+			c := chunk{cases: make([]written, hi-lo), until: time.Unix(0, arrivals[hi-1].at)}
 			var wg sync.WaitGroup
 			var mu sync.Mutex
 			next := lo
@@ -414,6 +438,8 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 
 	refHead := map[int]int64{}       // last revision of each year's reference stream
 	personHead := map[string]int64{} // and of each person's stream
+	links := map[int][]link{}        // each announcement's linked cases so far
+	written := make([]bool, len(g.notices))
 	began, lastReport := time.Now(), time.Now()
 	for c := range chunks {
 		if c.err != nil {
@@ -461,10 +487,25 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 		// the cases' order: one append per person at the head of their
 		// stream.
 		batch = append(batch, personAppends(c.cases, personHead)...)
+		// Last, the announcements that nothing is added to any more.
+		for _, w := range c.cases {
+			for _, l := range w.links {
+				links[l.notice] = append(links[l.notice], l)
+			}
+		}
+		more, err := g.settledNotices(written, links, c.until)
+		if err != nil {
+			return tot, err
+		}
+		batch = append(batch, more...)
 		if err := appendAll(ctx, store, batch); err != nil {
 			return tot, fmt.Errorf("seed: %w", err)
 		}
+		for _, a := range more {
+			tot.Events += len(a.Events)
+		}
 		for _, w := range c.cases {
+			tot.Linked += len(w.links)
 			tot.Cases++
 			tot.Events += len(w.events) + len(w.persons)
 			tot.ByKind[w.kind]++
@@ -485,7 +526,41 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 	if err := ctx.Err(); err != nil {
 		return tot, err
 	}
+	// The announcements still going on at the end.
+	rest, err := g.settledNotices(written, links, g.end)
+	if err == nil {
+		err = appendAll(ctx, store, rest)
+	}
+	if err != nil {
+		return tot, fmt.Errorf("seed: %w", err)
+	}
+	for _, a := range rest {
+		tot.Events += len(a.Events)
+	}
+	for _, n := range g.notices {
+		tot.Announcements[string(n.req.Kind)]++
+	}
 	return tot, nil
+}
+
+// settledNotices are the appends of the announcements not yet written
+// that nothing is added to after until (each one append, new), and marks
+// them written.
+func (g *generator) settledNotices(written []bool, links map[int][]link, until time.Time) ([]eventstore.StreamAppend, error) {
+	var out []eventstore.StreamAppend
+	for i := range g.notices {
+		n := &g.notices[i]
+		if written[i] || n.settled(g.end).After(until) {
+			continue
+		}
+		evs, err := g.noticeStream(n, links[i])
+		if err != nil {
+			return nil, err
+		}
+		written[i] = true
+		out = append(out, eventstore.StreamAppend{Stream: helpdesk.AnnouncementStream(n.id), Expected: eventstore.NoStream(), Events: evs})
+	}
+	return out, nil
 }
 
 // personAppends are the appends of the cases' facts about people, one

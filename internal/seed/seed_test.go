@@ -400,3 +400,113 @@ func hasOpenTask(c helpdesk.Case) bool {
 	}
 	return false
 }
+
+// Operations' announcements are in the record as their workflow records
+// them: maintenance told ahead, reminded, started and ended; outages
+// published as they happen and resolved by operations. An incident
+// linked to an outage opened while it was going on, the outage's stream
+// names exactly the cases that link to it, and those still open when it
+// was resolved were resolved with it.
+func TestSeededOutagesResolveTheirCases(t *testing.T) {
+	store := open(t, t.TempDir())
+	tot := write(t, store, seed.Options{Cases: 10000, Seed: 5, Years: 1, Until: until})
+	evs := all(t, store)
+	if len(evs) != tot.Events {
+		t.Fatalf("the record holds %d events, the seed counted %d", len(evs), tot.Events)
+	}
+	anns := map[string]helpdesk.Announcement{}
+	cases := map[string]helpdesk.Case{}
+	resolvedAt := map[string]time.Time{} // case → when it was resolved first
+	for _, e := range evs {
+		var m helpdesk.Metadata
+		if err := json.Unmarshal(e.Metadata, &m); err != nil {
+			t.Fatal(err)
+		}
+		if id, ok := strings.CutPrefix(e.Stream, helpdesk.AnnouncementStreamPrefix); ok {
+			ev, err := helpdesk.DecodeAnnouncementEvent(e.Type, e.Data)
+			if err != nil {
+				t.Fatalf("%s@%d: %v", e.Stream, e.Revision, err)
+			}
+			a, seen := anns[id]
+			if !seen {
+				a = helpdesk.NewAnnouncement()
+			}
+			if int64(e.Revision) != a.Revision+1 {
+				t.Fatalf("%s: revision %d after %d", e.Stream, e.Revision, a.Revision)
+			}
+			a.Apply(ev, m, int64(e.Revision))
+			if a.ID != id {
+				t.Fatalf("%s does not begin with its own AnnouncementPublished", e.Stream)
+			}
+			anns[id] = a
+			continue
+		}
+		if !strings.HasPrefix(e.Stream, "case-") {
+			continue
+		}
+		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strings.TrimPrefix(e.Stream, "case-")
+		c, seen := cases[id]
+		if !seen {
+			c = helpdesk.NewCase()
+		}
+		c.Apply(ev, m, int64(e.Revision))
+		cases[id] = c
+		if _, ok := ev.(helpdesk.CaseResolved); ok && resolvedAt[id].IsZero() {
+			resolvedAt[id] = m.OccurredAt
+		}
+	}
+	end := time.Date(2026, 11, 27, 16, 0, 0, 0, helpdesk.Oslo)
+	byKind := map[string]int{}
+	linked := 0
+	for _, a := range anns {
+		byKind[string(a.Kind)]++
+		switch {
+		case a.Kind == helpdesk.AnnouncementMaintenance && a.EndsAt.Before(end):
+			if a.Status != helpdesk.AnnouncementDone || !a.Reminded {
+				t.Errorf("%s (maintenance, ended %v): status %s, reminded %v", a.Reference, a.EndsAt, a.Status, a.Reminded)
+			}
+		case a.Kind == helpdesk.AnnouncementOutage && a.Status != helpdesk.AnnouncementResolved:
+			if !a.ResolvedAt.IsZero() || a.CreatedAt.Add(3*24*time.Hour).Before(end) {
+				t.Errorf("%s: an outage published %v is still going on at the end", a.Reference, a.CreatedAt)
+			}
+		}
+		if a.CreatedBy != "tor" {
+			t.Errorf("%s published by %s", a.Reference, a.CreatedBy)
+		}
+		for _, l := range a.LinkedCases {
+			linked++
+			c, ok := cases[l.ID]
+			if !ok || c.Announcement == nil || c.Announcement.ID != a.ID || c.Reference != l.Reference || c.Reporter != l.Reporter {
+				t.Fatalf("%s names %+v, whose case reads %s linked to %+v", a.Reference, l, c.Reference, c.Announcement)
+			}
+			if c.CreatedAt.Before(a.CreatedAt) || (!a.ResolvedAt.IsZero() && !c.CreatedAt.Before(a.ResolvedAt)) {
+				t.Errorf("%s opened %v, outside %s (%v – %v)", c.Reference, c.CreatedAt, a.Reference, a.CreatedAt, a.ResolvedAt)
+			}
+			if !a.ResolvedAt.IsZero() {
+				if r := resolvedAt[l.ID]; r.IsZero() || r.After(a.ResolvedAt.Add(time.Second)) {
+					if c.Status != helpdesk.StatusCancelled {
+						t.Errorf("%s (%s): resolved %v, its outage %v", c.Reference, c.Status, r, a.ResolvedAt)
+					}
+				} else if r.Before(a.ResolvedAt) {
+					t.Errorf("%s resolved %v, before its outage %v", c.Reference, r, a.ResolvedAt)
+				}
+			}
+		}
+	}
+	for _, c := range cases {
+		if c.Announcement != nil && !anns[c.Announcement.ID].Linked(c.ID) {
+			t.Errorf("%s is linked to %s, which does not name it", c.Reference, c.Announcement.Reference)
+		}
+	}
+	t.Logf("%v announcements, %d linked cases", byKind, linked)
+	if byKind["maintenance"] < 10 || byKind["outage"] < 5 || linked < 20 {
+		t.Errorf("%v announcements with %d linked cases in a year of 10,000 cases", byKind, linked)
+	}
+	if !mapsEqual(byKind, tot.Announcements) || linked != tot.Linked {
+		t.Errorf("seed counted %v and %d linked, the record holds %v and %d", tot.Announcements, tot.Linked, byKind, linked)
+	}
+}

@@ -38,6 +38,11 @@ type sim struct {
 	// persons are the facts the case records in people's streams
 	// (person-<username>), in the order it records them.
 	persons []personWrite
+	// links are the case's links to an outage as the announcement
+	// records them; outage, if set, resolves the case when its outage
+	// is resolved.
+	links   []link
+	outage  *outageEnd
 	stopped bool // past end, or final
 	// react is the kind's process (an order's approvals and tasks): it
 	// runs after every recorded event, as the workflow's process wakes.
@@ -191,6 +196,11 @@ func (s *sim) nextTimer() (time.Time, helpdesk.Event, bool) {
 	}
 	if m, ok := c.NextSLAMilestone(p.SLA.WarnAt, s.cal); ok {
 		consider(m.At, m.Event)
+	}
+	if o := s.outage; o != nil {
+		if ev, ok := c.ResolveByOutage(o.link, o.comment); ok {
+			consider(o.at, ev)
+		}
 	}
 	switch c.Status {
 	case helpdesk.StatusWaitingForUser:
