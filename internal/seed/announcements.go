@@ -175,6 +175,9 @@ func (p *play) outageTicket(at time.Time, i int) error {
 			t = x
 		}
 	}
+	if len(t.titles) == 0 {
+		return fmt.Errorf("seed: no incidents about %q for outage %s", n.service, n.req.Title)
+	}
 	req := helpdesk.OpenRequest{Kind: helpdesk.KindIncident, Title: pick(r, t.titles), Description: describe(r, t, p.reporter.DisplayName),
 		Priority: pickPriority(r, []int{5, 50, 35, 10}), Service: t.service, Channel: helpdesk.ChannelPortal}
 	reporter := p.reporter.Actor()
@@ -267,9 +270,9 @@ func (g *generator) noticeStream(n *notice, links []link) ([]eventstore.EventDat
 		if e.at.After(g.end) {
 			break
 		}
-		if _, ok := e.ev.(helpdesk.CaseLinkedToAnnouncement); ok && linked == workflows.DefaultAnnouncementLinksPerRun {
-			// A fresh history: the next run loads the stream (its
-			// activity 1) and records on.
+		if linked == workflows.DefaultAnnouncementLinksPerRun {
+			// The run continued as new after its last link: the next
+			// run loads the stream (its activity 1) and records on.
 			run = uuid.NewSHA1(uuid.MustParse(n.runID), []byte(strconv.Itoa(runs))).String()
 			activity, linked = 1, 0
 			runs++
