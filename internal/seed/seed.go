@@ -5,9 +5,10 @@
 // (internal/helpdesk), the same streams (case-<id>, reference-<year>,
 // person-<username>, announcement-<id>), the same deterministic event IDs
 // (eventstore.DeterministicID of the workflow, run and append activity),
-// the same SLA reactions and timers on the Norwegian working calendar. The record is a function of the options alone: the same seed,
-// number of cases, years and last day give the same events in the same
-// order (docs/PERFORMANCE.md, "A million cases").
+// the same SLA reactions and timers on the Norwegian working calendar.
+// The record is a function of the options alone: the same seed, number of
+// cases, years and last day give the same events in the same order
+// (docs/PERFORMANCE.md, "A million cases").
 package seed
 
 import (
