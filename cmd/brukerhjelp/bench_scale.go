@@ -186,7 +186,28 @@ func (b *bencher) scaleQueries(ctx context.Context) ([]scaleQuery, error) {
 	to := latest.Items[0].UpdatedAt.In(helpdesk.Oslo)
 	from := to.AddDate(-1, 0, 1)
 	kpi := "/api/v1/reports/kpi?from=" + from.Format(time.DateOnly) + "&to=" + to.Format(time.DateOnly)
-	return []scaleQuery{
+	// The outage with the most linked cases: its page lists them all.
+	var anns struct {
+		Items []struct {
+			ID          string `json:"id"`
+			Kind        string `json:"kind"`
+			LinkedCount int    `json:"linkedCount"`
+		} `json:"items"`
+	}
+	if err := b.call(ctx, "GET", "/api/v1/announcements?limit=200", "tor", "", http.StatusOK, &anns); err != nil {
+		return nil, err
+	}
+	outage, linked := "", -1
+	for _, a := range anns.Items {
+		if a.Kind == string(helpdesk.AnnouncementOutage) && a.LinkedCount > linked {
+			outage, linked = a.ID, a.LinkedCount
+		}
+	}
+	var more []scaleQuery
+	if outage != "" {
+		more = append(more, scaleQuery{"outage-page", "per", "/announcements/" + outage, true})
+	}
+	return append([]scaleQuery{
 		{"list-open", "per", "/api/v1/cases?status=open", false},
 		{"list-kind", "per", "/api/v1/cases?kind=incident&status=closed", false},
 		{"list-group", "lise", "/api/v1/cases?group=tjeneste&status=all", false},
@@ -199,7 +220,8 @@ func (b *bencher) scaleQueries(ctx context.Context) ([]scaleQuery, error) {
 		{"tasks-approver", "kari", "/api/v1/tasks", false},
 		{"tasks-group", "lise", "/api/v1/tasks", false},
 		{"kpi-year", "nina", kpi, false},
-	}, nil
+		{"announcements", "ola", "/api/v1/announcements", false},
+	}, more...), nil
 }
 
 // signIn signs user in to the web pages (dev sign-in) and returns a

@@ -289,7 +289,7 @@ func TestBenchScaleReportsEveryQuery(t *testing.T) {
 		rows[m[1]] = m
 	}
 	for _, q := range []string{"list-open", "list-kind", "list-group", "list-deep", "list-mine", "queue", "queue-page",
-		"search-common", "search-rare", "tasks-approver", "tasks-group", "kpi-year"} {
+		"search-common", "search-rare", "tasks-approver", "tasks-group", "kpi-year", "announcements", "outage-page"} {
 		m, ok := rows[q]
 		if !ok {
 			t.Errorf("the report has no row for %s:\n%s", q, report)
