@@ -142,6 +142,7 @@ func (g *generator) scheduleNotices(first time.Time) {
 	sort.SliceStable(g.notices, func(a, b int) bool { return g.notices[a].publishedAt.Before(g.notices[b].publishedAt) })
 }
 
+// serviceDay reports whether the desk is open on t's day.
 func (g *generator) serviceDay(t time.Time) bool {
 	_, _, ok := g.cal.Hours(g.cal.DateOf(t))
 	return ok
