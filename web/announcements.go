@@ -147,7 +147,16 @@ func (s *Server) renderAnnouncements(w http.ResponseWriter, r *http.Request, sta
 		v.Form = &Form{Values: url.Values{"kind": {string(helpdesk.AnnouncementOutage)},
 			"startsAt": {v.now.In(helpdesk.Oslo).Format("2006-01-02T15:04")}}}
 	}
-	items, err := s.cfg.Desk.ListAnnouncements(r.Context(), Actor(r), desk.AnnouncementFilter{})
+	// Those in effect, however long ago they were published, and then
+	// the latest of the others: one list of the latest would lose an
+	// outage behind years of notices.
+	active, inactive := true, false
+	items, err := s.cfg.Desk.ListAnnouncements(r.Context(), Actor(r), desk.AnnouncementFilter{Active: &active})
+	if err == nil {
+		var others []helpdesk.Announcement
+		others, err = s.cfg.Desk.ListAnnouncements(r.Context(), Actor(r), desk.AnnouncementFilter{Active: &inactive})
+		items = append(items, others...)
+	}
 	if err != nil {
 		s.deskFailure(w, r, err)
 		return

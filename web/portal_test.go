@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"mime/multipart"
 	"net/http"
@@ -9,6 +10,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
 	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
@@ -342,4 +346,31 @@ func TestFilesOverTheLimitAreRefusedAsSuch(t *testing.T) {
 	if err != nil || len(page.Items) != 0 {
 		t.Errorf("an oversized form opened %d cases (%v)", len(page.Items), err)
 	}
+}
+
+// An outage still going on stays at the top of the announcements page
+// however many notices were published after it: the page lists what is
+// in effect first, then the latest of the rest.
+func TestAnOldOutageStillGoingOnLeadsTheAnnouncements(t *testing.T) {
+	h, eng := newDeskHarness(t)
+	eng.publish(t, helpdesk.AnnouncementOutage, "ESA er nede")
+	// Sixty maintenance windows told and over since: more than a page.
+	for i := range 60 {
+		h.clock.advance(time.Hour)
+		id := uuid.NewString()
+		end := h.clock.now().Add(30 * time.Minute)
+		if err := eng.append(helpdesk.AnnouncementStream(id), "tor",
+			helpdesk.Publish(id, helpdesk.AnnouncementRequest{Kind: helpdesk.AnnouncementMaintenance, Title: fmt.Sprintf("Vedlikehold nr. %d", i)}, h.clock.now(), &end),
+			helpdesk.AnnouncementEnded{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ola := h.browser()
+	ola.signIn("ola")
+	list := ola.get("/announcements")
+	expect(t, list, http.StatusOK, "Akkurat nå", "Driftsavbrudd: ESA er nede", "Vedlikehold nr. 59")
+	if strings.Index(list.body, "ESA er nede") > strings.Index(list.body, "Vedlikehold nr. 59") {
+		t.Error("the outage going on is not listed before the notices that are over")
+	}
+	noMissingTexts(t, list)
 }
