@@ -314,14 +314,16 @@ func (g *generator) play(i int, a arrival) (written, error) {
 		kind = helpdesk.KindESAAccess
 	}
 	// A ticket during an outage is often about it.
-	ticket := kind == helpdesk.KindIncident || kind == helpdesk.KindGuidance
-	outage, during := g.outageAt(at)
-	if during && ticket && r.Float64() >= linkShare {
-		during = false
+	var outage int
+	linked := false
+	if kind == helpdesk.KindIncident || kind == helpdesk.KindGuidance {
+		var during bool
+		outage, during = g.outageAt(at)
+		linked = during && r.Float64() < linkShare
 	}
 	var err error
 	switch {
-	case during && ticket:
+	case linked:
 		kind = helpdesk.KindIncident
 		p.reporter = pickWeighted(r, g.reporters)
 		err = p.outageTicket(at, outage)
