@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -87,13 +88,26 @@ func (w *caseRun) runDeparture(ctx workflow.Context) error {
 				break
 			}
 		}
-		if t.Type == "disable-account" {
+		if w.accountDisabled(ctx, t.Type) {
 			if err := w.personEvent(ctx, d.Employee, helpdesk.PersonEvent{What: "account-disabled", CaseID: w.in.CaseID}); err != nil {
 				return err
 			}
 		}
 	}
 	return w.systemRecord(ctx, helpdesk.CaseResolved{Resolution: "Fratreden er gjennomført: konto deaktivert og tilganger fjernet."})
+}
+
+// accountDisabled reports whether the departure's task of type typ,
+// done, disabled the account. Runs before version 1 of
+// "departure-disable-retried" recorded it only when the first try did:
+// a departure whose first try failed left the account enabled in the
+// record (and the employee signed in), and those replay so.
+func (w *caseRun) accountDisabled(ctx workflow.Context, typ string) bool {
+	if typ == "disable-account" {
+		return true
+	}
+	return strings.HasPrefix(typ, "disable-account-again") &&
+		workflow.GetVersion(ctx, "departure-disable-retried", workflow.DefaultVersion, 1) == 1
 }
 
 // hasEvent reports whether the departure already took effect (a resumed

@@ -218,6 +218,34 @@ func TestDepartureRevokesEveryAccess(t *testing.T) {
 	}
 }
 
+// When the first try at disabling the account fails, the second one
+// disables it all the same: the employee's stream says so, and the
+// help desk no longer lets them in (desk.Actor).
+func TestDepartureDisablesTheAccountOnASecondTry(t *testing.T) {
+	f := newFixture(t)
+	var failed, disabled, mailbox outcome
+	complete(f, after(oslo(11, 30, 9, 0, 0)), per, 1, helpdesk.OutcomeFailed, "AD svarte ikke", &failed)
+	complete(f, after(oslo(11, 30, 10, 0, 0)), per, 2, helpdesk.OutcomeDone, "Konto deaktivert", &disabled)
+	complete(f, after(oslo(11, 30, 10, 30, 0)), per, 3, helpdesk.OutcomeDone, "", &mailbox)
+	in := input()
+	in.Actor = kari
+	in.Request = helpdesk.OpenRequest{}
+	in.Departure = &workflows.DepartureInput{DisplayName: "Ola Nordmann",
+		Request: helpdesk.DepartureRequest{Kind: helpdesk.KindDeparture, Employee: "ola", LastWorkingDay: "2026-11-27"}}
+	f.env.RegisterDelayedCallback(func() { f.env.CancelWorkflow() }, after(oslo(12, 31, 12, 0, 0)))
+	f.run(in)
+	if !failed.succeeded || !disabled.succeeded || !mailbox.succeeded {
+		t.Fatalf("failed %v, disabled %v, mailbox %v", failed.err, disabled.err, mailbox.err)
+	}
+	c := mailbox.view.Case
+	if c.Status != helpdesk.StatusResolved || c.Tasks[1].Type != "disable-account-again" {
+		t.Errorf("after the tasks: status %s, tasks %+v", c.Status, c.Tasks)
+	}
+	if got := f.personEvents(t, "ola"); len(got) != 1 || got[0] != "account-disabled:"+caseID {
+		t.Errorf("ola's record = %v, want the account disabled", got)
+	}
+}
+
 func TestDepartureWithdrawnBeforeItTakesEffect(t *testing.T) {
 	f := newFixture(t)
 	var withdraw outcome

@@ -21,12 +21,15 @@ import (
 // types recorded before they recorded with local activities
 // (workflows/record.go); testdata/before-atomic-open/ those recorded
 // when a case opened with two local activities ("local-record" version
-// 1); testdata/ those of today's code. Every
+// 1); testdata/before-disable-retry/ a departure whose account was
+// disabled on the second try, recorded before that was put in the
+// employee's stream ("departure-disable-retried"); testdata/ those of
+// today's code. Every
 // registered workflow type must have at least one. Re-record today's with
 // BRUKERHJELP_RECORD_HISTORY=$PWD/workflows/testdata go test ./e2e/
 func TestReplayRecordedHistories(t *testing.T) {
 	var files []string
-	for _, pattern := range []string{"testdata/*_history.json", "testdata/before-atomic-open/*_history.json",
+	for _, pattern := range []string{"testdata/*_history.json", "testdata/before-disable-retry/*_history.json", "testdata/before-atomic-open/*_history.json",
 		"testdata/before-local-record/*_history.json", "testdata/before-kind-types/*_history.json"} {
 		m, err := filepath.Glob(pattern)
 		if err != nil {
