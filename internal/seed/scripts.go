@@ -17,6 +17,7 @@ import (
 type play struct {
 	g        *generator
 	r        *rand.Rand
+	index    int // the case's number in the seed
 	s        *sim
 	reporter directory.User
 	openCorr string

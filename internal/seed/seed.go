@@ -299,7 +299,7 @@ func (g *generator) play(i int, a arrival) (written, error) {
 	gg := *g
 	gg.ref = helpdesk.FormatReference(year, uint64(a.ref))
 	s := newSim(g.cal, g.policy, g.end, caseID, runID)
-	p := &play{g: &gg, r: r, s: s}
+	p := &play{g: &gg, r: r, s: s, index: i}
 	p.openCorr = p.corr()
 	kind := helpdesk.KindIncident
 	switch x := r.IntN(100); {
@@ -310,8 +310,15 @@ func (g *generator) play(i int, a arrival) (written, error) {
 	}
 	// Access requests are drawn apart: their share is per person, not a
 	// percentage of the cases.
-	if len(g.teams) > 0 && r.Float64() < g.accessShare {
-		kind = helpdesk.KindESAAccess
+	if len(g.teams) > 0 {
+		switch x := r.Float64(); {
+		case x < g.accessShare:
+			kind = helpdesk.KindESAAccess
+		case x < g.accessShare+newUserShare:
+			kind = helpdesk.KindNewUser
+		case x < g.accessShare+newUserShare+departureShare:
+			kind = helpdesk.KindDeparture
+		}
 	}
 	// A ticket during an outage is often about it.
 	var outage int
@@ -331,6 +338,14 @@ func (g *generator) play(i int, a arrival) (written, error) {
 		tm := pick(r, g.teams)
 		p.reporter = tm.manager
 		err = p.access(at, tm)
+	case kind == helpdesk.KindNewUser, kind == helpdesk.KindDeparture:
+		tm := pick(r, g.teams)
+		p.reporter = tm.manager
+		if kind == helpdesk.KindNewUser {
+			err = p.newUser(at, tm)
+		} else {
+			err = p.departure(at, tm)
+		}
 	case kind == helpdesk.KindOrder:
 		p.reporter = pickWeighted(r, g.orderers)
 		err = p.order(at)
@@ -449,9 +464,18 @@ func Write(ctx context.Context, store eventstore.Store, opt Options) (Totals, er
 			return tot, c.err
 		}
 		if opt.BeforeChunk != nil {
-			streams := make([]string, len(c.cases))
-			for i, w := range c.cases {
-				streams[i] = w.stream
+			// (and the people's streams they write to: a new employee's
+			// is new)
+			streams := make([]string, 0, len(c.cases))
+			seen := map[string]bool{}
+			for _, w := range c.cases {
+				streams = append(streams, w.stream)
+				for _, pw := range w.persons {
+					if !seen[pw.stream] {
+						seen[pw.stream] = true
+						streams = append(streams, pw.stream)
+					}
+				}
 			}
 			if err := opt.BeforeChunk(ctx, streams); err != nil {
 				return tot, err

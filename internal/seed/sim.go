@@ -105,6 +105,26 @@ func (s *sim) person(at time.Time, correlationID, username string, e helpdesk.Pe
 	return nil
 }
 
+// reserve records that a new-user case reserves username for the
+// account it creates, as the ReserveUsername activity does when who
+// completes the account's task: in the person's stream, with the
+// reservation's own ID (one per case and username).
+func (s *sim) reserve(at time.Time, who helpdesk.Actor, correlationID, username string) error {
+	s.activity++
+	stream := helpdesk.PersonStream(username)
+	data, err := json.Marshal(helpdesk.PersonEvent{What: "username-reserved", CaseID: s.caseID})
+	if err != nil {
+		return err
+	}
+	mb, err := json.Marshal(helpdesk.Metadata{Actor: who.Username, OccurredAt: at.UTC(), CorrelationID: correlationID})
+	if err != nil {
+		return err
+	}
+	s.persons = append(s.persons, personWrite{stream: stream, event: eventstore.EventData{
+		ID: eventstore.DeterministicID(stream, s.caseID, "username-reserved", 0), Type: helpdesk.PersonEvent{}.EventType(), Data: data, Metadata: mb}})
+	return nil
+}
+
 // continueAsNew starts the workflow's next run, as a long-lived case
 // does (an access, each year it is recertified): its events get the new
 // run's IDs, counted from the activity that loads the stream (1).
