@@ -23,72 +23,86 @@ func inOslo(v any) any {
 	if !rv.IsValid() || !holdsTime(rv.Type()) {
 		return v
 	}
-	return osloValue(rv).Interface()
+	c := reflect.New(rv.Type()).Elem()
+	c.Set(rv)
+	toOslo(c)
+	return c.Interface()
 }
 
-func osloValue(v reflect.Value) reflect.Value {
+// toOslo moves the times in v, an addressable copy, to Oslo. What v
+// shares with the answer it was copied from (what a pointer, slice, map
+// or interface refers to) is copied before it is changed.
+func toOslo(v reflect.Value) {
 	t := v.Type()
 	if t == timeType {
-		tm := v.Interface().(time.Time)
-		if tm.IsZero() {
-			return v
+		if tm := v.Addr().Interface().(*time.Time); !tm.IsZero() {
+			*tm = tm.In(helpdesk.Oslo)
 		}
-		return reflect.ValueOf(tm.In(helpdesk.Oslo))
-	}
-	if !holdsTime(t) {
-		return v
+		return
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
-		if v.IsNil() {
-			return v
+		if !v.IsNil() {
+			n := reflect.New(t.Elem())
+			n.Elem().Set(v.Elem())
+			toOslo(n.Elem())
+			v.Set(n)
 		}
-		n := reflect.New(t.Elem())
-		n.Elem().Set(osloValue(v.Elem()))
-		return n
 	case reflect.Interface:
-		if v.IsNil() {
-			return v
+		if !v.IsNil() && holdsTime(v.Elem().Type()) {
+			n := reflect.New(v.Elem().Type()).Elem()
+			n.Set(v.Elem())
+			toOslo(n)
+			v.Set(n)
 		}
-		n := reflect.New(t).Elem()
-		n.Set(osloValue(v.Elem()))
-		return n
 	case reflect.Struct:
-		n := reflect.New(t).Elem()
-		n.Set(v)
-		for i := range t.NumField() {
-			if f := n.Field(i); f.CanSet() {
-				f.Set(osloValue(v.Field(i)))
-			}
+		for _, i := range timeFields(t) {
+			toOslo(v.Field(i))
 		}
-		return n
 	case reflect.Slice:
-		if v.IsNil() {
-			return v
+		if !v.IsNil() {
+			n := reflect.MakeSlice(t, v.Len(), v.Len())
+			reflect.Copy(n, v)
+			for i := range n.Len() {
+				toOslo(n.Index(i))
+			}
+			v.Set(n)
 		}
-		n := reflect.MakeSlice(t, v.Len(), v.Len())
-		for i := range v.Len() {
-			n.Index(i).Set(osloValue(v.Index(i)))
-		}
-		return n
 	case reflect.Array:
-		n := reflect.New(t).Elem()
 		for i := range v.Len() {
-			n.Index(i).Set(osloValue(v.Index(i)))
+			toOslo(v.Index(i))
 		}
-		return n
 	case reflect.Map:
-		if v.IsNil() {
-			return v
+		if !v.IsNil() {
+			n := reflect.MakeMapWithSize(t, v.Len())
+			for it := v.MapRange(); it.Next(); {
+				e := reflect.New(t.Elem()).Elem()
+				e.Set(it.Value())
+				toOslo(e)
+				n.SetMapIndex(it.Key(), e)
+			}
+			v.Set(n)
 		}
-		n := reflect.MakeMapWithSize(t, v.Len())
-		for it := v.MapRange(); it.Next(); {
-			n.SetMapIndex(it.Key(), osloValue(it.Value()))
-		}
-		return n
 	}
-	return v
 }
+
+// timeFields is the indexes of t's exported fields that can hold a
+// time (a struct type's, cached).
+func timeFields(t reflect.Type) []int {
+	if v, ok := structTimeFields.Load(t); ok {
+		return v.([]int)
+	}
+	var fields []int
+	for i := range t.NumField() {
+		if f := t.Field(i); f.IsExported() && holdsTime(f.Type) {
+			fields = append(fields, i)
+		}
+	}
+	structTimeFields.Store(t, fields)
+	return fields
+}
+
+var structTimeFields sync.Map // reflect.Type → []int
 
 // holdsTime reports whether a value of t can hold a time.Time anywhere
 // (an interface might); answers are cached per type.
