@@ -70,7 +70,7 @@ func (w *caseRun) runNewUser(ctx workflow.Context) error {
 	for !w.state.Final() {
 		c := w.state
 		if c.NewUser.Username == "" {
-			if t, ok := taskOfType(c, "create-account"); ok && t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeDone && t.Output != "" {
+			if t, ok := c.LatestTask(helpdesk.TaskTypeCreateAccount); ok && t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeDone && t.Output != "" {
 				if err := w.systemRecord(ctx, helpdesk.UserAccountCreated{Username: t.Output}); err != nil {
 					return err
 				}
@@ -89,14 +89,14 @@ func (w *caseRun) runNewUser(ctx workflow.Context) error {
 		}
 		// Failed tasks are handed out again.
 		for _, t := range c.Tasks {
-			if t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeFailed && !retried(c, t) {
+			if t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeFailed && !c.HandedOutAgain(t) {
 				again := helpdesk.TaskOpened{Kind: t.Kind, Type: t.Type + "-again", Group: t.Group, DueAt: t.DueAt, Title: t.Title}
 				if err := w.openTasks(ctx, []helpdesk.TaskOpened{again}); err != nil {
 					return err
 				}
 			}
 		}
-		missing := openTaskTitles(w.state)
+		missing := w.state.OpenTaskTitles()
 		now := workflow.Now(ctx)
 		switch {
 		case !c.NewUser.Reported && !now.Before(start):
@@ -177,36 +177,6 @@ func (w *caseRun) startESAChild(ctx workflow.Context, username string) error {
 		workflow.GetLogger(ctx).Warn("esa-access child not started", "error", err)
 	}
 	return nil
-}
-
-func taskOfType(c helpdesk.Case, typ string) (helpdesk.Task, bool) {
-	var last helpdesk.Task
-	found := false
-	for _, t := range c.Tasks {
-		if t.Type == typ || t.Type == typ+"-again" {
-			last, found = t, true
-		}
-	}
-	return last, found
-}
-
-func retried(c helpdesk.Case, t helpdesk.Task) bool {
-	for _, u := range c.Tasks {
-		if u.Type == t.Type+"-again" && u.CreatedAt.Compare(t.CreatedAt) >= 0 && u.ID != t.ID {
-			return true
-		}
-	}
-	return false
-}
-
-func openTaskTitles(c helpdesk.Case) []string {
-	var out []string
-	for _, t := range c.Tasks {
-		if t.Status == helpdesk.TaskStatusOpen {
-			out = append(out, t.Title)
-		}
-	}
-	return out
 }
 
 func join(items []string) string {

@@ -253,3 +253,40 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// LatestTask is the case's latest task of type typ or of typ handed out
+// again (typ-again): a new-user case's account, say, however often it
+// was tried.
+func (c Case) LatestTask(typ string) (Task, bool) {
+	var last Task
+	found := false
+	for _, t := range c.Tasks {
+		if t.Type == typ || t.Type == typ+"-again" {
+			last, found = t, true
+		}
+	}
+	return last, found
+}
+
+// HandedOutAgain reports whether task t, failed, was handed out again: a
+// task of type t.Type-again opened since.
+func (c Case) HandedOutAgain(t Task) bool {
+	for _, u := range c.Tasks {
+		if u.Type == t.Type+"-again" && u.CreatedAt.Compare(t.CreatedAt) >= 0 && u.ID != t.ID {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenTaskTitles are the titles of the case's open tasks, in order: what
+// an onboarding reports missing.
+func (c Case) OpenTaskTitles() []string {
+	var out []string
+	for _, t := range c.Tasks {
+		if t.Status == TaskStatusOpen {
+			out = append(out, t.Title)
+		}
+	}
+	return out
+}

@@ -99,7 +99,7 @@ func (p *play) newUser(at time.Time, tm team) error {
 		c := s.state
 		at = at.Add(40 * time.Millisecond) // the process's next workflow task
 		if c.NewUser.Username == "" {
-			if t, ok := lastOfType(c, helpdesk.TaskTypeCreateAccount); ok && t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeDone {
+			if t, ok := c.LatestTask(helpdesk.TaskTypeCreateAccount); ok && t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeDone && t.Output != "" {
 				// (appended, not recorded: the process goes on below, as
 				// runNewUser's loop does, rather than waking again)
 				if err := s.append(at, systemActor.Username, p.openCorr, []helpdesk.Event{helpdesk.UserAccountCreated{Username: t.Output}}); err != nil {
@@ -114,14 +114,14 @@ func (p *play) newUser(at time.Time, tm team) error {
 		}
 		var again []helpdesk.TaskOpened
 		for _, t := range c.Tasks {
-			if t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeFailed && !handedOutAgain(c, t) {
+			if t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeFailed && !c.HandedOutAgain(t) {
 				again = append(again, helpdesk.TaskOpened{Kind: t.Kind, Type: t.Type + "-again", Group: t.Group, DueAt: t.DueAt, Title: t.Title})
 			}
 		}
 		if len(again) > 0 {
 			return p.openTasks(at, again)
 		}
-		if len(openTitles(c)) == 0 && c.NewUser.Username != "" && c.Status != helpdesk.StatusResolved {
+		if len(c.OpenTaskTitles()) == 0 && c.NewUser.Username != "" && c.Status != helpdesk.StatusResolved {
 			return s.record(at, systemActor, p.openCorr, helpdesk.CaseResolved{Resolution: "Alt er klart til oppstart for " + name + "."})
 		}
 		return nil
@@ -166,14 +166,14 @@ func (p *play) newUser(at time.Time, tm team) error {
 			break // all done; the report waits for the start date below
 		}
 		// The process's own dates come first when they are earlier.
-		if missing := openTitles(c); !c.NewUser.Escalated && escalateAt.Before(plans[next.ID].when) && escalateAt.Before(start) {
+		if missing := c.OpenTaskTitles(); !c.NewUser.Escalated && escalateAt.Before(plans[next.ID].when) && escalateAt.Before(start) {
 			if ok, err := p.processAt(escalateAt, helpdesk.OnboardingEscalated{Missing: missing}); !ok || err != nil {
 				return err
 			}
 			continue
 		}
 		if !c.NewUser.Reported && start.Before(plans[next.ID].when) {
-			if ok, err := p.processAt(start, helpdesk.OnboardingReported{Ready: false, Missing: openTitles(c)}); !ok || err != nil {
+			if ok, err := p.processAt(start, helpdesk.OnboardingReported{Ready: false, Missing: c.OpenTaskTitles()}); !ok || err != nil {
 				return err
 			}
 			continue
@@ -246,40 +246,6 @@ func startDay(g *generator, t time.Time) string {
 		t = t.AddDate(0, 0, 1)
 	}
 	return t.Format(time.DateOnly)
-}
-
-// lastOfType is the latest task of type typ or its hand-out again.
-func lastOfType(c helpdesk.Case, typ string) (helpdesk.Task, bool) {
-	var last helpdesk.Task
-	found := false
-	for _, t := range c.Tasks {
-		if t.Type == typ || t.Type == typ+"-again" {
-			last, found = t, true
-		}
-	}
-	return last, found
-}
-
-// handedOutAgain reports whether failed task t was handed out again.
-func handedOutAgain(c helpdesk.Case, t helpdesk.Task) bool {
-	for _, u := range c.Tasks {
-		if u.Type == t.Type+"-again" && u.CreatedAt.Compare(t.CreatedAt) >= 0 && u.ID != t.ID {
-			return true
-		}
-	}
-	return false
-}
-
-// openTitles are the titles of the case's open tasks: what the process
-// reports missing.
-func openTitles(c helpdesk.Case) []string {
-	var out []string
-	for _, t := range c.Tasks {
-		if t.Status == helpdesk.TaskStatusOpen {
-			out = append(out, t.Title)
-		}
-	}
-	return out
 }
 
 // departure plays an employee's leaving as its workflow runs it
