@@ -31,5 +31,6 @@ func TestPostgres(t *testing.T) {
 		TestDuePagesNeverRepeatOrSkip,
 		TestDeferredIndexesComeBack,
 		TestBulkWritesEqualRowWrites,
+		TestTheInboxShowsTheCaseAsItIsNow,
 	)
 }

@@ -43,7 +43,10 @@ import (
 // 8: kpi_days, the KPI report's facts by day, marked by every write of a
 // case (kpi_days.go): code of version 7 would write cases without marking
 // the days, so it must not take this read model for its own.
-const schemaVersion = 8
+// 9: tasks.case_title, case_kind and case_reporter, the task's case as
+// the inbox shows and filters it, so GET /tasks reads no case row
+// (docs/PERFORMANCE.md, seventh pass).
+const schemaVersion = 9
 
 // DB is the read model database.
 type DB struct {
@@ -258,6 +261,9 @@ var schema = []string{
 		id             TEXT PRIMARY KEY,
 		case_id        TEXT NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
 		case_reference TEXT NOT NULL,
+		case_title     TEXT NOT NULL,
+		case_kind      TEXT NOT NULL,
+		case_reporter  TEXT NOT NULL,
 		kind           TEXT NOT NULL,
 		type           TEXT NOT NULL,
 		title          TEXT NOT NULL,

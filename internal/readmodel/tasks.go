@@ -64,9 +64,11 @@ func (d *DB) ListTasks(ctx context.Context, f TaskFilter) ([]TaskItem, error) {
 	if a := f.For; a != nil {
 		w.actsOn(*a)
 	}
-	rows, err := d.query(ctx, `SELECT t.id, t.case_id, t.case_reference, c.title, c.kind, t.kind, t.type, t.title, t.status,
+	// (the case's title, kind and reporter are the task row's own: no
+	// case row is read)
+	rows, err := d.query(ctx, `SELECT t.id, t.case_id, t.case_reference, t.case_title, t.case_kind, t.kind, t.type, t.title, t.status,
 			t.approver, t.fallback, t.escalated, t.grp, t.cost_nok, t.created_at, t.due_at, t.outcome, t.decided_by, t.on_behalf_of, t.completed_at
-		FROM tasks t JOIN cases c ON c.id = t.case_id
+		FROM tasks t
 		WHERE `+w.sql()+` ORDER BY t.created_at, t.id`, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("read model: list tasks: %w", err)
@@ -94,7 +96,7 @@ func (d *DB) ListTasks(ctx context.Context, f TaskFilter) ([]TaskItem, error) {
 	return out, nil
 }
 
-// actsOn adds "a may act on task t of case c" as a condition.
+// actsOn adds "a may act on task t" as a condition.
 func (w *where) actsOn(a helpdesk.Actor) {
 	if a.Username == "" {
 		w.add("FALSE")
@@ -108,12 +110,12 @@ func (w *where) actsOn(a helpdesk.Actor) {
 		// approver reported. (The domain would let a deputy of an
 		// escalated fallback decide too, but CanSee hides that case from
 		// them, so the API could not take the decision.)
-		personal = append(personal, "(t.approver IN ("+placeholders(n)+") AND t.approver <> c.reporter)")
+		personal = append(personal, "(t.approver IN ("+placeholders(n)+") AND t.approver <> t.case_reporter)")
 		for _, d := range a.Deputising {
 			args = append(args, d)
 		}
 	}
-	approval := "t.kind = '" + string(helpdesk.TaskApproval) + "' AND c.reporter <> ? AND ((t.approver <> '' AND (" +
+	approval := "t.kind = '" + string(helpdesk.TaskApproval) + "' AND t.case_reporter <> ? AND ((t.approver <> '' AND (" +
 		strings.Join(personal, " OR ") + "))"
 	if caseworker && len(a.Groups) > 0 {
 		approval += " OR (t.approver = '' AND t.grp IN (" + placeholders(len(a.Groups)) + "))"

@@ -525,7 +525,7 @@ func upsertCases(ctx context.Context, tx *stmtTx, cases []caseRow) error {
 
 // taskColumns are the columns of a task row, in the order taskValues
 // gives them.
-const taskColumns = `id, case_id, case_reference, kind, type, title, status, approver, fallback, escalated, grp, cost_nok,
+const taskColumns = `id, case_id, case_reference, case_title, case_kind, case_reporter, kind, type, title, status, approver, fallback, escalated, grp, cost_nok,
 	created_at, due_at, completed_at, outcome, decided_by, on_behalf_of`
 
 // taskColumnCount is how many columns taskColumns names.
@@ -533,7 +533,7 @@ var taskColumnCount = strings.Count(taskColumns, ",") + 1
 
 // taskValues is tk's row (a task of c) in taskColumns' order.
 func taskValues(c helpdesk.Case, tk helpdesk.Task) []any {
-	return []any{tk.ID, c.ID, c.Reference, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
+	return []any{tk.ID, c.ID, c.Reference, c.Title, string(c.Kind), c.Reporter, string(tk.Kind), tk.Type, tk.Title, string(tk.Status), tk.Approver, tk.Fallback,
 		tk.Escalated, tk.Group, tk.CostNOK, nanos(tk.CreatedAt), optNanos(tk.DueAt), optNanos(tk.CompletedAt),
 		tk.Outcome, tk.DecidedBy, tk.OnBehalfOf}
 }
