@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/desk"
@@ -79,6 +80,13 @@ type accessView struct {
 
 type tasksData struct {
 	Tasks []taskView
+	// Total is how many tasks wait for the user; Page is this page of
+	// Pages, Prev and Next the links to the pages beside it ("" at an
+	// end), Self this page's (for the live refresh).
+	Total, Page, Pages int
+	Prev, Next, Self   string
+	// BadPage: the page asked for is not a page number.
+	BadPage bool
 	// Decided says what the user just decided (after the POST).
 	Decided *taskView
 }
@@ -86,13 +94,29 @@ type tasksData struct {
 // tasks is GET /tasks: the inbox.
 func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 	v := s.view(r, "tasks.title")
-	items, err := s.cfg.Desk.Inbox(r.Context(), Actor(r))
+	page := 1
+	if p := r.URL.Query().Get("page"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			v.Data = tasksData{BadPage: true, Tasks: []taskView{}, Page: 1, Pages: 1, Self: "/tasks"}
+			s.render(w, r, http.StatusBadRequest, tasksTemplate, v)
+			return
+		}
+		page = n
+	}
+	inbox, err := s.cfg.Desk.InboxPage(r.Context(), Actor(r), page)
 	if err != nil {
 		s.deskFailure(w, r, err)
 		return
 	}
-	d := tasksData{Tasks: []taskView{}}
-	for _, it := range items {
+	d := tasksData{Tasks: []taskView{}, Total: inbox.Total, Page: inbox.Page, Pages: inbox.Pages, Self: tasksPage(inbox.Page)}
+	if inbox.Page > 1 {
+		d.Prev = tasksPage(inbox.Page - 1)
+	}
+	if inbox.Page < inbox.Pages {
+		d.Next = tasksPage(inbox.Page + 1)
+	}
+	for _, it := range inbox.Items {
 		d.Tasks = append(d.Tasks, s.taskView(v, it))
 	}
 	if id := r.URL.Query().Get("decided"); id != "" {
@@ -106,6 +130,14 @@ func (s *Server) tasks(w http.ResponseWriter, r *http.Request) {
 		v.Live = "/live?kind=case"
 	}
 	s.render(w, r, http.StatusOK, tasksTemplate, v)
+}
+
+// tasksPage is the address of page n of the inbox.
+func tasksPage(n int) string {
+	if n <= 1 {
+		return "/tasks"
+	}
+	return "/tasks?page=" + strconv.Itoa(n)
 }
 
 // task is GET /tasks/{id}: one task with its decision form.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/brukerhjelp/brukerhjelp/internal/helpdesk"
+	"github.com/brukerhjelp/brukerhjelp/internal/readmodel"
 	"github.com/brukerhjelp/brukerhjelp/workflows"
 )
 
@@ -42,6 +43,50 @@ func (d *Desk) Inbox(ctx context.Context, actor helpdesk.Actor) ([]InboxItem, er
 	if err != nil {
 		return nil, err
 	}
+	return d.inboxItems(ctx, actor, items)
+}
+
+// InboxPageSize is how many tasks a page of the inbox holds: a first-line
+// caseworker of a county's million cases has over a thousand open ones,
+// and each is read from the record.
+const InboxPageSize = 50
+
+// InboxPage is one page of an actor's inbox.
+type InboxPage struct {
+	Items []InboxItem
+	// Total is how many open tasks the actor may act on: those shown
+	// when they fit on one page, else the read model's count (in which a
+	// task completed a moment ago may still be).
+	Total int
+	// Page is this page's number, from 1, of Pages (at least 1).
+	Page, Pages int
+}
+
+// InboxPage is page (from 1; past the last, the last) of Inbox: the
+// read model's list, paged, with only that page's cases read from the
+// record.
+func (d *Desk) InboxPage(ctx context.Context, actor helpdesk.Actor, page int) (InboxPage, error) {
+	items, err := d.ListTasks(ctx, actor, "")
+	if err != nil {
+		return InboxPage{}, err
+	}
+	pages := max(1, (len(items)+InboxPageSize-1)/InboxPageSize)
+	page = min(max(page, 1), pages)
+	lo := (page - 1) * InboxPageSize
+	out, err := d.inboxItems(ctx, actor, items[lo:min(lo+InboxPageSize, len(items))])
+	if err != nil {
+		return InboxPage{}, err
+	}
+	total := len(items)
+	if pages == 1 {
+		total = len(out)
+	}
+	return InboxPage{Items: out, Total: total, Page: page, Pages: pages}, nil
+}
+
+// inboxItems are the listed tasks the actor may decide now, each with its
+// case as the record has it.
+func (d *Desk) inboxItems(ctx context.Context, actor helpdesk.Actor, items []readmodel.TaskItem) ([]InboxItem, error) {
 	out := []InboxItem{}
 	for _, it := range items {
 		c, err := d.loadCase(ctx, it.CaseID)
