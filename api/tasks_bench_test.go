@@ -18,7 +18,7 @@ import (
 //	go test ./api/ -run '^$' -bench WriteTaskList
 func BenchmarkWriteTaskList(b *testing.B) {
 	at := time.Date(2026, 11, 27, 9, 14, 0, 0, time.UTC)
-	items := make([]readmodel.TaskItem, 1354)
+	items := make([]readmodel.TaskItem, 1280)
 	for i := range items {
 		due := at.Add(time.Duration(i) * time.Hour)
 		items[i] = readmodel.TaskItem{ID: fmt.Sprintf("fulfil-%d", i), CaseID: "8d3c4a1e-2b7f-4c9a-9e21-5f0a6b7c8d9e",
