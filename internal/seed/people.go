@@ -31,6 +31,25 @@ var (
 	software    = []string{"Visma", "Elevsystemet", "ESA-klient", "Adobe Acrobat", "AutoCAD"}
 )
 
+// failedBecause is what the first line says when a task of a type fails.
+var failedBecause = map[string]string{
+	helpdesk.TaskTypeCreateAccount: "Kontoen kunne ikke opprettes: AD svarte ikke",
+	"mailbox-licence":              "Ingen ledige lisenser akkurat nå",
+	"equipment":                    "Leverandøren har ikke levert utstyret ennå",
+	"software":                     "Installasjonen feilet",
+	"disable-account":              "Kontoen kunne ikke deaktiveres: AD svarte ikke",
+	"mailbox":                      "Videresendingen kunne ikke settes opp",
+	"return-equipment":             "Den ansatte har ikke levert utstyret ennå",
+}
+
+// baseType is a task's type without the "-again" of each hand-out.
+func baseType(typ string) string {
+	for strings.HasSuffix(typ, "-again") {
+		typ = strings.TrimSuffix(typ, "-again")
+	}
+	return typ
+}
+
 // person is a made-up employee: their name and a username of their own.
 func (p *play) person() (given, family, username string) {
 	given, family = pick(p.r, givenNames), pick(p.r, familyNames)
@@ -152,7 +171,7 @@ func (p *play) newUser(at time.Time, tm team) error {
 					done: helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeDone}}
 				switch {
 				case r.IntN(100) < 3:
-					pl.done = helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeFailed, Comment: "Leverandøren har ikke levert ennå"}
+					pl.done = helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeFailed, Comment: failedBecause[baseType(t.Type)]}
 				case t.OutputRule() == helpdesk.OutputUsername:
 					pl.done.Output = username
 				}
@@ -166,7 +185,7 @@ func (p *play) newUser(at time.Time, tm team) error {
 			break // all done; the report waits for the start date below
 		}
 		// The process's own dates come first when they are earlier.
-		if missing := c.OpenTaskTitles(); !c.NewUser.Escalated && escalateAt.Before(plans[next.ID].when) && escalateAt.Before(start) {
+		if missing := c.OpenTaskTitles(); !c.NewUser.Escalated && escalateAt.Before(plans[next.ID].when) {
 			if ok, err := p.processAt(escalateAt, helpdesk.OnboardingEscalated{Missing: missing}); !ok || err != nil {
 				return err
 			}
@@ -336,7 +355,7 @@ func (p *play) departure(at time.Time, tm team) error {
 		when := p.later(t.CreatedAt, hours(p.uniform(0.2, 10)))
 		done := helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeDone}
 		if r.IntN(100) < 3 {
-			done = helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeFailed, Comment: "Den ansatte har ikke levert utstyret ennå"}
+			done = helpdesk.CompleteRequest{Outcome: helpdesk.OutcomeFailed, Comment: failedBecause[baseType(t.Type)]}
 		}
 		if ok, err := p.complete(when, who, t.ID, done); !ok || err != nil {
 			return err
