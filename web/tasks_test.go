@@ -58,4 +58,17 @@ func TestTheInboxComesInPages(t *testing.T) {
 	expect(t, per.get("/tasks?page=2&lang=en"), http.StatusOK, "Page 2 of 3, oldest first.", `rel="prev">Previous page</a>`,
 		`rel="next">Next page</a>`, `aria-label="Pages of tasks"`)
 	expect(t, per.get("/tasks?page=x&lang=en"), http.StatusBadRequest, "There is no such page")
+
+	// The read model may still list tasks done a moment ago: a page of
+	// only those says nothing waits there, and still leads back.
+	w.rm.tasks = w.rm.tasks[:desk.InboxPageSize]
+	for i := range 3 {
+		gone := fmt.Sprintf("5d5d5d5d-0000-4000-8000-%012d", i+1)
+		w.rm.tasks = append(w.rm.tasks, readmodel.TaskItem{ID: gone + ".t1", CaseID: gone, Kind: helpdesk.TaskFulfilment, Group: "brukerhjelp"})
+	}
+	stale := per.get("/tasks?page=2&lang=nb")
+	expect(t, stale, http.StatusOK, `data-field="empty"`, `href="/tasks" rel="prev">Forrige side</a>`)
+	if rows(stale) != 0 {
+		t.Errorf("a page of tasks no longer open lists %d", rows(stale))
+	}
 }

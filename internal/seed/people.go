@@ -131,14 +131,18 @@ func (p *play) newUser(at time.Time, tm team) error {
 				c = s.state
 			}
 		}
-		var again []helpdesk.TaskOpened
+		again := false
 		for _, t := range c.Tasks {
 			if t.Status == helpdesk.TaskStatusCompleted && t.Outcome == helpdesk.OutcomeFailed && !c.HandedOutAgain(t) {
-				again = append(again, helpdesk.TaskOpened{Kind: t.Kind, Type: t.Type + "-again", Group: t.Group, DueAt: t.DueAt, Title: t.Title})
+				// (one append each, as runNewUser opens them)
+				if err := p.openTasks(at, []helpdesk.TaskOpened{{Kind: t.Kind, Type: t.Type + "-again", Group: t.Group, DueAt: t.DueAt, Title: t.Title}}); err != nil {
+					return err
+				}
+				again = true
 			}
 		}
-		if len(again) > 0 {
-			return p.openTasks(at, again)
+		if again {
+			return nil
 		}
 		if len(c.OpenTaskTitles()) == 0 && c.NewUser.Username != "" && c.Status != helpdesk.StatusResolved {
 			return s.record(at, systemActor, p.openCorr, helpdesk.CaseResolved{Resolution: "Alt er klart til oppstart for " + name + "."})
