@@ -158,6 +158,7 @@ test('the same story with JavaScript turned off', async (t) => {
   await per.page.goto(BASE + '/cases?status=open&sort=due');
   await axeWithoutJS(per.page, 'the open queue');
   await per.page.click(`tr[data-case="${ref}"] a`);
+  await per.page.waitForURL(BASE + '/cases/' + ref);
   await axeWithoutJS(per.page, 'the case page (per)');
   await per.page.click('#step-claim button');
   await per.page.waitForURL(/done=claim/);
@@ -176,6 +177,7 @@ test('the same story with JavaScript turned off', async (t) => {
   assert.match(await ola.page.textContent(`tr[data-case="${ref}"]`), /venter på svar fra deg/, 'her home says what the desk waits for');
   await axeWithoutJS(ola.page, 'the portal home');
   await ola.page.click(`tr[data-case="${ref}"] a`);
+  await ola.page.waitForURL(BASE + '/cases/' + ref);
   await axeWithoutJS(ola.page, 'the case page (ola, asked)');
   await ola.page.fill('#field-reply-body', 'Versjon 24.1.');
   await ola.page.click('#step-reply button[type="submit"]');
