@@ -2,7 +2,6 @@ package seed_test
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 
@@ -35,20 +34,13 @@ func TestSeededPeopleComeAndGo(t *testing.T) {
 		if !strings.HasPrefix(e.Stream, "case-") {
 			continue
 		}
-		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m helpdesk.Metadata
-		if err := json.Unmarshal(e.Metadata, &m); err != nil {
-			t.Fatal(err)
-		}
+		d := decode(t, e)
 		c, ok := cases[e.Stream]
 		if !ok {
 			c = helpdesk.NewCase()
 			order = append(order, e.Stream)
 		}
-		c.Apply(ev, m, int64(e.Revision))
+		c.Apply(d.ev, d.meta, int64(e.Revision))
 		cases[e.Stream] = c
 	}
 	usernames := map[string]string{} // a username → the case it is of

@@ -74,6 +74,20 @@ type stored struct {
 	rec  eventstore.RecordedEvent
 }
 
+// decode is a case's recorded event as the domain reads it.
+func decode(t *testing.T, e eventstore.RecordedEvent) stored {
+	t.Helper()
+	ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
+	if err != nil {
+		t.Fatalf("%s@%d: %v", e.Stream, e.Revision, err)
+	}
+	var m helpdesk.Metadata
+	if err := json.Unmarshal(e.Metadata, &m); err != nil {
+		t.Fatal(err)
+	}
+	return stored{ev, m, e}
+}
+
 // The record seed writes is what the product would hold: every case
 // stream folds, by the domain, to the kind and status the seed counted;
 // its history reads like a real case's; references number each year's
@@ -92,18 +106,10 @@ func TestSeededRecordReadsLikeTheProduct(t *testing.T) {
 	streams := map[string][]stored{}
 	var order []string
 	for _, e := range evs {
-		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
-		if err != nil {
-			t.Fatalf("%s@%d: %v", e.Stream, e.Revision, err)
-		}
-		var m helpdesk.Metadata
-		if err := json.Unmarshal(e.Metadata, &m); err != nil {
-			t.Fatal(err)
-		}
 		if _, ok := streams[e.Stream]; !ok {
 			order = append(order, e.Stream)
 		}
-		streams[e.Stream] = append(streams[e.Stream], stored{ev, m, e})
+		streams[e.Stream] = append(streams[e.Stream], decode(t, e))
 	}
 	cal := calendar.Default()
 	dir := directory.Demo()
@@ -321,18 +327,10 @@ func TestSeededAccessesLiveAsTheirWorkflow(t *testing.T) {
 		if !strings.HasPrefix(e.Stream, "case-") {
 			continue
 		}
-		ev, err := helpdesk.DecodeEvent(e.Type, e.Data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var m helpdesk.Metadata
-		if err := json.Unmarshal(e.Metadata, &m); err != nil {
-			t.Fatal(err)
-		}
 		if _, ok := caseEvents[e.Stream]; !ok {
 			streams = append(streams, e.Stream)
 		}
-		caseEvents[e.Stream] = append(caseEvents[e.Stream], stored{ev, m, e})
+		caseEvents[e.Stream] = append(caseEvents[e.Stream], decode(t, e))
 	}
 	active := map[string][]string{} // employee → active access cases, in order granted
 	var granted []string
