@@ -40,6 +40,7 @@ type benchFlags struct {
 	duration   time.Duration
 	dataDir    string
 	cpuProfile string
+	memProfile string
 	scale      bool
 	// readModel, with --scale, is the read model to measure instead of
 	// the data dir's readmodel.db (postgres://…).
@@ -80,6 +81,7 @@ func benchFlagSet(f *benchFlags) (fs *flag.FlagSet, clients *string) {
 	fs.DurationVar(&f.duration, "duration", 10*time.Second, "hvor lenge hver måling varer per antall klienter / how long each measurement runs at each client count")
 	fs.StringVar(&f.dataDir, "data-dir", "", "datakatalog for den innebygde løsningen (standard: en ny midlertidig, slettet etterpå) / data dir for the embedded stack (default: a fresh temporary dir, removed afterwards)")
 	fs.StringVar(&f.cpuProfile, "cpuprofile", "", "skriv en CPU-profil av målingene til denne filen / write a CPU profile of the measurements to this file (go tool pprof -top FILE)")
+	fs.StringVar(&f.memProfile, "memprofile", "", "skriv en profil av det levende minnet etter målingene til denne filen / write a profile of the live heap after the measurements to this file (go tool pprof -sample_index inuse_space -top FILE)")
 	fs.StringVar(&f.readModel, "read-model", "", "med --scale: lesemodellen som måles i stedet for datakatalogens readmodel.db, f.eks. postgres://… (bygd med projections rebuild --read-model) / with --scale: the read model to measure instead of the data dir's readmodel.db, such as postgres://… (built by projections rebuild --read-model)")
 	fs.BoolVar(&f.scale, "scale", false, "mål lesesiden på en datakatalog fra brukerhjelp seed: lister, køer, søk, oppgaver, KPI, minne / measure the read side on a data dir written by brukerhjelp seed (--data-dir): lists, queues, search, tasks, KPI, memory")
 	return fs, clients
@@ -175,7 +177,25 @@ func runBench(ctx context.Context, args []string) error {
 		}
 	}
 	writeReport(os.Stdout, rounds)
-	return nil
+	return writeHeapProfile(f.memProfile)
+}
+
+// writeHeapProfile writes what the heap holds once a collection has run
+// (none when path is empty): what every later collection has to mark.
+func writeHeapProfile(path string) error {
+	if path == "" {
+		return nil
+	}
+	pf, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(pf); err != nil {
+		pf.Close()
+		return fmt.Errorf("--memprofile: %w", err)
+	}
+	return pf.Close()
 }
 
 // startCPUProfile writes a CPU profile to path (none when path is empty)

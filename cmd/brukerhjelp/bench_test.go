@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -132,5 +134,26 @@ func TestParseBenchFlags(t *testing.T) {
 		if _, err := parseBenchFlags(bad); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+func TestMemProfileIsWrittenOnlyWhenAsked(t *testing.T) {
+	if f, err := parseBenchFlags([]string{"--memprofile", "heap.prof"}); err != nil || f.memProfile != "heap.prof" {
+		t.Fatalf("--memprofile = %+v, %v", f, err)
+	}
+	if err := writeHeapProfile(""); err != nil {
+		t.Errorf("no --memprofile: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "heap.prof")
+	if err := writeHeapProfile(path); err != nil {
+		t.Fatal(err)
+	}
+	// A pprof profile is a gzipped protocol buffer.
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
+		t.Errorf("heap profile = %d bytes starting % x, %v; want a gzip stream", len(b), b[:min(len(b), 2)], err)
+	}
+	if err := writeHeapProfile(filepath.Join(t.TempDir(), "missing", "heap.prof")); err == nil || !strings.Contains(err.Error(), "--memprofile") {
+		t.Errorf("unwritable path: %v", err)
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"go.temporal.io/sdk/client"
 	sdklog "go.temporal.io/sdk/log"
+	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/brukerhjelp/brukerhjelp/activities"
 	"github.com/brukerhjelp/brukerhjelp/api"
@@ -201,6 +202,7 @@ func (st *stack) shutdown() error {
 // addresses. On error everything started so far is stopped again.
 func startStack(ctx context.Context, f devFlags, log *slog.Logger) (_ *stack, err error) {
 	tuneGC()
+	sdkworker.SetStickyWorkflowCacheSize(embeddedWorkflowCache)
 	st := &stack{serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
@@ -489,6 +491,17 @@ const (
 	embeddedGCPercent   = 200
 	embeddedMemoryLimit = 512 << 20
 )
+
+// embeddedWorkflowCache is how many workflows the embedded stack's
+// worker keeps in memory between their steps, their goroutines blocked
+// where they wait (the SDK's sticky cache; 10,000 by default). Each
+// cached case is about 20 KB of heap and stacks that every collection
+// marks; with 4,000 open cases in it the collector took a quarter of the
+// CPU under the soft limit (docs/PERFORMANCE.md, "The eighth pass"). A
+// case that is not in the cache replays its history on its next step.
+// Like history's cache beside it (devserver.HistoryCacheSize), it holds
+// more than the cases a day's work touches.
+const embeddedWorkflowCache = 1024
 
 // tuneGC applies embeddedGCPercent unless GOGC is set, and
 // embeddedMemoryLimit unless GOMEMLIMIT is.

@@ -176,8 +176,24 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		// RequestEagerExecution in a multi-operation.)
 		dynamicconfig.EnableEagerWorkflowStart.Key():     true,
 		dynamicconfig.EnableActivityEagerExecution.Key(): true,
+
+		// Memory (docs/PERFORMANCE.md, "The eighth pass"). History keeps
+		// the state of every workflow it touched for an hour, up to
+		// 128,000 of them: sized for a history host of its own, not for a
+		// process that shares its heap with the desk under a soft memory
+		// limit (embeddedMemoryLimit in cmd/brukerhjelp). With every case
+		// of a busy day in it, the heap neared the limit, the collector
+		// ran nearly all the time, and a create cost three times the CPU
+		// after 4,000 cases as after 1,000. A workflow that is not in the
+		// cache has its state read from the file again on its next step
+		// (one row).
+		dynamicconfig.HistoryCacheHostLevelMaxSize.Key(): HistoryCacheSize,
 	}
 }
+
+// HistoryCacheSize is how many workflows' states the embedded history
+// service keeps in memory between their steps.
+const HistoryCacheSize = 2048
 
 // forceRefreshKey makes every read of the search attributes (by every
 // start, upsert, visibility write and workflow task handed out) read the

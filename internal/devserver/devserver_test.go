@@ -13,8 +13,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -640,4 +642,105 @@ func TestSearchAttributesWorkAtOnceAfterStart(t *testing.T) {
 	// The same file again, with one more: CaseKind is added at start.
 	run(map[string]enumspb.IndexedValueType{"CaseStatus": enumspb.INDEXED_VALUE_TYPE_KEYWORD,
 		"CaseKind": enumspb.INDEXED_VALUE_TYPE_KEYWORD}, "added", true)
+}
+
+// entries counts how often each countedWait workflow's function was
+// entered: once while a worker keeps it cached, once more each time a
+// worker that lost it replays its history. (A side effect outside the
+// workflow's determinism, for this test only.)
+var entries sync.Map
+
+func countedWait(ctx workflow.Context, sleep time.Duration) (string, error) {
+	n, _ := entries.LoadOrStore(workflow.GetInfo(ctx).WorkflowExecution.ID, new(atomic.Int32))
+	n.(*atomic.Int32).Add(1)
+	return waitForSignal(ctx, sleep)
+}
+
+// With both caches far smaller than the workflows waiting — history's
+// (HistoryCacheSize in use) and the worker's sticky cache — a workflow
+// that fell out of them is read back from the file and replayed on its
+// next task, and carries on where it waited: its update's note, its
+// signal and its result all arrive.
+//
+// The worker's cache is the SDK's, one per process, sized when the first
+// worker of the process starts (and the server's own system workers are
+// such workers, and may outlive an earlier test's server for a moment):
+// so the test runs in a process of its own.
+func TestWorkflowsOutsideTheCachesCarryOn(t *testing.T) {
+	if devserver.HistoryCacheSize < 256 {
+		t.Errorf("HistoryCacheSize = %d: too small for a day's cases", devserver.HistoryCacheSize)
+	}
+	if os.Getenv("DEVSERVER_CACHE_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestWorkflowsOutsideTheCachesCarryOn$", "-test.v")
+		cmd.Env = append(os.Environ(), "DEVSERVER_CACHE_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "--- PASS: TestWorkflowsOutsideTheCachesCarryOn") {
+			t.Fatalf("in a process of its own: %v\n%s", err, out)
+		}
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	t.Cleanup(devserver.SetDynamicConfig(map[string]any{"history.hostLevelCacheMaxSize": 2}))
+	worker.SetStickyWorkflowCacheSize(2)
+	t.Cleanup(func() { worker.SetStickyWorkflowCacheSize(10000) }) // the SDK's default
+	srv, err := devserver.Start(ctx, devserver.Options{DatabaseFile: filepath.Join(t.TempDir(), "temporal.db"),
+		FrontendPort: freePort(t), Logger: testLogger(), LogLevel: logLevel()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Stop)
+	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(),
+		Logger: sdklog.NewStructuredLogger(testLogger())})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := worker.New(c, taskQueue, worker.Options{})
+	w.RegisterWorkflow(countedWait)
+	if err := w.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(w.Stop)
+
+	entries.Clear()
+	const n = 8
+	runs := make([]client.WorkflowRun, n)
+	for i := range runs {
+		id := fmt.Sprintf("wf-cache-%d", i)
+		if runs[i], err = c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: taskQueue}, countedWait, time.Duration(0)); err != nil {
+			t.Fatalf("start %s: %v", id, err)
+		}
+		upd, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: "set",
+			Args: []any{fmt.Sprintf("note-%d", i)}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = upd.Get(ctx, nil)
+		}
+		if err != nil {
+			t.Fatalf("update %s: %v", id, err)
+		}
+	}
+	// The last one started is still cached and carries on without a
+	// replay; the others left both caches long ago and are replayed.
+	order := append([]int{n - 1}, make([]int, n-1)...)
+	for i := range n - 1 {
+		order[i+1] = i
+	}
+	for _, i := range order {
+		run := runs[i]
+		if err := c.SignalWorkflow(ctx, run.GetID(), "", "go", strconv.Itoa(i)); err != nil {
+			t.Fatalf("signal %s: %v", run.GetID(), err)
+		}
+		var got string
+		if err := run.Get(ctx, &got); err != nil || got != fmt.Sprintf("got:%d note:note-%d", i, i) {
+			t.Errorf("%s = %q, %v", run.GetID(), got, err)
+		}
+		v, _ := entries.Load(run.GetID())
+		switch entered := v.(*atomic.Int32).Load(); {
+		case i == n-1 && entered != 1:
+			t.Errorf("%s was entered %d times: replayed while still cached", run.GetID(), entered)
+		case i < n-1 && entered < 2:
+			t.Errorf("%s was entered once: never replayed, so it never left the worker's cache", run.GetID())
+		}
+	}
 }
