@@ -78,3 +78,18 @@ func workflowType(t *testing.T, file string) string {
 	}
 	return h.Events[0].Attrs.WorkflowType.Name
 }
+
+// BenchmarkReplay is what a case that fell out of the worker's cache
+// costs on its next step, besides fetching its history: replaying every
+// event of it, here a recorded guidance case of 82 events.
+//
+//	go test ./workflows/ -run '^$' -bench BenchmarkReplay -benchmem
+func BenchmarkReplay(b *testing.B) {
+	r := sdkworker.NewWorkflowReplayer()
+	worker.RegisterWorkflows(r)
+	for b.Loop() {
+		if err := r.ReplayWorkflowHistoryFromJSONFile(nil, "testdata/guidance_history.json"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
