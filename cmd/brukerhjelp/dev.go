@@ -497,7 +497,7 @@ const (
 // where they wait (the SDK's sticky cache; 10,000 by default). Each
 // cached case is about 20 KB of heap and stacks that every collection
 // marks; with 4,000 open cases in it the collector took a quarter of the
-// CPU under the soft limit (docs/PERFORMANCE.md, "The eighth pass"). A
+// CPU under the soft limit (docs/PERFORMANCE.md, "Issue #18, eighth pass"). A
 // case that is not in the cache replays its history on its next step.
 // Like history's cache beside it (devserver.HistoryCacheSize), it holds
 // more than the cases a day's work touches.

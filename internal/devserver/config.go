@@ -177,7 +177,7 @@ func dynamicConfig() dynamicconfig.StaticClient {
 		dynamicconfig.EnableEagerWorkflowStart.Key():     true,
 		dynamicconfig.EnableActivityEagerExecution.Key(): true,
 
-		// Memory (docs/PERFORMANCE.md, "The eighth pass"). History keeps
+		// Memory (docs/PERFORMANCE.md, "Issue #18, eighth pass"). History keeps
 		// the state of every workflow it touched for an hour, up to
 		// 128,000 of them: sized for a history host of its own, not for a
 		// process that shares its heap with the desk under a soft memory

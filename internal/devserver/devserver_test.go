@@ -657,7 +657,7 @@ func countedWait(ctx workflow.Context, sleep time.Duration) (string, error) {
 }
 
 // With both caches far smaller than the workflows waiting — history's
-// (HistoryCacheSize in use) and the worker's sticky cache — a workflow
+// (HistoryCacheSize in `dev`, 2 here) and the worker's sticky cache — a workflow
 // that fell out of them is read back from the file and replayed on its
 // next task, and carries on where it waited: its update's note, its
 // signal and its result all arrive.
