@@ -401,6 +401,7 @@ func connect(t *testing.T, srv *devserver.Server) (client.Client, worker.Worker)
 	}
 	w := worker.New(c, taskQueue, worker.Options{})
 	w.RegisterWorkflow(waitForSignal)
+	w.RegisterWorkflow(countedWait)
 	if err := w.Start(); err != nil {
 		t.Fatalf("start worker: %v", err)
 	}
@@ -690,18 +691,7 @@ func TestWorkflowsOutsideTheCachesCarryOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Stop)
-	c, err := client.Dial(client.Options{HostPort: srv.FrontendAddress(), Namespace: srv.Namespace(),
-		Logger: sdklog.NewStructuredLogger(testLogger())})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	w := worker.New(c, taskQueue, worker.Options{})
-	w.RegisterWorkflow(countedWait)
-	if err := w.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(w.Stop)
+	c, _ := connect(t, srv)
 
 	entries.Clear()
 	const n = 8
@@ -722,9 +712,9 @@ func TestWorkflowsOutsideTheCachesCarryOn(t *testing.T) {
 	}
 	// The last one started is still cached and carries on without a
 	// replay; the others left both caches long ago and are replayed.
-	order := append([]int{n - 1}, make([]int, n-1)...)
+	order := []int{n - 1}
 	for i := range n - 1 {
-		order[i+1] = i
+		order = append(order, i)
 	}
 	for _, i := range order {
 		run := runs[i]
